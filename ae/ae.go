@@ -1,0 +1,443 @@
+package ae
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// File event masks (AE_NONE, AE_READABLE, AE_WRITABLE, AE_BARRIER).
+const (
+	// None is the mask of an fd with nothing registered.
+	None = 0
+	// Readable fires when the fd is readable.
+	Readable = 1
+	// Writable fires when the fd is writable.
+	Writable = 2
+	// Barrier, set together with Writable, makes the loop call the
+	// writable handler before the readable one when both fire in the same
+	// iteration. Redis uses it to persist data before replying: never
+	// write after read in one iteration.
+	Barrier = 4
+)
+
+// ProcessEvents flags (AE_FILE_EVENTS ... AE_CALL_AFTER_SLEEP).
+const (
+	// FileEvents processes file events.
+	FileEvents = 1 << 0
+	// TimeEvents processes time events.
+	TimeEvents = 1 << 1
+	// AllEvents is FileEvents|TimeEvents.
+	AllEvents = FileEvents | TimeEvents
+	// DontWait polls without blocking.
+	DontWait = 1 << 2
+	// CallBeforeSleep calls the before-sleep hook before polling.
+	CallBeforeSleep = 1 << 3
+	// CallAfterSleep calls the after-sleep hook right after polling.
+	CallAfterSleep = 1 << 4
+)
+
+const (
+	// NoMore, returned by a TimeProc, deletes the time event (AE_NOMORE).
+	NoMore = -1
+	// DeletedEventID marks a time event deleted but not yet freed
+	// (AE_DELETED_EVENT_ID).
+	DeletedEventID = -1
+)
+
+// FileProc handles a file event (aeFileProc). mask is what the poller
+// reported for fd and may hold both Readable and Writable.
+type FileProc func(el *EventLoop, fd int, clientData any, mask int)
+
+// TimeProc handles a time event (aeTimeProc). It returns the number of
+// milliseconds until it should run again, or NoMore to delete the event.
+type TimeProc func(el *EventLoop, id int64, clientData any) int
+
+// EventFinalizerProc runs when a deleted time event is freed
+// (aeEventFinalizerProc).
+type EventFinalizerProc func(el *EventLoop, clientData any)
+
+// BeforeSleepProc is the before-sleep and after-sleep hook
+// (aeBeforeSleepProc).
+type BeforeSleepProc func(el *EventLoop)
+
+// ErrClosed is returned by Post and Close once the loop is closed.
+var ErrClosed = errors.New("ae: event loop closed")
+
+// ErrNoSuchEvent is returned by DeleteTimeEvent for an id that is not a
+// live time event (AE_ERR in aeDeleteTimeEvent).
+var ErrNoSuchEvent = errors.New("ae: no such time event")
+
+// fileEvent is one registered fd (aeFileEvent). rid and wid identify the
+// handlers so that one handler registered for both directions runs once
+// per fired fd, as Redis's rfileProc == wfileProc test does; see funcID.
+type fileEvent struct {
+	mask       int
+	rproc      FileProc
+	wproc      FileProc
+	rid, wid   uintptr
+	clientData any
+}
+
+// firedEvent is one fd reported ready by the poller (aeFiredEvent).
+type firedEvent struct {
+	fd   int
+	mask int
+}
+
+// EventLoop is the state of one event loop (aeEventLoop).
+//
+// An EventLoop belongs to one goroutine: every method except Post must be
+// called from the goroutine that runs it (the one calling Main or
+// ProcessEvents), or while no goroutine runs it. Handlers run on that
+// goroutine and may call any method. Post is the one entry other
+// goroutines may use.
+type EventLoop struct {
+	maxfd           int // highest registered fd, -1 when none
+	setsize         int // fds 0 .. setsize-1 may be registered
+	timeEventNextID int64
+	events          []fileEvent // indexed by fd
+	fired           [][]firedEvent
+	depth           int // ProcessEvents recursion depth
+	timers          timers
+	stop            bool
+	api             poller
+	beforesleep     BeforeSleepProc
+	aftersleep      BeforeSleepProc
+	flags           int // only DontWait, set by SetDontWait
+	post            postQueue
+	closed          bool
+}
+
+// New creates an event loop that can watch fds 0 .. setsize-1
+// (aeCreateEventLoop) with the default poller: epoll on Linux, kqueue on
+// the BSDs and macOS, poll(2) when built with the goae_poll tag.
+func New(setsize int) (*EventLoop, error) {
+	return newWithPoller(setsize, newDefaultPoller)
+}
+
+func newWithPoller(setsize int, newPoller func(setsize, wakefd int) (poller, error)) (*EventLoop, error) {
+	if setsize < 1 {
+		return nil, fmt.Errorf("ae: setsize %d: %w", setsize, unix.EINVAL)
+	}
+	el := &EventLoop{
+		maxfd:   -1,
+		setsize: setsize,
+		events:  make([]fileEvent, setsize),
+		fired:   [][]firedEvent{make([]firedEvent, setsize)},
+	}
+	el.timers.init()
+	w, err := newWaker()
+	if err != nil {
+		return nil, err
+	}
+	el.post.wake = w
+	el.api, err = newPoller(setsize, w.rfd)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return el, nil
+}
+
+// Close releases the poller and the wake fd and frees every time event,
+// running its finalizer (aeDeleteEventLoop). Registered fds are the
+// caller's and stay open. Close must not be called while the loop runs:
+// stop it first and call Close after Main returns.
+//
+// Redis 7.0 freed time events without their finalizers; 7.4 calls them,
+// and so does goae, so that finalizers can release what they own.
+func (el *EventLoop) Close() error {
+	if el.closed {
+		return ErrClosed
+	}
+	el.closed = true
+	el.post.close()
+	err := el.api.close()
+	el.timers.freeAll(el)
+	return err
+}
+
+// Stop makes Main return after the current iteration (aeStop). It is not
+// safe to call from another goroutine; use Post(func(el) { el.Stop() }).
+func (el *EventLoop) Stop() { el.stop = true }
+
+// Main runs the loop until Stop (aeMain): each iteration processes file
+// and time events and calls both sleep hooks.
+func (el *EventLoop) Main() {
+	el.stop = false
+	for !el.stop {
+		el.ProcessEvents(AllEvents | CallBeforeSleep | CallAfterSleep)
+	}
+}
+
+// ApiName returns the name of the poller: "epoll", "kqueue" or "poll"
+// (aeGetApiName).
+func (el *EventLoop) ApiName() string { return el.api.name() }
+
+// SetBeforeSleepProc sets the hook called before the loop polls, when
+// ProcessEvents is given CallBeforeSleep (aeSetBeforeSleepProc).
+func (el *EventLoop) SetBeforeSleepProc(proc BeforeSleepProc) { el.beforesleep = proc }
+
+// SetAfterSleepProc sets the hook called right after the loop polls, when
+// ProcessEvents is given CallAfterSleep (aeSetAfterSleepProc).
+func (el *EventLoop) SetAfterSleepProc(proc BeforeSleepProc) { el.aftersleep = proc }
+
+// SetDontWait makes every poll non-blocking while noWait is true
+// (aeSetDontWait). Redis sets it from beforeSleep while TLS has buffered
+// data; set inside the before-sleep hook, it applies to the same
+// iteration.
+func (el *EventLoop) SetDontWait(noWait bool) {
+	if noWait {
+		el.flags |= DontWait
+	} else {
+		el.flags &^= DontWait
+	}
+}
+
+// SetSize returns the number of fd slots (aeGetSetSize).
+func (el *EventLoop) SetSize() int { return el.setsize }
+
+// MaxFD returns the highest registered fd, or -1 when none is registered
+// (eventLoop->maxfd).
+func (el *EventLoop) MaxFD() int { return el.maxfd }
+
+// ResizeSetSize changes the number of fd slots (aeResizeSetSize). Every
+// registered event is kept. It fails, with an error matching unix.ERANGE,
+// when a registered fd would not fit: setsize <= MaxFD().
+func (el *EventLoop) ResizeSetSize(setsize int) error {
+	if setsize == el.setsize {
+		return nil
+	}
+	if setsize < 1 {
+		return fmt.Errorf("ae: setsize %d: %w", setsize, unix.EINVAL)
+	}
+	if el.maxfd >= setsize {
+		return fmt.Errorf("ae: cannot resize to %d slots, fd %d is registered: %w", setsize, el.maxfd, unix.ERANGE)
+	}
+	if err := el.api.resize(setsize); err != nil {
+		return err
+	}
+	events := make([]fileEvent, setsize)
+	copy(events, el.events)
+	el.events = events
+	for i := range el.fired {
+		el.fired[i] = make([]firedEvent, setsize)
+	}
+	el.setsize = setsize
+	return nil
+}
+
+// CreateFileEvent registers proc for the events in mask on fd
+// (aeCreateFileEvent). Masks accumulate: registering Writable on an fd
+// that is Readable keeps both. proc replaces the handler of the
+// directions in mask only; clientData replaces the fd's data in every
+// case, as in Redis, where one clientData serves both directions.
+//
+// fd must be in 0 .. SetSize()-1, else the error matches unix.ERANGE.
+//
+// When the same handler serves both directions and both fire, it runs
+// once, with both bits in its mask. "The same" means the same func value:
+// the same top-level function, or the same closure or method value (keep
+// a method value in a field and pass that field each time: evaluating
+// c.handle twice makes two values).
+func (el *EventLoop) CreateFileEvent(fd, mask int, proc FileProc, clientData any) error {
+	if fd < 0 || fd >= el.setsize {
+		return fmt.Errorf("ae: fd %d outside the set of %d: %w", fd, el.setsize, unix.ERANGE)
+	}
+	if proc == nil && mask&(Readable|Writable) != 0 {
+		return fmt.Errorf("ae: nil handler for fd %d: %w", fd, unix.EINVAL)
+	}
+	fe := &el.events[fd]
+	if err := el.api.add(fd, fe.mask, mask); err != nil {
+		return err
+	}
+	fe.mask |= mask
+	if mask&Readable != 0 {
+		fe.rproc, fe.rid = proc, funcID(proc)
+	}
+	if mask&Writable != 0 {
+		fe.wproc, fe.wid = proc, funcID(proc)
+	}
+	fe.clientData = clientData
+	if fd > el.maxfd {
+		el.maxfd = fd
+	}
+	return nil
+}
+
+// DeleteFileEvent unregisters the events in mask from fd
+// (aeDeleteFileEvent). Removing Writable also removes Barrier. Deleting
+// what is not registered, or an fd outside the set, does nothing.
+func (el *EventLoop) DeleteFileEvent(fd, mask int) {
+	if fd < 0 || fd >= el.setsize {
+		return
+	}
+	fe := &el.events[fd]
+	if fe.mask == None {
+		return
+	}
+	// Writable without Barrier would make no sense.
+	if mask&Writable != 0 {
+		mask |= Barrier
+	}
+	el.api.del(fd, fe.mask, mask)
+	fe.mask &^= mask
+	// Drop references so the GC can free them. rid and wid stay: a
+	// handler that deleted its own read event must still count as "the
+	// same" for the writable half of this dispatch, as in Redis.
+	if fe.mask&Readable == 0 {
+		fe.rproc = nil
+	}
+	if fe.mask&Writable == 0 {
+		fe.wproc = nil
+	}
+	if fe.mask == None {
+		fe.clientData = nil
+	}
+	if fd == el.maxfd && fe.mask == None {
+		j := el.maxfd - 1
+		for j >= 0 && el.events[j].mask == None {
+			j--
+		}
+		el.maxfd = j
+	}
+}
+
+// GetFileEvents returns the mask registered for fd, Barrier included
+// (aeGetFileEvents); None for an fd outside the set.
+func (el *EventLoop) GetFileEvents(fd int) int {
+	if fd < 0 || fd >= el.setsize {
+		return None
+	}
+	return el.events[fd].mask
+}
+
+// GetFileClientData returns the clientData of fd, or nil when nothing is
+// registered for it (aeGetFileClientData).
+func (el *EventLoop) GetFileClientData(fd int) any {
+	if fd < 0 || fd >= el.setsize || el.events[fd].mask == None {
+		return nil
+	}
+	return el.events[fd].clientData
+}
+
+// funcID returns the identity of a func value: the address of the
+// closure record a func value points to. Go does not allow comparing
+// funcs with ==, and reflect's Pointer gives the code address, which all
+// closures of one function literal share, so it would wrongly merge two
+// closures over different state. The closure record is unique per
+// closure (and static per top-level function), so equal identities mean
+// the very same handler, and at worst two distinct values of one method
+// run twice, which is the behaviour of two different handlers.
+func funcID(f FileProc) uintptr {
+	return *(*uintptr)(unsafe.Pointer(&f))
+}
+
+// ProcessEvents runs one iteration of the loop (aeProcessEvents) and
+// returns the number of events processed: fired fds, time events run and
+// posted functions run. Without FileEvents and TimeEvents it returns 0 at
+// once.
+//
+// The order is Redis 7.2's, which fixed three 7.0 bugs: the before-sleep
+// hook runs first (so SetDontWait inside it applies now), then the poll
+// timeout is computed (zero with DontWait, else until the nearest time
+// event, else infinite when TimeEvents is given), then the loop polls,
+// calls the after-sleep hook, runs posted functions and dispatches fired
+// fds (only when FileEvents is given; 7.0 dispatched them always), then
+// runs due time events when TimeEvents is given. The loop does not poll
+// at all when no fd is registered, no post is pending and it is not to
+// wait for a timer.
+func (el *EventLoop) ProcessEvents(flags int) int {
+	if flags&(TimeEvents|FileEvents) == 0 || el.closed {
+		return 0
+	}
+	processed := 0
+	posted := flags&FileEvents != 0 && el.post.pending.Load()
+	if el.maxfd != -1 || (flags&TimeEvents != 0 && flags&DontWait == 0) || posted {
+		if el.beforesleep != nil && flags&CallBeforeSleep != 0 {
+			el.beforesleep(el)
+		}
+		timeout := int64(-1)
+		if flags&DontWait != 0 || el.flags&DontWait != 0 {
+			timeout = 0
+		} else if flags&TimeEvents != 0 {
+			timeout = el.timers.usUntilEarliest()
+		}
+		// Each recursion depth has its own fired buffer: a handler that
+		// calls ProcessEvents must not overwrite the batch being
+		// dispatched (in Redis it does).
+		if el.depth == len(el.fired) {
+			el.fired = append(el.fired, make([]firedEvent, el.setsize))
+		}
+		fired := el.fired[el.depth]
+		numevents, woke := el.api.poll(fired, timeout)
+		if flags&FileEvents == 0 {
+			numevents, woke = 0, false
+		}
+		if el.aftersleep != nil && flags&CallAfterSleep != 0 {
+			el.aftersleep(el)
+		}
+		el.depth++
+		if woke {
+			processed += el.runPosted()
+		}
+		for j := 0; j < numevents; j++ {
+			el.dispatch(fired[j].fd, fired[j].mask)
+			processed++
+		}
+		el.depth--
+	}
+	if flags&TimeEvents != 0 {
+		processed += el.processTimeEvents()
+	}
+	return processed
+}
+
+// dispatch calls the handlers of one fired fd. The registered mask is read
+// again before each call because a handler may delete events of this or
+// any fd, or resize the set.
+func (el *EventLoop) dispatch(fd, mask int) {
+	if fd >= el.setsize {
+		return // the set shrank under a deleted fd during this batch
+	}
+	fe := &el.events[fd]
+	// Normally the readable handler runs first: a reply can then be
+	// written right after the query is processed. With Barrier the
+	// writable handler runs first (see Barrier).
+	invert := fe.mask&Barrier != 0
+	fired := 0
+	if !invert && fe.mask&mask&Readable != 0 {
+		fe.rproc(el, fd, fe.clientData, mask)
+		fired++
+		if fd >= el.setsize {
+			return
+		}
+		fe = &el.events[fd]
+	}
+	if fe.mask&mask&Writable != 0 && (fired == 0 || fe.wid != fe.rid) {
+		fe.wproc(el, fd, fe.clientData, mask)
+		fired++
+	}
+	if invert {
+		if fd >= el.setsize {
+			return
+		}
+		fe = &el.events[fd]
+		if fe.mask&mask&Readable != 0 && (fired == 0 || fe.wid != fe.rid) {
+			fe.rproc(el, fd, fe.clientData, mask)
+		}
+	}
+}
+
+// syscallErr wraps a failed system call's errno with the call's name, so
+// the message says what failed and errors.Is still sees the errno.
+func syscallErr(call string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return os.NewSyscallError(call, err)
+}

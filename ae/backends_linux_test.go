@@ -1,0 +1,8 @@
+//go:build linux
+
+package ae
+
+var testBackends = []backend{
+	{"epoll", newEpollPoller},
+	{"poll", newPollPoller},
+}

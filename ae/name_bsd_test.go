@@ -1,0 +1,5 @@
+//go:build (darwin || dragonfly || freebsd || netbsd || openbsd) && !goae_poll
+
+package ae
+
+const defaultApiName = "kqueue"

@@ -1,0 +1,5 @@
+//go:build linux && !goae_poll
+
+package ae
+
+const defaultApiName = "epoll"

@@ -1,0 +1,5 @@
+//go:build goae_poll
+
+package ae
+
+const defaultApiName = "poll"

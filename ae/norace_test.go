@@ -1,0 +1,5 @@
+//go:build !race
+
+package ae
+
+const raceEnabled = false

@@ -1,0 +1,122 @@
+//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+
+package ae
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// pollPoller is the portable backend on poll(2), the counterpart of
+// ae_select.c without select's FD_SETSIZE limit. It keeps a dense pollfd
+// array (the wake fd first) and each fd's index in it, so adding and
+// deleting are O(1) and a poll scans only registered fds.
+type pollPoller struct {
+	pfds  []unix.PollFd
+	index []int32 // fd -> position in pfds, 0 when absent (0 is the wake fd)
+}
+
+func newPollPoller(setsize, wakefd int) (poller, error) {
+	p := &pollPoller{
+		pfds:  []unix.PollFd{{Fd: int32(wakefd), Events: unix.POLLIN}},
+		index: make([]int32, setsize),
+	}
+	return p, nil
+}
+
+func (p *pollPoller) name() string { return "poll" }
+
+func (p *pollPoller) resize(setsize int) error {
+	index := make([]int32, setsize)
+	copy(index, p.index)
+	p.index = index
+	return nil
+}
+
+func (p *pollPoller) close() error { return nil }
+
+func pollEvents(mask int) int16 {
+	var ev int16
+	if mask&Readable != 0 {
+		ev |= unix.POLLIN
+	}
+	if mask&Writable != 0 {
+		ev |= unix.POLLOUT
+	}
+	return ev
+}
+
+func (p *pollPoller) add(fd, old, mask int) error {
+	i := p.index[fd]
+	if i == 0 {
+		i = int32(len(p.pfds))
+		p.pfds = append(p.pfds, unix.PollFd{Fd: int32(fd)})
+		p.index[fd] = i
+	}
+	p.pfds[i].Events = pollEvents(old | mask)
+	return nil
+}
+
+func (p *pollPoller) del(fd, old, delmask int) {
+	i := p.index[fd]
+	if i == 0 {
+		return
+	}
+	if mask := old &^ delmask; mask&(Readable|Writable) != None {
+		p.pfds[i].Events = pollEvents(mask)
+		return
+	}
+	// Move the last entry into the hole.
+	last := int32(len(p.pfds) - 1)
+	if i != last {
+		p.pfds[i] = p.pfds[last]
+		p.index[p.pfds[i].Fd] = i
+	}
+	p.pfds = p.pfds[:last]
+	p.index[fd] = 0
+}
+
+func (p *pollPoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
+	n, err := unix.Poll(p.pfds, timeoutMs(timeoutUs))
+	if err != nil {
+		if err == unix.EINTR {
+			return 0, false
+		}
+		panic(fmt.Sprintf("aeApiPoll: poll, %v", err))
+	}
+	woke := false
+	numevents := 0
+	for i := range p.pfds {
+		if n == 0 {
+			break
+		}
+		pfd := &p.pfds[i]
+		re := pfd.Revents
+		if re == 0 {
+			continue
+		}
+		n--
+		pfd.Revents = 0
+		if i == 0 {
+			woke = true
+			continue
+		}
+		mask := 0
+		if re&unix.POLLIN != 0 {
+			mask |= Readable
+		}
+		if re&unix.POLLOUT != 0 {
+			mask |= Writable
+		}
+		// As with epoll, errors and hang-ups wake both directions. POLLNVAL
+		// (an fd closed while registered) does too, so its handler sees
+		// EBADF instead of the loop spinning silently.
+		if re&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 {
+			mask |= Readable | Writable
+		}
+		fired[numevents] = firedEvent{fd: int(pfd.Fd), mask: mask}
+		numevents++
+	}
+	return numevents, woke
+}
