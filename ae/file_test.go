@@ -311,8 +311,7 @@ func TestSharedHandlerDeletingReadRunsOnce(t *testing.T) {
 		el := newLoop(1024)
 		fd := readyPair(t)
 		calls := 0
-		var h FileProc
-		h = func(el *EventLoop, fd int, _ any, _ int) {
+		h := func(el *EventLoop, fd int, _ any, _ int) {
 			calls++
 			el.DeleteFileEvent(fd, Readable)
 		}

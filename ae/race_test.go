@@ -1,5 +1,0 @@
-//go:build race
-
-package ae
-
-const raceEnabled = true
