@@ -1,0 +1,134 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/goae/goae/internal/resp"
+)
+
+// Command flags (CMD_*), the ones this server acts on.
+const (
+	cmdWrite    = 1 << iota // CMD_WRITE: changes the keyspace
+	cmdReadonly             // CMD_READONLY
+	cmdNoAuth               // CMD_NO_AUTH: allowed before AUTH
+	cmdFast                 // CMD_FAST: O(1) or O(log N)
+)
+
+// command is one entry of the command table (redisCommand).
+type command struct {
+	name  string // lower case, as Redis's fullname ("client|setname" for subcommands)
+	arity int    // exact argc when > 0, minimum argc when < 0
+	flags int
+	proc  func(s *server, c *client)
+	// Key positions, for COMMAND's reply (first, last, step).
+	firstKey, lastKey, keyStep int
+	// subcommands, for container commands such as CLIENT and CONFIG.
+	subcommands map[string]*command
+	calls       int64
+}
+
+// commandTable builds the table from the per-family lists.
+func commandTable() map[string]*command {
+	table := map[string]*command{}
+	for _, group := range [][]*command{
+		serverCommands, stringCommands, keyCommands,
+		listCommands, hashCommands, setCommands, zsetCommands,
+	} {
+		for _, cmd := range group {
+			table[cmd.name] = cmd
+		}
+	}
+	return table
+}
+
+// lookupCommand finds argv[0] case-insensitively without allocating:
+// the name is lowered into a stack buffer, and a map index with
+// string(bytes) does not copy.
+func (s *server) lookupCommand(name []byte) *command {
+	var lower [32]byte
+	if len(name) > len(lower) {
+		return nil
+	}
+	for i, b := range name {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		lower[i] = b
+	}
+	return s.commands[string(lower[:len(name)])]
+}
+
+// lookupSubcommand finds argv[1] of a container command.
+func lookupSubcommand(cmd *command, name []byte) *command {
+	if cmd.subcommands == nil {
+		return nil
+	}
+	return cmd.subcommands[strings.ToLower(string(name))]
+}
+
+// processCommand checks a parsed command and calls it, in the order of
+// Redis's processCommand: QUIT, lookup, arity, authentication.
+func (s *server) processCommand(c *client) {
+	argv := c.argv
+	if len(argv[0]) == 4 && strings.EqualFold(string(argv[0]), "quit") {
+		c.addReply(resp.OK)
+		c.flags |= flagCloseAfterReply
+		return
+	}
+	cmd := s.lookupCommand(argv[0])
+	if cmd == nil {
+		s.rejectCommand(c, unknownCommandError(argv))
+		return
+	}
+	if cmd.subcommands != nil && len(argv) >= 2 {
+		sub := lookupSubcommand(cmd, argv[1])
+		if sub == nil {
+			s.rejectCommand(c, "unknown subcommand '"+truncate(string(argv[1]), 128)+"'. Try "+strings.ToUpper(cmd.name)+" HELP.")
+			return
+		}
+		cmd = sub
+	}
+	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
+		s.rejectCommand(c, "wrong number of arguments for '"+cmd.name+"' command")
+		return
+	}
+	if !c.authed && cmd.flags&cmdNoAuth == 0 {
+		s.stats.totalErrorReplys++
+		c.addReply(resp.NoAuthErr)
+		return
+	}
+	c.lastcmd = cmd
+	cmd.proc(s, c)
+	cmd.calls++
+	s.stats.numCommands++
+}
+
+func (s *server) rejectCommand(c *client, msg string) {
+	s.stats.totalErrorReplys++
+	c.addReplyError(msg)
+}
+
+// unknownCommandError is Redis 7.0's text: the name cut at 128 bytes and
+// the first arguments, quoted, while they fit in 128 bytes.
+func unknownCommandError(argv [][]byte) string {
+	var args strings.Builder
+	for _, a := range argv[1:] {
+		if args.Len() >= 128 {
+			break
+		}
+		args.WriteByte('\'')
+		args.WriteString(truncate(string(a), 128-args.Len()))
+		args.WriteString("' ")
+	}
+	return "unknown command '" + truncate(string(argv[0]), 128) + "', with args beginning with: " + args.String()
+}
+
+func truncate(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package main
+
+// Object types (OBJ_*), and the names TYPE replies.
+const (
+	objString = iota
+	objList
+	objSet
+	objZset
+	objHash
+)
+
+var typeNames = [...]string{"string", "list", "set", "zset", "hash"}
+
+// robj is a value in the keyspace (redisObject). Strings keep their bytes
+// in str; the other types keep their structure in ptr.
+type robj struct {
+	key    string
+	typ    uint8
+	slot   int32 // position in db.slots, for SCAN and RANDOMKEY
+	expire int64 // unix ms, 0 = no TTL
+	str    []byte
+	ptr    any // *list, hashValue, setValue, *zset
+}
+
+// db is the keyspace (redisDb): a map for lookups, plus
+//   - expires: the keys with a TTL, sampled by the active expiry cycle;
+//   - slots: every key at a fixed position until it is deleted (deleted
+//     positions are reused), so a SCAN cursor, which is a position, returns
+//     every key present for the whole scan at least once, as Redis's
+//     reverse-binary cursor does over its rehashing table.
+type db struct {
+	dict      map[string]*robj
+	expires   map[string]*robj
+	slots     []*robj
+	freeSlots []int32
+}
+
+func newDB() *db {
+	return &db{dict: map[string]*robj{}, expires: map[string]*robj{}}
+}
+
+func (d *db) size() int { return len(d.dict) }
+
+// lookup returns the live object at key, deleting it first if its TTL has
+// passed (expireIfNeeded). Indexing with string(key) does not allocate.
+func (s *server) lookup(key []byte) *robj {
+	o := s.db.dict[string(key)]
+	if o == nil {
+		return nil
+	}
+	if o.expire != 0 && o.expire <= s.mstime {
+		s.db.remove(o)
+		s.stats.expiredKeys++
+		return nil
+	}
+	return o
+}
+
+// lookupRead is lookup that counts hits and misses (lookupKeyRead).
+func (s *server) lookupRead(key []byte) *robj {
+	o := s.lookup(key)
+	if o == nil {
+		s.stats.keyspaceMisses++
+	} else {
+		s.stats.keyspaceHits++
+	}
+	return o
+}
+
+// add stores a new object under key, which must be absent.
+func (d *db) add(key []byte, o *robj) {
+	o.key = string(key)
+	if n := len(d.freeSlots); n > 0 {
+		o.slot = d.freeSlots[n-1]
+		d.freeSlots = d.freeSlots[:n-1]
+		d.slots[o.slot] = o
+	} else {
+		o.slot = int32(len(d.slots))
+		d.slots = append(d.slots, o)
+	}
+	d.dict[o.key] = o
+	if o.expire != 0 {
+		d.expires[o.key] = o
+	}
+}
+
+// remove deletes o from the keyspace.
+func (d *db) remove(o *robj) {
+	delete(d.dict, o.key)
+	if o.expire != 0 {
+		delete(d.expires, o.key)
+	}
+	d.slots[o.slot] = nil
+	if int(o.slot) == len(d.slots)-1 {
+		// Trim free positions at the end rather than keep them listed.
+		n := len(d.slots) - 1
+		for n > 0 && d.slots[n-1] == nil {
+			n--
+		}
+		d.slots = d.slots[:n]
+		d.pruneFreeSlots()
+	} else {
+		d.freeSlots = append(d.freeSlots, o.slot)
+	}
+}
+
+// pruneFreeSlots forgets free positions past the end of slots.
+func (d *db) pruneFreeSlots() {
+	j := 0
+	for _, p := range d.freeSlots {
+		if int(p) < len(d.slots) {
+			d.freeSlots[j] = p
+			j++
+		}
+	}
+	d.freeSlots = d.freeSlots[:j]
+}
+
+// setExpire sets or clears (when 0) the TTL of o.
+func (d *db) setExpire(o *robj, when int64) {
+	switch {
+	case when == 0 && o.expire != 0:
+		delete(d.expires, o.key)
+	case when != 0 && o.expire == 0:
+		d.expires[o.key] = o
+	}
+	o.expire = when
+}
+
+// flush empties the keyspace.
+func (d *db) flush() { *d = *newDB() }
+
+// setKey stores a string value, replacing what key held and dropping its
+// TTL unless keepTTL (setKey / setGenericCommand). An existing string
+// object is reused, so overwriting a key costs no allocation once its
+// buffer is large enough.
+func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
+	if o := s.lookup(key); o != nil {
+		if o.typ != objString {
+			o.typ, o.ptr = objString, nil
+		}
+		o.str = append(o.str[:0], val...)
+		if !keepTTL {
+			s.db.setExpire(o, 0)
+		}
+		return o
+	}
+	o := &robj{typ: objString, str: append([]byte(nil), val...)}
+	s.db.add(key, o)
+	return o
+}
+
+// activeExpireCycle samples keys with a TTL and deletes the expired ones,
+// repeating while more than a quarter of a sample had expired, within a
+// quarter of the cron period (activeExpireCycle, ACTIVE_EXPIRE_CYCLE_SLOW).
+func (d *db) activeExpireCycle(s *server, periodMs int) {
+	const keysPerLoop = 20 // ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP
+	budget := int64(periodMs) * 1000 / 4
+	start := monotonicMicros()
+	for len(d.expires) > 0 {
+		sampled, expired := 0, 0
+		// Go's map iteration starts at a random position: a fair sample.
+		for _, o := range d.expires {
+			if sampled == keysPerLoop {
+				break
+			}
+			sampled++
+			if o.expire <= s.mstime {
+				d.remove(o)
+				s.stats.expiredKeys++
+				expired++
+			}
+		}
+		if expired*4 <= sampled || monotonicMicros()-start > budget {
+			return
+		}
+	}
+}

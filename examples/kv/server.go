@@ -1,0 +1,295 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/goae/goae/ae"
+	"github.com/goae/goae/anet"
+	"github.com/goae/goae/internal/listener"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// configFdsetIncr is what Redis adds to maxclients to size its loop
+	// (CONFIG_FDSET_INCR = CONFIG_MIN_RESERVED_FDS + 96): room for the
+	// listeners, the poller, logs and files.
+	configFdsetIncr = 32 + 96
+	// runWithPeriod granularity for the cron's sub-tasks, in ms.
+	statsSamplePeriodMs = 100
+	statsSamples        = 16 // STATS_METRIC_SAMPLES
+)
+
+// config is the server's configuration, from the command line.
+type config struct {
+	port                   int
+	bind                   string
+	unixsocket             string
+	unixsocketperm         uint32
+	maxclients             int
+	timeout                int // seconds idle before a client is closed; 0 = never
+	hz                     int
+	requirepass            string
+	tcpKeepalive           int
+	tcpBacklog             int
+	protoMaxBulkLen        int64
+	clientQueryBufferLimit int64
+	log                    *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		port:                   6379,
+		bind:                   "127.0.0.1",
+		maxclients:             10000,
+		hz:                     10,
+		tcpKeepalive:           300,
+		tcpBacklog:             511,
+		protoMaxBulkLen:        512 << 20,
+		clientQueryBufferLimit: 1 << 30,
+		log:                    slog.Default(),
+	}
+}
+
+// server is the whole state of the key-value server: one loop, one
+// keyspace, the clients. Everything runs on the loop's goroutine.
+type server struct {
+	cfg       config
+	el        *ae.EventLoop
+	listeners []*listener.Listener
+	lfds      []int
+	tcpFD     int // the TCP listener, -1 without one
+
+	clients      []*client // by fd
+	numClients   int
+	nextClientID int64
+	// Clients with output to write before the loop sleeps
+	// (clients_pending_write), and clients to free there
+	// (clients_to_close).
+	pendingWrite []*client
+	toClose      []*client
+	cronClient   int // clientsCron's round-robin position
+
+	db       *db
+	commands map[string]*command
+
+	// Time, cached once per loop iteration (server.mstime/unixtime).
+	mstime    int64
+	startTime time.Time
+	cronloops int64
+
+	stats stats
+
+	// Handlers kept as func values once (see ae.CreateFileEvent).
+	onRead, onWrite ae.FileProc
+}
+
+// stats are INFO's counters.
+type stats struct {
+	numConnections   int64
+	numCommands      int64
+	rejectedConn     int64
+	expiredKeys      int64
+	keyspaceHits     int64
+	keyspaceMisses   int64
+	netInputBytes    int64
+	netOutputBytes   int64
+	opsSamples       [statsSamples]int64
+	opsSampleIdx     int
+	lastSampleTime   int64
+	lastSampleCount  int64
+	protocolErrors   int64
+	totalErrorReplys int64
+}
+
+func newServer(cfg config) (*server, error) {
+	if cfg.hz < 1 {
+		cfg.hz = 1
+	}
+	if cfg.hz > 500 {
+		cfg.hz = 500
+	}
+	cfg.maxclients = adjustOpenFilesLimit(cfg)
+	el, err := ae.New(cfg.maxclients + configFdsetIncr)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		cfg:          cfg,
+		el:           el,
+		tcpFD:        -1,
+		clients:      make([]*client, el.SetSize()),
+		nextClientID: 1,
+		db:           newDB(),
+		startTime:    time.Now(),
+	}
+	s.onRead, s.onWrite = s.readQueryFromClient, s.sendReplyToClient
+	s.commands = commandTable()
+	s.updateCachedTime()
+
+	if cfg.port != 0 || cfg.unixsocket == "" {
+		fd, err := anet.TCPServer(cfg.port, cfg.bind, cfg.tcpBacklog)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("Could not create server TCP listening socket %s: %w", anet.FormatAddr(cfg.bind, cfg.port), err)
+		}
+		s.tcpFD = fd
+		if err := s.listen(fd, false); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.unixsocket != "" {
+		os.Remove(cfg.unixsocket) // a stale socket from an earlier run
+		fd, err := anet.UnixServer(cfg.unixsocket, cfg.unixsocketperm, cfg.tcpBacklog)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("Failed opening Unix socket: %w", err)
+		}
+		if err := s.listen(fd, true); err != nil {
+			return nil, err
+		}
+	}
+	// serverCron first runs after 1 ms, then every 1000/hz ms.
+	el.CreateTimeEvent(1, s.serverCron, nil, nil)
+	el.SetBeforeSleepProc(s.beforeSleep)
+	el.SetAfterSleepProc(s.afterSleep)
+	return s, nil
+}
+
+func (s *server) listen(fd int, isUnix bool) error {
+	s.lfds = append(s.lfds, fd)
+	anet.Cloexec(fd)
+	onConn := s.acceptTCP
+	if isUnix {
+		onConn = s.acceptUnix
+	}
+	l, err := listener.New(s.el, fd, listener.Config{Unix: isUnix, Log: s.cfg.log}, onConn)
+	if err != nil {
+		s.close()
+		return err
+	}
+	s.listeners = append(s.listeners, l)
+	return nil
+}
+
+// adjustOpenFilesLimit lowers maxclients to what RLIMIT_NOFILE allows, as
+// Redis does at startup, raising the soft limit first when it can.
+func adjustOpenFilesLimit(cfg config) int {
+	want := uint64(cfg.maxclients + configFdsetIncr)
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return cfg.maxclients
+	}
+	if rl.Cur >= want {
+		return cfg.maxclients
+	}
+	if rl.Max >= want {
+		rl.Cur = want
+	} else {
+		rl.Cur = rl.Max
+	}
+	unix.Setrlimit(unix.RLIMIT_NOFILE, &rl)
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
+	if rl.Cur >= want {
+		return cfg.maxclients
+	}
+	maxclients := int(rl.Cur) - configFdsetIncr
+	if maxclients < 1 {
+		maxclients = 1
+	}
+	cfg.log.Warn(fmt.Sprintf("You requested maxclients of %d requiring at least %d max file descriptors.", cfg.maxclients, want))
+	cfg.log.Warn(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: operation not permitted.", want))
+	cfg.log.Warn(fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", rl.Cur, maxclients))
+	return maxclients
+}
+
+// addr returns the TCP address the server listens on ("" if none).
+func (s *server) addr() (string, int) {
+	if s.tcpFD < 0 {
+		return "", 0
+	}
+	ip, port, _ := anet.FdToString(s.tcpFD, anet.SockName)
+	return ip, port
+}
+
+// serve runs the loop until Stop, then closes listeners and clients.
+func (s *server) serve() {
+	s.el.Main()
+	s.close()
+}
+
+// shutdown stops the loop; called on the loop (from a Post).
+func (s *server) shutdown() { s.el.Stop() }
+
+func (s *server) close() {
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	for _, fd := range s.lfds {
+		unix.Close(fd)
+	}
+	s.listeners, s.lfds, s.tcpFD = nil, nil, -1
+	if s.cfg.unixsocket != "" {
+		os.Remove(s.cfg.unixsocket)
+	}
+	for _, c := range s.clients {
+		if c != nil {
+			s.freeClient(c)
+		}
+	}
+	s.el.Close()
+}
+
+func (s *server) updateCachedTime() { s.mstime = time.Now().UnixMilli() }
+
+// beforeSleep runs before the loop polls: free the clients scheduled to
+// close, then write pending replies (handleClientsWithPendingWrites).
+func (s *server) beforeSleep(el *ae.EventLoop) {
+	s.handleClientsWithPendingWrites()
+	s.freeClientsInAsyncFreeQueue()
+}
+
+// afterSleep refreshes the cached clock once per iteration, so every
+// command of a batch sees the same time, as Redis's cached mstime.
+func (s *server) afterSleep(el *ae.EventLoop) { s.updateCachedTime() }
+
+// serverCron runs hz times a second: statistics, clients, expiry.
+func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
+	s.updateCachedTime()
+	if s.mstime-s.stats.lastSampleTime >= statsSamplePeriodMs {
+		s.trackInstantaneousMetric()
+	}
+	s.clientsCron()
+	s.db.activeExpireCycle(s, 1000/s.cfg.hz)
+	s.cronloops++
+	return 1000 / s.cfg.hz
+}
+
+// trackInstantaneousMetric records commands per second since the last
+// sample (trackInstantaneousMetric(STATS_METRIC_COMMAND, ...)).
+func (s *server) trackInstantaneousMetric() {
+	st := &s.stats
+	dt := s.mstime - st.lastSampleTime
+	ops := st.numCommands - st.lastSampleCount
+	if dt > 0 && st.lastSampleTime != 0 {
+		st.opsSamples[st.opsSampleIdx] = ops * 1000 / dt
+		st.opsSampleIdx = (st.opsSampleIdx + 1) % statsSamples
+	}
+	st.lastSampleTime = s.mstime
+	st.lastSampleCount = st.numCommands
+}
+
+func (s *server) instantaneousOps() int64 {
+	var sum int64
+	for _, v := range s.stats.opsSamples {
+		sum += v
+	}
+	return sum / statsSamples
+}
+
+var processStart = time.Now()
+
+// monotonicMicros reads the monotonic clock, for time budgets.
+func monotonicMicros() int64 { return time.Since(processStart).Microseconds() }

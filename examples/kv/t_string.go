@@ -1,0 +1,363 @@
+package main
+
+import (
+	"math"
+	"math/big"
+	"strings"
+
+	"github.com/goae/goae/internal/resp"
+)
+
+var stringCommands = []*command{
+	{name: "get", arity: 2, flags: cmdReadonly | cmdFast, proc: getCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "set", arity: -3, flags: cmdWrite, proc: setCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "setnx", arity: 3, flags: cmdWrite | cmdFast, proc: setnxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "setex", arity: 4, flags: cmdWrite, proc: setexCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "psetex", arity: 4, flags: cmdWrite, proc: psetexCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "getset", arity: 3, flags: cmdWrite | cmdFast, proc: getsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "getdel", arity: 2, flags: cmdWrite | cmdFast, proc: getdelCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "mget", arity: -2, flags: cmdReadonly | cmdFast, proc: mgetCommand, firstKey: 1, lastKey: -1, keyStep: 1},
+	{name: "mset", arity: -3, flags: cmdWrite, proc: msetCommand, firstKey: 1, lastKey: -1, keyStep: 2},
+	{name: "msetnx", arity: -3, flags: cmdWrite, proc: msetnxCommand, firstKey: 1, lastKey: -1, keyStep: 2},
+	{name: "append", arity: 3, flags: cmdWrite | cmdFast, proc: appendCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "strlen", arity: 2, flags: cmdReadonly | cmdFast, proc: strlenCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "incr", arity: 2, flags: cmdWrite | cmdFast, proc: incrCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "decr", arity: 2, flags: cmdWrite | cmdFast, proc: decrCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "incrby", arity: 3, flags: cmdWrite | cmdFast, proc: incrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "decrby", arity: 3, flags: cmdWrite | cmdFast, proc: decrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "incrbyfloat", arity: 3, flags: cmdWrite | cmdFast, proc: incrbyfloatCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+}
+
+// getString returns the string at key, nil if absent; it replies
+// WRONGTYPE and reports false for another type.
+func (s *server) getString(c *client, key []byte) (*robj, bool) {
+	o := s.lookupRead(key)
+	if o != nil && o.typ != objString {
+		c.addReply(resp.WrongTypeErr)
+		return nil, false
+	}
+	return o, true
+}
+
+// getGeneric replies the string at argv[1] or nil (getGenericCommand).
+func getGeneric(s *server, c *client) bool {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return false
+	}
+	if o == nil {
+		c.addReplyNull()
+	} else {
+		c.addReplyBulk(o.str)
+	}
+	return true
+}
+
+func getCommand(s *server, c *client) { getGeneric(s, c) }
+
+// SET flags (OBJ_SET_*).
+const (
+	setNX = 1 << iota
+	setXX
+	setGet
+	setKeepTTL
+	setEX
+	setPX
+	setEXAT
+	setPXAT
+)
+
+// setCommand is SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL].
+func setCommand(s *server, c *client) {
+	flags, expire, ok := parseSetOptions(c, c.argv[3:])
+	if !ok {
+		return
+	}
+	var when int64
+	if flags&(setEX|setPX|setEXAT|setPXAT) != 0 {
+		if when, ok = expireToMillis(s, c, expire, flags); !ok {
+			return
+		}
+	}
+	setGeneric(s, c, flags, c.argv[1], c.argv[2], when, resp.OK, resp.NullBulk)
+}
+
+// parseSetOptions is parseExtendedStringArgumentsOrReply for SET.
+func parseSetOptions(c *client, opts [][]byte) (flags int, expire []byte, ok bool) {
+	const expires = setEX | setPX | setEXAT | setPXAT
+	for j := 0; j < len(opts); j++ {
+		opt := strings.ToLower(string(opts[j]))
+		hasNext := j+1 < len(opts)
+		switch {
+		case opt == "nx" && flags&setXX == 0:
+			flags |= setNX
+		case opt == "xx" && flags&setNX == 0:
+			flags |= setXX
+		case opt == "get":
+			flags |= setGet
+		case opt == "keepttl" && flags&expires == 0:
+			flags |= setKeepTTL
+		case opt == "ex" && flags&(setKeepTTL|expires&^setEX) == 0 && hasNext:
+			flags |= setEX
+			j++
+			expire = opts[j]
+		case opt == "px" && flags&(setKeepTTL|expires&^setPX) == 0 && hasNext:
+			flags |= setPX
+			j++
+			expire = opts[j]
+		case opt == "exat" && flags&(setKeepTTL|expires&^setEXAT) == 0 && hasNext:
+			flags |= setEXAT
+			j++
+			expire = opts[j]
+		case opt == "pxat" && flags&(setKeepTTL|expires&^setPXAT) == 0 && hasNext:
+			flags |= setPXAT
+			j++
+			expire = opts[j]
+		default:
+			c.addReply(resp.SyntaxErr)
+			return 0, nil, false
+		}
+	}
+	return flags, expire, true
+}
+
+// expireToMillis turns an EX/PX/EXAT/PXAT argument into an absolute unix
+// time in ms (getExpireMillisecondsOrReply).
+func expireToMillis(s *server, c *client, arg []byte, flags int) (int64, bool) {
+	v, ok := intArg(c, arg)
+	if !ok {
+		return 0, false
+	}
+	seconds := flags&(setEX|setEXAT) != 0
+	if v <= 0 || (seconds && v > math.MaxInt64/1000) {
+		c.addReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
+		return 0, false
+	}
+	if seconds {
+		v *= 1000
+	}
+	if flags&(setEX|setPX) != 0 {
+		if v > math.MaxInt64-s.mstime {
+			c.addReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
+			return 0, false
+		}
+		v += s.mstime
+	}
+	return v, true
+}
+
+// lastcmdName is the name of the command being run, for error texts.
+func (c *client) lastcmdName() string {
+	return strings.ToLower(string(c.argv[0]))
+}
+
+// setGeneric is setGenericCommand: the common tail of SET, SETNX, SETEX
+// and PSETEX.
+func setGeneric(s *server, c *client, flags int, key, val []byte, when int64, okReply, abortReply string) {
+	if flags&setGet != 0 && !getGeneric(s, c) {
+		return
+	}
+	found := s.lookup(key) != nil
+	if (flags&setNX != 0 && found) || (flags&setXX != 0 && !found) {
+		if flags&setGet == 0 {
+			c.addReply(abortReply)
+		}
+		return
+	}
+	o := s.setKey(key, val, flags&setKeepTTL != 0)
+	if when != 0 {
+		s.db.setExpire(o, when)
+	}
+	if flags&setGet == 0 {
+		c.addReply(okReply)
+	}
+}
+
+func setnxCommand(s *server, c *client) {
+	setGeneric(s, c, setNX, c.argv[1], c.argv[2], 0, resp.One, resp.Zero)
+}
+
+func setexCommand(s *server, c *client) { setexGeneric(s, c, setEX) }
+
+func psetexCommand(s *server, c *client) { setexGeneric(s, c, setPX) }
+
+func setexGeneric(s *server, c *client, unit int) {
+	when, ok := expireToMillis(s, c, c.argv[2], unit)
+	if !ok {
+		return
+	}
+	setGeneric(s, c, 0, c.argv[1], c.argv[3], when, resp.OK, "")
+}
+
+func getsetCommand(s *server, c *client) {
+	if !getGeneric(s, c) {
+		return
+	}
+	s.setKey(c.argv[1], c.argv[2], false)
+}
+
+func getdelCommand(s *server, c *client) {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return
+	}
+	if o == nil {
+		c.addReplyNull()
+		return
+	}
+	c.addReplyBulk(o.str)
+	s.db.remove(o)
+}
+
+func mgetCommand(s *server, c *client) {
+	c.addReplyArrayLen(len(c.argv) - 1)
+	for _, key := range c.argv[1:] {
+		o := s.lookupRead(key)
+		if o == nil || o.typ != objString {
+			c.addReplyNull()
+		} else {
+			c.addReplyBulk(o.str)
+		}
+	}
+}
+
+func msetCommand(s *server, c *client) { msetGeneric(s, c, false) }
+
+func msetnxCommand(s *server, c *client) { msetGeneric(s, c, true) }
+
+func msetGeneric(s *server, c *client, nx bool) {
+	if len(c.argv)%2 == 0 {
+		c.addReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
+		return
+	}
+	if nx {
+		for j := 1; j < len(c.argv); j += 2 {
+			if s.lookup(c.argv[j]) != nil {
+				c.addReply(resp.Zero)
+				return
+			}
+		}
+	}
+	for j := 1; j < len(c.argv); j += 2 {
+		s.setKey(c.argv[j], c.argv[j+1], false)
+	}
+	if nx {
+		c.addReply(resp.One)
+	} else {
+		c.addReply(resp.OK)
+	}
+}
+
+func appendCommand(s *server, c *client) {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return
+	}
+	if o == nil {
+		o = s.setKey(c.argv[1], c.argv[2], false)
+		c.addReplyInt(int64(len(o.str)))
+		return
+	}
+	if int64(len(o.str)+len(c.argv[2])) > s.cfg.protoMaxBulkLen {
+		c.addReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
+		return
+	}
+	o.str = append(o.str, c.argv[2]...)
+	c.addReplyInt(int64(len(o.str)))
+}
+
+func strlenCommand(s *server, c *client) {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return
+	}
+	if o == nil {
+		c.addReply(resp.Zero)
+		return
+	}
+	c.addReplyInt(int64(len(o.str)))
+}
+
+func incrCommand(s *server, c *client) { incrDecr(s, c, 1) }
+func decrCommand(s *server, c *client) { incrDecr(s, c, -1) }
+
+func incrbyCommand(s *server, c *client) {
+	if incr, ok := intArg(c, c.argv[2]); ok {
+		incrDecr(s, c, incr)
+	}
+}
+
+func decrbyCommand(s *server, c *client) {
+	incr, ok := intArg(c, c.argv[2])
+	if !ok {
+		return
+	}
+	if incr == math.MinInt64 {
+		c.addReplyError("decrement would overflow")
+		return
+	}
+	incrDecr(s, c, -incr)
+}
+
+// incrDecr is incrDecrCommand. The new value is written in place into the
+// string's buffer: INCR on an existing key does not allocate.
+func incrDecr(s *server, c *client, incr int64) {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return
+	}
+	var value int64
+	if o != nil {
+		if value, ok = parseInt(o.str); !ok {
+			c.addReplyError("value is not an integer or out of range")
+			return
+		}
+	}
+	if (incr < 0 && value < 0 && incr < math.MinInt64-value) ||
+		(incr > 0 && value > 0 && incr > math.MaxInt64-value) {
+		c.addReplyError("increment or decrement would overflow")
+		return
+	}
+	value += incr
+	if o == nil {
+		var num [20]byte
+		o = s.setKey(c.argv[1], appendInt(num[:0], value), false)
+	} else {
+		o.str = appendInt(o.str[:0], value)
+	}
+	c.addReplyInt(value)
+}
+
+func incrbyfloatCommand(s *server, c *client) {
+	o, ok := s.getString(c, c.argv[1])
+	if !ok {
+		return
+	}
+	value := new(big.Float).SetPrec(longDoublePrec)
+	if o != nil {
+		v, ok := parseLongDouble(o.str)
+		if !ok {
+			c.addReplyError("value is not a valid float")
+			return
+		}
+		value = v
+	}
+	incr, ok := parseLongDouble(c.argv[2])
+	if !ok {
+		c.addReplyError("value is not a valid float")
+		return
+	}
+	if value.IsInf() || incr.IsInf() { // the sum is infinite or NaN
+		c.addReplyError("increment would produce NaN or Infinity")
+		return
+	}
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(value, incr)
+	// long double overflows past about 1.19e4932.
+	if exp := sum.MantExp(nil); exp > 16384 {
+		c.addReplyError("increment would produce NaN or Infinity")
+		return
+	}
+	text := formatLongDouble(sum)
+	o = s.setKey(c.argv[1], []byte(text), true)
+	c.addReplyBulk(o.str)
+}
