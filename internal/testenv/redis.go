@@ -1,0 +1,93 @@
+package testenv
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// StartRedis starts a real redis-server on a free loopback port with
+// persistence off, waits until it answers PING and returns its port. The
+// server is stopped, by its PID, when the test ends. extra are more
+// command-line arguments ("--requirepass", "x", ...). Like RequireBinary,
+// it skips the test when redis-server is missing, or fails it under
+// GOAE_INTEROP=require.
+func StartRedis(t testing.TB, extra ...string) int {
+	t.Helper()
+	bin := RequireBinary(t, "redis-server")
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := FreePort(t)
+		args := append([]string{
+			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--daemonize", "no",
+			"--dir", t.TempDir(), "--logfile", "",
+		}, extra...)
+		cmd := exec.Command(bin, args...)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("starting redis-server: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		stop := func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		}
+		if lastErr = waitPing(port, done); lastErr == nil {
+			t.Cleanup(stop)
+			return port
+		}
+		stop()
+		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, out.String())
+	}
+	t.Fatalf("redis-server did not start: %v", lastErr)
+	return 0
+}
+
+// waitPing waits up to 10 s for PONG on port, or for the process to exit.
+func waitPing(port int, exited <-chan struct{}) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server exited")
+		default:
+		}
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprint(conn, "PING\r\n")
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if line == "+PONG\r\n" {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no PONG on port %d within 10 s", port)
+}
