@@ -57,7 +57,7 @@ func BenchmarkTimerFire(b *testing.B) {
 // BenchmarkTimerScaling measures one loop iteration (poll without waiting,
 // one due timer run and rescheduled) with n live timers. Redis's list
 // makes it O(n); the heap keeps it near constant: compare live=10 with
-// live=100000 (bench/timers.sh prints the ratio).
+// live=100000 (bench/ae.sh prints the ratio).
 func BenchmarkTimerScaling(b *testing.B) {
 	for _, n := range []int{10, 1000, 100000} {
 		b.Run(fmt.Sprintf("live=%d", n), func(b *testing.B) {

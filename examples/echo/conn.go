@@ -68,6 +68,7 @@ func (s *server) readHandler(el *ae.EventLoop, fd int, cd any, _ int) {
 	if c.unsent() > maxPendingOutput {
 		el.DeleteFileEvent(fd, ae.Readable)
 		c.paused = true
+		s.stats.readPauses.Add(1)
 	}
 }
 

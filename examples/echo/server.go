@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
@@ -44,6 +45,15 @@ type server struct {
 	// handler every time (see ae.CreateFileEvent) and registering one
 	// does not allocate a new method value.
 	onAccept, onRead, onWrite ae.FileProc
+
+	// stats counts events the tests check for: that a code path ran, or
+	// that the loop did not spin. They are written on the loop goroutine
+	// and may be read from any goroutine.
+	stats struct {
+		acceptCalls      atomic.Int64 // acceptHandler calls
+		writableInstalls atomic.Int64 // writable handler installed after a short write
+		readPauses       atomic.Int64 // reads paused for back-pressure
+	}
 }
 
 func newServer(cfg config) (*server, error) {
@@ -98,6 +108,7 @@ func (s *server) close() {
 
 // acceptHandler accepts up to maxAcceptsPerCall clients (acceptTcpHandler).
 func (s *server) acceptHandler(el *ae.EventLoop, fd int, _ any, _ int) {
+	s.stats.acceptCalls.Add(1)
 	for max := maxAcceptsPerCall; max > 0; max-- {
 		cfd, ip, port, err := anet.TCPAccept(fd)
 		if err != nil {
@@ -147,6 +158,7 @@ func (s *server) beforeSleep(el *ae.EventLoop) {
 				continue
 			}
 			c.writing = true
+			s.stats.writableInstalls.Add(1)
 		}
 	}
 	s.pending = s.pending[:0]

@@ -90,7 +90,6 @@ func TestUnixSocket(t *testing.T) {
 	}
 }
 
-
 func goRedis(t *testing.T, addr string, opt ...func(*redis.Options)) *redis.Client {
 	o := &redis.Options{Addr: addr, Protocol: 2, DisableIndentity: true}
 	for _, f := range opt {
@@ -100,7 +99,6 @@ func goRedis(t *testing.T, addr string, opt ...func(*redis.Options)) *redis.Clie
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
-
 
 // Input: --requirepass; commands before AUTH, a wrong password, then
 // go-redis with the password. Expected: NOAUTH, WRONGPASS, then service.
