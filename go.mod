@@ -3,8 +3,11 @@ module github.com/goae/goae
 go 1.22
 
 require (
+	github.com/redis/go-redis/v9 v9.17.0
+	golang.org/x/sys v0.30.0
+)
+
+require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
-	github.com/redis/go-redis/v9 v9.17.0 // indirect
-	golang.org/x/sys v0.30.0 // indirect
 )
