@@ -34,6 +34,7 @@ const (
 	flagPendingWrite                // CLIENT_PENDING_WRITE: in pendingWrite
 	flagUnixSocket                  // CLIENT_UNIX_SOCKET
 	flagWriteHandler                // the writable handler is installed
+	flagFreed                       // freeClient ran: lists that still hold it skip it
 )
 
 // client is one connection (Redis's client struct).
@@ -189,7 +190,7 @@ func (s *server) processInputBuffer(c *client) {
 		c.argv = argv
 		s.processCommand(c)
 		c.argv = nil
-		if c.fd < 0 {
+		if c.flags&flagFreed != 0 {
 			return
 		}
 	}
@@ -217,7 +218,7 @@ func (s *server) handleClientsWithPendingWrites() {
 	for i, c := range s.pendingWrite {
 		s.pendingWrite[i] = nil
 		c.flags &^= flagPendingWrite
-		if c.fd < 0 || c.flags&flagCloseASAP != 0 {
+		if c.flags&(flagFreed|flagCloseASAP) != 0 {
 			continue
 		}
 		if !s.writeToClient(c, false) {
@@ -283,7 +284,7 @@ func (s *server) writeToClient(c *client, handlerInstalled bool) bool {
 // freeClientAsync schedules c to be freed before the loop sleeps, for
 // code that may still hold it up the stack (freeClientAsync).
 func (s *server) freeClientAsync(c *client) {
-	if c.flags&flagCloseASAP != 0 || c.fd < 0 {
+	if c.flags&(flagFreed|flagCloseASAP) != 0 {
 		return
 	}
 	c.flags |= flagCloseASAP
@@ -299,11 +300,12 @@ func (s *server) freeClientsInAsyncFreeQueue() {
 }
 
 // freeClient closes c at once (freeClient). Lists that still hold it see
-// fd == -1 and skip it.
+// flagFreed and skip it.
 func (s *server) freeClient(c *client) {
-	if c.fd < 0 {
+	if c.flags&flagFreed != 0 {
 		return
 	}
+	c.flags |= flagFreed
 	s.el.DeleteFileEvent(c.fd, ae.Readable|ae.Writable)
 	unix.Close(c.fd)
 	s.clients[c.fd] = nil

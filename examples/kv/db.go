@@ -19,7 +19,7 @@ type robj struct {
 	slot   int32 // position in db.slots, for SCAN and RANDOMKEY
 	expire int64 // unix ms, 0 = no TTL
 	str    []byte
-	ptr    any // *list, hashValue, setValue, *zset
+	ptr    any // *list, *hash, *set, *zset
 }
 
 // db is the keyspace (redisDb): a map for lookups, plus

@@ -91,7 +91,7 @@ func TestUnixSocket(t *testing.T) {
 }
 
 func goRedis(t *testing.T, addr string, opt ...func(*redis.Options)) *redis.Client {
-	o := &redis.Options{Addr: addr, Protocol: 2, DisableIndentity: true}
+	o := &redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true}
 	for _, f := range opt {
 		f(o)
 	}

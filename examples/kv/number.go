@@ -64,9 +64,9 @@ func intArg(c *client, b []byte) (int64, bool) {
 // for INCRBYFLOAT and HINCRBYFLOAT.
 const longDoublePrec = 64
 
-// parseLongDouble parses b as Redis's string2ld: the whole argument, no
-// leading space, no NaN.
-func parseLongDouble(b []byte) (*big.Float, bool) {
+// bigFloat converts b, already checked by parseLongDouble, to a long
+// double's precision.
+func bigFloat(b []byte) (*big.Float, bool) {
 	s := string(b)
 	if len(s) == 0 || len(s) > 5*1024 || s[0] == ' ' || s[0] == '\t' {
 		return nil, false
@@ -106,30 +106,39 @@ func formatLongDouble(f *big.Float) string {
 	return s
 }
 
-// parseFloatArg parses a double argument as Redis's string2d (used by
-// ZADD scores): whole argument, no spaces, no NaN.
-func parseFloatArg(b []byte) (float64, bool) {
-	s := string(b)
-	if len(s) == 0 || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			// strtod saturates to ±HUGE_VAL or 0 and sets ERANGE;
-			// Redis rejects overflow but accepts underflow.
-			if math.IsInf(v, 0) {
-				return 0, false
-			}
-			return v, true
-		}
-		return 0, false
-	}
-	if math.IsNaN(v) {
-		return 0, false
-	}
-	return v, true
-}
-
 // appendInt appends the decimal form of v.
 func appendInt(dst []byte, v int64) []byte { return strconv.AppendInt(dst, v, 10) }
+
+// Bounds of x87's long double, as exponents of big.Float.MantExp.
+const (
+	longDoubleMaxExp = 16384 // the largest finite value is just below 2^16384
+	// The smallest subnormal is 2^-16445; below half of it, 2^-16446
+	// (MantExp -16445), a value rounds to zero.
+	longDoubleMinExp = -16445
+)
+
+// parseLongDouble parses b as Redis's string2ld does: shorter than
+// MAX_LONG_DOUBLE_CHARS (5 KiB), no leading space, the whole of it taken by
+// strtold's grammar (the same as strtod's: see strtod), not NaN, and
+// neither overflowing nor underflowing to zero. bigFloat does the
+// conversion, but on its own it also takes Go-only forms ("1_000",
+// "0b101", "0o17"), values past the range of a long double ("1e5000",
+// "1e-5000") and a 5 KiB argument, all of which Redis refuses.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) >= 5*1024 || cIsspace(b[0]) {
+		return nil, false
+	}
+	if v, n, _ := strtod(b); n != len(b) || math.IsNaN(v) {
+		return nil, false
+	}
+	f, ok := bigFloat(b)
+	if !ok {
+		return nil, false
+	}
+	if !f.IsInf() && f.Sign() != 0 {
+		if exp := f.MantExp(nil); exp > longDoubleMaxExp || exp < longDoubleMinExp {
+			return nil, false
+		}
+	}
+	return f, true
+}

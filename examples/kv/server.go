@@ -133,7 +133,7 @@ func newServer(cfg config) (*server, error) {
 		fd, err := anet.TCPServer(cfg.port, cfg.bind, cfg.tcpBacklog)
 		if err != nil {
 			s.close()
-			return nil, fmt.Errorf("Could not create server TCP listening socket %s: %w", anet.FormatAddr(cfg.bind, cfg.port), err)
+			return nil, fmt.Errorf("could not create server TCP listening socket %s: %w", anet.FormatAddr(cfg.bind, cfg.port), err)
 		}
 		s.tcpFD = fd
 		if err := s.listen(fd, false); err != nil {
@@ -145,7 +145,7 @@ func newServer(cfg config) (*server, error) {
 		fd, err := anet.UnixServer(cfg.unixsocket, cfg.unixsocketperm, cfg.tcpBacklog)
 		if err != nil {
 			s.close()
-			return nil, fmt.Errorf("Failed opening Unix socket: %w", err)
+			return nil, fmt.Errorf("failed opening Unix socket: %w", err)
 		}
 		if err := s.listen(fd, true); err != nil {
 			return nil, err

@@ -1,3 +1,323 @@
 package main
 
-var setCommands = []*command{}
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/goae/goae/internal/resp"
+)
+
+// The set commands (t_set.c), with Redis 7.0's arities and flags.
+var setCommands = []*command{
+	{name: "sadd", arity: -3, flags: cmdWrite | cmdFast, proc: saddCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "srem", arity: -3, flags: cmdWrite | cmdFast, proc: sremCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "smembers", arity: 2, flags: cmdReadonly, proc: smembersCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "sismember", arity: 3, flags: cmdReadonly | cmdFast, proc: sismemberCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "smismember", arity: -3, flags: cmdReadonly | cmdFast, proc: smismemberCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "scard", arity: 2, flags: cmdReadonly | cmdFast, proc: scardCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "spop", arity: -2, flags: cmdWrite | cmdFast, proc: spopCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "srandmember", arity: -2, flags: cmdReadonly, proc: srandmemberCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+}
+
+// set is a map from member to its position in a dense array of members.
+// Membership tests go through the map; SMEMBERS walks the array; SPOP and
+// SRANDMEMBER draw uniformly random positions in O(1), which a Go map
+// alone cannot do. SREM moves the last member into the hole. Each member
+// is one string, shared by the map key and the array.
+type set struct {
+	idx     map[string]int
+	members []string
+}
+
+func newSet() *set { return &set{idx: map[string]int{}} }
+
+func (st *set) len() int { return len(st.members) }
+
+func (st *set) has(m []byte) bool {
+	_, ok := st.idx[string(m)]
+	return ok
+}
+
+// add reports whether m was new.
+func (st *set) add(m []byte) bool {
+	if _, ok := st.idx[string(m)]; ok {
+		return false
+	}
+	ms := string(m)
+	st.idx[ms] = len(st.members)
+	st.members = append(st.members, ms)
+	return true
+}
+
+// remove reports whether m was there.
+func (st *set) remove(m []byte) bool {
+	i, ok := st.idx[string(m)]
+	if !ok {
+		return false
+	}
+	st.removeAt(i)
+	return true
+}
+
+// removeAt deletes the member at position i and returns it.
+func (st *set) removeAt(i int) string {
+	m := st.members[i]
+	delete(st.idx, m)
+	last := len(st.members) - 1
+	if i != last {
+		st.members[i] = st.members[last]
+		st.idx[st.members[i]] = i
+	}
+	st.members[last] = ""
+	st.members = st.members[:last]
+	if cap(st.members) > 64 && len(st.members) <= cap(st.members)/4 {
+		// Give memory back: a Go map never shrinks, so it is rebuilt
+		// along with the array.
+		st.members = append([]string(nil), st.members...)
+		st.idx = make(map[string]int, len(st.members))
+		for i, m := range st.members {
+			st.idx[m] = i
+		}
+	}
+	return m
+}
+
+// swap exchanges the members at positions i and j.
+func (st *set) swap(i, j int) {
+	if i == j {
+		return
+	}
+	m := st.members
+	m[i], m[j] = m[j], m[i]
+	st.idx[m[i]] = i
+	st.idx[m[j]] = j
+}
+
+// setForRead returns the set at argv[1], nil if missing; ok is false after
+// a WRONGTYPE reply.
+func setForRead(s *server, c *client) (*set, bool) {
+	o, ok := s.lookupOfType(c, c.argv[1], objSet, false)
+	if !ok || o == nil {
+		return nil, ok
+	}
+	return o.ptr.(*set), true
+}
+
+func saddCommand(s *server, c *client) {
+	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	if !ok {
+		return
+	}
+	if o == nil {
+		o = &robj{typ: objSet, ptr: newSet()}
+		s.db.add(c.argv[1], o)
+	}
+	st := o.ptr.(*set)
+	var added int64
+	for _, m := range c.argv[2:] {
+		if st.add(m) {
+			added++
+		}
+	}
+	c.addReplyInt(added)
+}
+
+func sremCommand(s *server, c *client) {
+	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	if !ok {
+		return
+	}
+	if o == nil {
+		c.addReply(resp.Zero)
+		return
+	}
+	st := o.ptr.(*set)
+	var deleted int64
+	for _, m := range c.argv[2:] {
+		if st.remove(m) {
+			deleted++
+			if st.len() == 0 {
+				s.db.remove(o)
+				break
+			}
+		}
+	}
+	c.addReplyInt(deleted)
+}
+
+func smembersCommand(s *server, c *client) {
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	if st == nil {
+		c.addReply(resp.EmptyArray)
+		return
+	}
+	c.addReplyArrayLen(st.len())
+	for _, m := range st.members {
+		c.addReplyBulkString(m)
+	}
+}
+
+func sismemberCommand(s *server, c *client) {
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	if st != nil && st.has(c.argv[2]) {
+		c.addReply(resp.One)
+	} else {
+		c.addReply(resp.Zero)
+	}
+}
+
+func smismemberCommand(s *server, c *client) {
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	c.addReplyArrayLen(len(c.argv) - 2)
+	for _, m := range c.argv[2:] {
+		if st != nil && st.has(m) {
+			c.addReply(resp.One)
+		} else {
+			c.addReply(resp.Zero)
+		}
+	}
+}
+
+func scardCommand(s *server, c *client) {
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	if st == nil {
+		c.addReply(resp.Zero)
+		return
+	}
+	c.addReplyInt(int64(st.len()))
+}
+
+// spopCommand is SPOP key [count].
+func spopCommand(s *server, c *client) {
+	if len(c.argv) > 3 {
+		c.addReply(resp.SyntaxErr)
+		return
+	}
+	if len(c.argv) == 3 {
+		spopWithCount(s, c)
+		return
+	}
+	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	if !ok {
+		return
+	}
+	if o == nil {
+		c.addReplyNull()
+		return
+	}
+	st := o.ptr.(*set)
+	c.addReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	if st.len() == 0 {
+		s.db.remove(o)
+	}
+}
+
+// spopWithCount pops min(count, SCARD) random members. Asking for the
+// whole set replies every member and deletes the key, as Redis does.
+func spopWithCount(s *server, c *client) {
+	count, ok := positiveCountArg(c, c.argv[2])
+	if !ok {
+		return
+	}
+	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	if !ok {
+		return
+	}
+	if o == nil || count == 0 {
+		c.addReply(resp.EmptyArray)
+		return
+	}
+	st := o.ptr.(*set)
+	if count >= int64(st.len()) {
+		c.addReplyArrayLen(st.len())
+		for _, m := range st.members {
+			c.addReplyBulkString(m)
+		}
+		s.db.remove(o)
+		return
+	}
+	c.addReplyArrayLen(int(count))
+	for ; count > 0; count-- {
+		c.addReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	}
+}
+
+// srandmemberCommand is SRANDMEMBER key [count].
+func srandmemberCommand(s *server, c *client) {
+	if len(c.argv) > 3 {
+		c.addReply(resp.SyntaxErr)
+		return
+	}
+	if len(c.argv) == 3 {
+		srandmemberWithCount(s, c)
+		return
+	}
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	if st == nil {
+		c.addReplyNull()
+		return
+	}
+	c.addReplyBulkString(st.members[rand.IntN(st.len())])
+}
+
+// srandmemberWithCount replies count distinct members (all of them when
+// count exceeds SCARD) for a positive count, and -count members that may
+// repeat for a negative one.
+func srandmemberWithCount(s *server, c *client) {
+	l, ok := parseInt(c.argv[2])
+	if !ok {
+		c.addReplyError("value is not an integer or out of range")
+		return
+	}
+	if l == math.MinInt64 {
+		c.addReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		return
+	}
+	st, ok := setForRead(s, c)
+	if !ok {
+		return
+	}
+	if st == nil || l == 0 {
+		c.addReply(resp.EmptyArray)
+		return
+	}
+	n := st.len()
+	if l < 0 {
+		c.addReplyArrayLen(int(-l))
+		for ; l < 0; l++ {
+			c.addReplyBulkString(st.members[rand.IntN(n)])
+		}
+		return
+	}
+	if l >= int64(n) {
+		c.addReplyArrayLen(n)
+		for _, m := range st.members {
+			c.addReplyBulkString(m)
+		}
+		return
+	}
+	// A partial Fisher-Yates shuffle over the members: position i gets a
+	// random member from [i, n). The order of a set is not observable, so
+	// moving members is harmless, and nothing is allocated.
+	k := int(l)
+	c.addReplyArrayLen(k)
+	for i := 0; i < k; i++ {
+		st.swap(i, i+rand.IntN(n-i))
+		c.addReplyBulkString(st.members[i])
+	}
+}

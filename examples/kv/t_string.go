@@ -321,7 +321,7 @@ func incrDecr(s *server, c *client, incr int64) {
 	value += incr
 	if o == nil {
 		var num [20]byte
-		o = s.setKey(c.argv[1], appendInt(num[:0], value), false)
+		s.setKey(c.argv[1], appendInt(num[:0], value), false)
 	} else {
 		o.str = appendInt(o.str[:0], value)
 	}
@@ -353,7 +353,7 @@ func incrbyfloatCommand(s *server, c *client) {
 	}
 	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(value, incr)
 	// long double overflows past about 1.19e4932.
-	if exp := sum.MantExp(nil); exp > 16384 {
+	if exp := sum.MantExp(nil); exp > longDoubleMaxExp {
 		c.addReplyError("increment would produce NaN or Infinity")
 		return
 	}
