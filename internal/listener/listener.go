@@ -17,6 +17,7 @@ package listener
 import (
 	"errors"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
@@ -65,10 +66,11 @@ type Listener struct {
 	paused   bool
 	retryID  int64
 
-	// Counters, for INFO-style statistics and tests.
-	Accepted int64 // connections handed to onConn
-	Calls    int64 // accept handler calls (readable events)
-	Pauses   int64 // back-offs after EMFILE/ENFILE
+	// Counters, for statistics and tests. They are atomic so that any
+	// goroutine may read them; accepting is not a hot path.
+	Accepted atomic.Int64 // connections handed to onConn
+	Calls    atomic.Int64 // accept handler calls (readable events)
+	Pauses   atomic.Int64 // back-offs after EMFILE/ENFILE
 }
 
 // New registers the listening socket fd on el. fd is made non-blocking;
@@ -112,7 +114,7 @@ func (l *Listener) Close() {
 }
 
 func (l *Listener) accept(el *ae.EventLoop, fd int, _ any, _ int) {
-	l.Calls++
+	l.Calls.Add(1)
 	if l.cfg.Hold != nil && l.cfg.Hold() {
 		return
 	}
@@ -138,13 +140,13 @@ func (l *Listener) accept(el *ae.EventLoop, fd int, _ any, _ int) {
 			}
 			return
 		}
-		l.Accepted++
+		l.Accepted.Add(1)
 		l.onConn(cfd, ip, port)
 	}
 }
 
 func (l *Listener) pause(err error) {
-	l.Pauses++
+	l.Pauses.Add(1)
 	l.paused = true
 	l.el.DeleteFileEvent(l.fd, ae.Readable)
 	l.retryID = l.el.CreateTimeEvent(l.cfg.RetryMs, l.onRetry, nil, nil)
