@@ -165,7 +165,7 @@ func (c *client) reserveQuery(n int) {
 // buffer (processInputBuffer).
 func (s *server) processInputBuffer(c *client) {
 	for c.qbpos < len(c.querybuf) && c.flags&(flagCloseAfterReply|flagCloseASAP) == 0 {
-		c.parser.Unauthenticated = !c.authed
+		c.parser.Unauthenticated = s.authRequired(c)
 		argv, n, err := c.parser.Parse(c.querybuf[c.qbpos:])
 		if err != nil {
 			var pe *resp.ProtocolError

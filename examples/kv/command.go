@@ -33,6 +33,7 @@ func commandTable() map[string]*command {
 	for _, group := range [][]*command{
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
+		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cmd
@@ -92,7 +93,7 @@ func (s *server) processCommand(c *client) {
 		s.rejectCommand(c, "wrong number of arguments for '"+cmd.name+"' command")
 		return
 	}
-	if !c.authed && cmd.flags&cmdNoAuth == 0 {
+	if s.authRequired(c) && cmd.flags&cmdNoAuth == 0 {
 		s.stats.totalErrorReplys++
 		c.addReply(resp.NoAuthErr)
 		return
@@ -131,4 +132,13 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// authRequired reports whether c must authenticate before running
+// commands (authRequired): a password is set and c has not given it. As in
+// Redis it is asked at each command, so clearing the password lets an
+// unauthenticated client in, and setting one again locks it out; a client
+// that connected while there was no password counts as authenticated.
+func (s *server) authRequired(c *client) bool {
+	return s.cfg.requirepass != "" && !c.authed
 }

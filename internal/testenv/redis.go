@@ -68,7 +68,8 @@ func StartRedis(t testing.TB, extra ...string) int {
 	return 0
 }
 
-// waitPing waits up to 10 s for PONG on port, or for the process to exit.
+// waitPing waits up to 10 s for PONG (or NOAUTH) on port, or for the
+// process to exit.
 func waitPing(port int, exited <-chan struct{}) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -83,7 +84,8 @@ func waitPing(port int, exited <-chan struct{}) error {
 			fmt.Fprint(conn, "PING\r\n")
 			line, _ := bufio.NewReader(conn).ReadString('\n')
 			conn.Close()
-			if line == "+PONG\r\n" {
+			// A server started with --requirepass answers NOAUTH: it is up.
+			if line == "+PONG\r\n" || strings.HasPrefix(line, "-NOAUTH") {
 				return nil
 			}
 		}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/goae/goae/internal/resp"
+)
+
+// configCommands is CONFIG and its subcommands (config.c).
+var configCommands = []*command{
+	{name: "config", arity: -2, subcommands: subcommandMap(
+		&command{name: "config|get", arity: -3, proc: configGetCommand},
+		&command{name: "config|set", arity: -4, proc: configSetCommand},
+		&command{name: "config|resetstat", arity: 2, proc: configResetStatCommand},
+		&command{name: "config|help", arity: 2, proc: configHelpCommand},
+	)},
+}
+
+// configParam is one parameter CONFIG GET knows: how to print it and, for
+// those that can change at run time, how to set it (nil: immutable).
+type configParam struct {
+	name string
+	get  func(s *server) string
+	set  func(s *server, v []byte) string // "" when done, else why not
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// intSetter parses v as Redis's numeric configs do and stores it, within
+// [lo, hi].
+func intSetter(lo, hi int64, store func(s *server, v int64)) func(s *server, v []byte) string {
+	return func(s *server, b []byte) string {
+		v, ok := parseInt(b)
+		if !ok {
+			return "argument couldn't be parsed into an integer"
+		}
+		if v < lo || v > hi {
+			return "argument must be between " + itoa(lo) + " and " + itoa(hi) + " inclusive"
+		}
+		store(s, v)
+		return ""
+	}
+}
+
+// fixed is a parameter whose value never changes here: a feature this
+// server does not have, reported the way Redis reports it turned off.
+func fixed(v string) func(*server) string { return func(*server) string { return v } }
+
+// configParams are the parameters of this server, with Redis's names. The
+// ones that set nothing here (persistence, eviction, databases) have the
+// values under which Redis behaves as this server does; redis-benchmark
+// asks for "save" and "appendonly" when it starts.
+var configParams = []*configParam{
+	{name: "port", get: func(s *server) string { _, p := s.addr(); return itoa(int64(p)) }},
+	{name: "bind", get: func(s *server) string { return s.cfg.bind }},
+	{name: "unixsocket", get: func(s *server) string { return s.cfg.unixsocket }},
+	{name: "unixsocketperm", get: func(s *server) string { return strconv.FormatUint(uint64(s.cfg.unixsocketperm), 8) }},
+	{name: "maxclients", get: func(s *server) string { return itoa(int64(s.cfg.maxclients)) }},
+	{name: "timeout", get: func(s *server) string { return itoa(int64(s.cfg.timeout)) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.timeout = int(v) })},
+	// hz accepts any non-negative value and is clamped to [1, 500], as
+	// Redis does.
+	{name: "hz", get: func(s *server) string { return itoa(int64(s.cfg.hz)) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.hz = int(min(max(v, 1), 500)) })},
+	{name: "requirepass", get: func(s *server) string { return s.cfg.requirepass },
+		set: func(s *server, v []byte) string { s.cfg.requirepass = string(v); return "" }},
+	{name: "tcp-keepalive", get: func(s *server) string { return itoa(int64(s.cfg.tcpKeepalive)) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.tcpKeepalive = int(v) })},
+	{name: "tcp-backlog", get: func(s *server) string { return itoa(int64(s.cfg.tcpBacklog)) }},
+	{name: "proto-max-bulk-len", get: func(s *server) string { return itoa(s.cfg.protoMaxBulkLen) }},
+	{name: "client-query-buffer-limit", get: func(s *server) string { return itoa(s.cfg.clientQueryBufferLimit) }},
+	{name: "save", get: fixed("")},
+	{name: "appendonly", get: fixed("no")},
+	{name: "databases", get: fixed("1")},
+	{name: "maxmemory", get: fixed("0")},
+	{name: "maxmemory-policy", get: fixed("noeviction")},
+	{name: "cluster-enabled", get: fixed("no")},
+	{name: "io-threads", get: fixed("1")},
+	{name: "daemonize", get: fixed("no")},
+	{name: "protected-mode", get: fixed("no")},
+	{name: "replica-read-only", get: fixed("yes")},
+	{name: "slave-read-only", get: fixed("yes")},
+}
+
+// lookupConfig finds a parameter by name, case-insensitively.
+func lookupConfig(name []byte) *configParam {
+	for _, p := range configParams {
+		if strings.EqualFold(p.name, string(name)) {
+			return p
+		}
+	}
+	return nil
+}
+
+// configGetCommand is CONFIG GET parameter [parameter ...] (Redis 7.0):
+// a name without glob characters is looked up exactly (and replied with
+// the caller's spelling), a pattern is matched case-insensitively; each
+// parameter is replied once, as name and value pairs.
+func configGetCommand(s *server, c *client) {
+	var names []string
+	var params []*configParam
+	seen := func(p *configParam) bool {
+		for _, q := range params {
+			if q == p {
+				return true
+			}
+		}
+		return false
+	}
+	for _, arg := range c.argv[2:] {
+		if !strings.ContainsAny(string(arg), "[*?") {
+			if p := lookupConfig(arg); p != nil && !seen(p) {
+				names, params = append(names, string(arg)), append(params, p)
+			}
+			continue
+		}
+		for _, p := range configParams {
+			if !seen(p) && stringMatch(arg, p.name, true) {
+				names, params = append(names, p.name), append(params, p)
+			}
+		}
+	}
+	c.addReplyArrayLen(2 * len(params))
+	for i, p := range params {
+		c.addReplyBulkString(names[i])
+		c.addReplyBulkString(p.get(s))
+	}
+}
+
+// configSetCommand is CONFIG SET parameter value [parameter value ...]:
+// all or nothing, with Redis's errors. Parameters this server cannot
+// change at run time answer as Redis's immutable ones.
+func configSetCommand(s *server, c *client) {
+	if len(c.argv)%2 != 0 {
+		c.addReply(resp.SyntaxErr)
+		return
+	}
+	type change struct {
+		p   *configParam
+		val []byte
+	}
+	var changes []change
+	for i := 2; i < len(c.argv); i += 2 {
+		name := c.argv[i]
+		p := lookupConfig(name)
+		if p == nil {
+			c.addReplyErrorf("Unknown option or number of arguments for CONFIG SET - '%s'", name)
+			return
+		}
+		if p.set == nil {
+			c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - can't set immutable config", name)
+			return
+		}
+		for _, ch := range changes {
+			if ch.p == p {
+				c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name)
+				return
+			}
+		}
+		changes = append(changes, change{p, c.argv[i+1]})
+	}
+	// Apply on a copy of the configuration first, so that a bad value
+	// leaves everything as it was.
+	saved := s.cfg
+	for i, ch := range changes {
+		if msg := ch.p.set(s, ch.val); msg != "" {
+			s.cfg = saved
+			c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - %s", c.argv[2+2*i], msg)
+			return
+		}
+	}
+	c.addReply(resp.OK)
+}
+
+// configResetStatCommand resets INFO's statistics and the per-command
+// call counts (resetServerStats, resetCommandTableStats).
+func configResetStatCommand(s *server, c *client) {
+	s.stats = stats{}
+	for _, cmd := range s.commands {
+		cmd.calls = 0
+		for _, sub := range cmd.subcommands {
+			sub.calls = 0
+		}
+	}
+	c.addReply(resp.OK)
+}
+
+func configHelpCommand(s *server, c *client) {
+	addReplyHelp(c, "CONFIG", []string{
+		"GET <pattern>",
+		"    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>",
+		"    Set the configuration <directive> to <value>.",
+		"RESETSTAT",
+		"    Reset statistics reported by the INFO command.",
+	})
+}
