@@ -9,16 +9,13 @@ import (
 // feed runs one pipelined batch through the same path a read event takes
 // (parse, lookup, arity, call, reply), without the socket.
 func feed(s *server, c *client, batch []byte) {
-	c.querybuf = append(c.querybuf[:0], batch...)
-	c.qbpos = 0
-	c.buf, c.sentlen = c.buf[:0], 0
-	s.processInputBuffer(c)
+	c.ResetOutput()
+	s.rs.Feed(c.Client, batch)
 }
 
 func benchClient(s *server) *client {
 	c := s.newExecClient().c
-	c.querybuf = make([]byte, 0, 64*1024)
-	c.buf = make([]byte, 0, 64*1024)
+	c.Out = make([]byte, 0, 64*1024)
 	return c
 }
 
@@ -45,8 +42,8 @@ func TestZeroAllocsCommandPath(t *testing.T) {
 		{"PING inline", []byte("PING\r\n"), "+PONG\r\n"},
 	} {
 		feed(s, c, tc.batch)
-		if tc.reply != "" && string(c.buf) != tc.reply {
-			t.Fatalf("%s replied %q, want %q", tc.name, c.buf, tc.reply)
+		if tc.reply != "" && string(c.Out) != tc.reply {
+			t.Fatalf("%s replied %q, want %q", tc.name, c.Out, tc.reply)
 		}
 		if n := testing.AllocsPerRun(1000, func() { feed(s, c, tc.batch) }); n != 0 {
 			t.Errorf("%s: %v allocs per command", tc.name, n)

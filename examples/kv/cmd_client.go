@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/respserver"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,36 +50,36 @@ func validClientName(name []byte) bool {
 }
 
 func clientSetnameCommand(s *server, c *client) {
-	if !validClientName(c.argv[2]) {
-		c.addReplyError(clientNameErr)
+	if !validClientName(c.Argv[2]) {
+		c.AddReplyError(clientNameErr)
 		return
 	}
-	c.name = string(c.argv[2])
-	c.addReply(resp.OK)
+	c.Name = string(c.Argv[2])
+	c.AddReply(resp.OK)
 }
 
 func clientGetnameCommand(s *server, c *client) {
-	if c.name == "" {
-		c.addReplyNull()
+	if c.Name == "" {
+		c.AddReplyNull()
 		return
 	}
-	c.addReplyBulkString(c.name)
+	c.AddReplyBulkString(c.Name)
 }
 
-func clientIDCommand(s *server, c *client) { c.addReplyInt(c.id) }
+func clientIDCommand(s *server, c *client) { c.AddReplyInt(c.ID) }
 
 func clientInfoCommand(s *server, c *client) {
-	c.addReplyBulk(append(s.appendClientInfo(nil, c), '\n'))
+	c.AddReplyBulk(append(s.appendClientInfo(nil, c), '\n'))
 }
 
 // clientNoEvictCommand accepts CLIENT NO-EVICT ON|OFF: this server never
 // evicts clients, so both are already true.
 func clientNoEvictCommand(s *server, c *client) {
-	switch strings.ToLower(string(c.argv[2])) {
+	switch strings.ToLower(string(c.Argv[2])) {
 	case "on", "off":
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 	default:
-		c.addReply(resp.SyntaxErr)
+		c.AddReply(resp.SyntaxErr)
 	}
 }
 
@@ -109,16 +110,16 @@ func clientTypeByName(name []byte) int {
 // order of Redis's server.clients list.
 func (s *server) liveClients() []*client {
 	var out []*client
-	for _, cl := range s.clients {
-		if cl != nil && cl.fd >= 0 {
-			out = append(out, cl)
+	for _, rc := range s.rs.Clients() {
+		if rc != nil && rc.Flags&respserver.Freed == 0 {
+			out = append(out, rc.Data.(*client))
 		}
 	}
 	slices.SortFunc(out, func(a, b *client) int {
 		switch {
-		case a.id < b.id:
+		case a.ID < b.ID:
 			return -1
-		case a.id > b.id:
+		case a.ID > b.ID:
 			return 1
 		}
 		return 0
@@ -130,34 +131,34 @@ func (s *server) liveClients() []*client {
 func clientListCommand(s *server, c *client) {
 	var out []byte
 	switch {
-	case len(c.argv) == 4 && strings.EqualFold(string(c.argv[2]), "type"):
-		typ := clientTypeByName(c.argv[3])
+	case len(c.Argv) == 4 && strings.EqualFold(string(c.Argv[2]), "type"):
+		typ := clientTypeByName(c.Argv[3])
 		if typ == -1 {
-			c.addReplyErrorf("Unknown client type '%s'", c.argv[3])
+			c.AddReplyErrorf("Unknown client type '%s'", c.Argv[3])
 			return
 		}
 		if typ == clientTypeNormal {
 			out = s.appendAllClientsInfo(out, c)
 		}
-	case len(c.argv) > 3 && strings.EqualFold(string(c.argv[2]), "id"):
+	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
 		out = []byte{}
-		for _, arg := range c.argv[3:] {
+		for _, arg := range c.Argv[3:] {
 			id, ok := parseInt(arg)
 			if !ok {
-				c.addReplyError("Invalid client ID")
+				c.AddReplyError("Invalid client ID")
 				return
 			}
 			if cl := s.clientByID(c, id); cl != nil {
 				out = append(s.appendClientInfo(out, cl), '\n')
 			}
 		}
-	case len(c.argv) != 2:
-		c.addReply(resp.SyntaxErr)
+	case len(c.Argv) != 2:
+		c.AddReply(resp.SyntaxErr)
 		return
 	default:
 		out = s.appendAllClientsInfo(out, c)
 	}
-	c.addReplyBulk(out)
+	c.AddReplyBulk(out)
 }
 
 // appendAllClientsInfo appends a line per client (getAllClientsInfoString).
@@ -173,7 +174,7 @@ func (s *server) appendAllClientsInfo(dst []byte, self *client) []byte {
 // clientsWith is liveClients plus self if it is not a connected client.
 func (s *server) clientsWith(self *client) []*client {
 	all := s.liveClients()
-	if self.fd < 0 && self.flags&(flagFreed|flagCloseASAP) == 0 {
+	if self.FD < 0 && self.Flags&(respserver.Freed|respserver.CloseASAP) == 0 {
 		all = append(all, self)
 	}
 	return all
@@ -182,7 +183,7 @@ func (s *server) clientsWith(self *client) []*client {
 // clientByID is lookupClientByID.
 func (s *server) clientByID(self *client, id int64) *client {
 	for _, cl := range s.clientsWith(self) {
-		if cl.id == id {
+		if cl.ID == id {
 			return cl
 		}
 	}
@@ -192,8 +193,8 @@ func (s *server) clientByID(self *client, id int64) *client {
 // clientLaddr is the client's local address, found once and kept
 // (getClientSockname).
 func clientLaddr(c *client) string {
-	if c.laddr == "" && c.fd >= 0 {
-		ip, port, err := anet.FdToString(c.fd, anet.SockName)
+	if c.laddr == "" && c.FD >= 0 {
+		ip, port, err := anet.FdToString(c.FD, anet.SockName)
 		if err == nil {
 			c.laddr = anet.FormatAddr(ip, port)
 		}
@@ -208,13 +209,13 @@ func clientLaddr(c *client) string {
 // server has.
 func clientFlagsString(dst []byte, c *client) []byte {
 	n := len(dst)
-	if c.flags&flagCloseAfterReply != 0 {
+	if c.Flags&respserver.CloseAfterReply != 0 {
 		dst = append(dst, 'c')
 	}
-	if c.flags&flagCloseASAP != 0 {
+	if c.Flags&respserver.CloseASAP != 0 {
 		dst = append(dst, 'A')
 	}
-	if c.flags&flagUnixSocket != 0 {
+	if c.Flags&respserver.UnixSocket != 0 {
 		dst = append(dst, 'U')
 	}
 	if len(dst) == n {
@@ -235,45 +236,45 @@ func clientFlagsString(dst []byte, c *client) []byte {
 // tot-mem adds the buffers to the client struct's size.
 func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	var argvMem int
-	for _, a := range cl.argv {
+	for _, a := range cl.Argv {
 		argvMem += len(a)
 	}
 	now := s.mstime
 	dst = append(dst, "id="...)
-	dst = strconv.AppendInt(dst, cl.id, 10)
+	dst = strconv.AppendInt(dst, cl.ID, 10)
 	dst = append(dst, " addr="...)
-	dst = append(dst, cl.addr...)
+	dst = append(dst, cl.Addr...)
 	dst = append(dst, " laddr="...)
 	dst = append(dst, clientLaddr(cl)...)
 	dst = append(dst, " fd="...)
-	dst = strconv.AppendInt(dst, int64(cl.fd), 10)
+	dst = strconv.AppendInt(dst, int64(cl.FD), 10)
 	dst = append(dst, " name="...)
-	dst = append(dst, cl.name...)
+	dst = append(dst, cl.Name...)
 	dst = append(dst, " age="...)
-	dst = strconv.AppendInt(dst, now/1000-cl.ctime/1000, 10)
+	dst = strconv.AppendInt(dst, now/1000-cl.Ctime/1000, 10)
 	dst = append(dst, " idle="...)
-	dst = strconv.AppendInt(dst, now/1000-cl.lastInteraction/1000, 10)
+	dst = strconv.AppendInt(dst, now/1000-cl.LastInteraction/1000, 10)
 	dst = append(dst, " flags="...)
 	dst = clientFlagsString(dst, cl)
 	dst = append(dst, " db="...)
 	dst = strconv.AppendInt(dst, int64(cl.db), 10)
 	dst = append(dst, " sub=0 psub=0 ssub=0 multi=-1 qbuf="...)
-	dst = strconv.AppendInt(dst, int64(len(cl.querybuf)), 10)
+	dst = strconv.AppendInt(dst, int64(cl.QueryLen()), 10)
 	dst = append(dst, " qbuf-free="...)
-	dst = strconv.AppendInt(dst, int64(cap(cl.querybuf)-len(cl.querybuf)), 10)
+	dst = strconv.AppendInt(dst, int64(cl.QueryCap()-cl.QueryLen()), 10)
 	dst = append(dst, " argv-mem="...)
 	dst = strconv.AppendInt(dst, int64(argvMem), 10)
 	dst = append(dst, " multi-mem=0 rbs="...)
-	dst = strconv.AppendInt(dst, int64(cap(cl.buf)), 10)
+	dst = strconv.AppendInt(dst, int64(cl.OutputCap()), 10)
 	dst = append(dst, " rbp="...)
-	dst = strconv.AppendInt(dst, int64(len(cl.buf)), 10)
+	dst = strconv.AppendInt(dst, int64(len(cl.Out)), 10)
 	dst = append(dst, " obl="...)
-	dst = strconv.AppendInt(dst, int64(cl.pending()), 10)
+	dst = strconv.AppendInt(dst, int64(cl.PendingOutput()), 10)
 	dst = append(dst, " oll=0 omem=0 tot-mem="...)
-	totMem := int64(unsafe.Sizeof(*cl)) + int64(cap(cl.querybuf)+cap(cl.buf)+argvMem)
+	totMem := int64(unsafe.Sizeof(*cl)+unsafe.Sizeof(*cl.Client)) + int64(cl.QueryCap()+cl.OutputCap()+argvMem)
 	dst = strconv.AppendInt(dst, totMem, 10)
 	dst = append(dst, " events="...)
-	if cl.flags&flagWriteHandler != 0 {
+	if cl.Flags&respserver.WriteHandler != 0 {
 		dst = append(dst, "rw"...)
 	} else {
 		dst = append(dst, 'r')
@@ -297,28 +298,28 @@ func clientKillCommand(s *server, c *client) {
 	var addr, laddr []byte
 	var id int64
 	typ, skipme := -1, true
-	if len(c.argv) == 3 {
-		addr = c.argv[2]
+	if len(c.Argv) == 3 {
+		addr = c.Argv[2]
 		skipme = false
 	} else {
-		for i := 2; i < len(c.argv); i += 2 {
-			opt := string(c.argv[i])
-			if i+1 >= len(c.argv) {
-				c.addReply(resp.SyntaxErr)
+		for i := 2; i < len(c.Argv); i += 2 {
+			opt := string(c.Argv[i])
+			if i+1 >= len(c.Argv) {
+				c.AddReply(resp.SyntaxErr)
 				return
 			}
-			val := c.argv[i+1]
+			val := c.Argv[i+1]
 			switch {
 			case strings.EqualFold(opt, "id"):
 				v, ok := parseInt(val)
 				if !ok || v < 1 {
-					c.addReplyError("client-id should be greater than 0")
+					c.AddReplyError("client-id should be greater than 0")
 					return
 				}
 				id = v
 			case strings.EqualFold(opt, "type"):
 				if typ = clientTypeByName(val); typ == -1 {
-					c.addReplyErrorf("Unknown client type '%s'", val)
+					c.AddReplyErrorf("Unknown client type '%s'", val)
 					return
 				}
 			case strings.EqualFold(opt, "addr"):
@@ -327,7 +328,7 @@ func clientKillCommand(s *server, c *client) {
 				laddr = val
 			case strings.EqualFold(opt, "user"):
 				if string(val) != "default" {
-					c.addReplyErrorf("No such user '%s'", val)
+					c.AddReplyErrorf("No such user '%s'", val)
 					return
 				}
 			case strings.EqualFold(opt, "skipme"):
@@ -337,11 +338,11 @@ func clientKillCommand(s *server, c *client) {
 				case "no":
 					skipme = false
 				default:
-					c.addReply(resp.SyntaxErr)
+					c.AddReply(resp.SyntaxErr)
 					return
 				}
 			default:
-				c.addReply(resp.SyntaxErr)
+				c.AddReply(resp.SyntaxErr)
 				return
 			}
 		}
@@ -349,10 +350,10 @@ func clientKillCommand(s *server, c *client) {
 
 	killed, closeSelf := 0, false
 	for _, cl := range s.clientsWith(c) {
-		if cl.flags&(flagFreed|flagCloseASAP) != 0 {
+		if cl.Flags&(respserver.Freed|respserver.CloseASAP) != 0 {
 			continue // already on its way out
 		}
-		if addr != nil && cl.addr != string(addr) {
+		if addr != nil && cl.Addr != string(addr) {
 			continue
 		}
 		if laddr != nil && clientLaddr(cl) != string(laddr) {
@@ -361,7 +362,7 @@ func clientKillCommand(s *server, c *client) {
 		if typ != -1 && typ != clientTypeNormal {
 			continue
 		}
-		if id != 0 && cl.id != id {
+		if id != 0 && cl.ID != id {
 			continue
 		}
 		if cl == c {
@@ -375,17 +376,17 @@ func clientKillCommand(s *server, c *client) {
 		killed++
 	}
 
-	if len(c.argv) == 3 {
+	if len(c.Argv) == 3 {
 		if killed == 0 {
-			c.addReplyError("No such client")
+			c.AddReplyError("No such client")
 		} else {
-			c.addReply(resp.OK)
+			c.AddReply(resp.OK)
 		}
 	} else {
-		c.addReplyInt(int64(killed))
+		c.AddReplyInt(int64(killed))
 	}
 	if closeSelf {
-		c.flags |= flagCloseAfterReply
+		c.Flags |= respserver.CloseAfterReply
 	}
 }
 
@@ -425,11 +426,11 @@ func clientHelpCommand(s *server, c *client) {
 // addReplyHelp is Redis's addReplyHelp: a usage line, the given lines,
 // then HELP's own, as status replies.
 func addReplyHelp(c *client, name string, lines []string) {
-	c.addReplyArrayLen(len(lines) + 3)
-	c.addReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	c.AddReplyArrayLen(len(lines) + 3)
+	c.AddReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {
-		c.addReplyStatus(l)
+		c.AddReplyStatus(l)
 	}
-	c.addReplyStatus("HELP")
-	c.addReplyStatus("    Prints this help.")
+	c.AddReplyStatus("HELP")
+	c.AddReplyStatus("    Prints this help.")
 }

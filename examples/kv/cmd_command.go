@@ -60,26 +60,26 @@ func (s *server) lookupCommandByName(name []byte) *command {
 // commandCommand is COMMAND: every command's details.
 func commandCommand(s *server, c *client) {
 	cmds := s.sortedCommands()
-	c.addReplyArrayLen(len(cmds))
+	c.AddReplyArrayLen(len(cmds))
 	for _, cmd := range cmds {
 		addReplyCommandInfo(c, cmd)
 	}
 }
 
-func commandCountCommand(s *server, c *client) { c.addReplyInt(int64(len(s.commands))) }
+func commandCountCommand(s *server, c *client) { c.AddReplyInt(int64(len(s.commands))) }
 
 // commandInfoCommand is COMMAND INFO [name ...]: nil for an unknown name.
 func commandInfoCommand(s *server, c *client) {
-	if len(c.argv) == 2 {
+	if len(c.Argv) == 2 {
 		commandCommand(s, c)
 		return
 	}
-	c.addReplyArrayLen(len(c.argv) - 2)
-	for _, name := range c.argv[2:] {
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, name := range c.Argv[2:] {
 		if cmd := s.lookupCommandByName(name); cmd != nil {
 			addReplyCommandInfo(c, cmd)
 		} else {
-			c.addReplyNull()
+			c.AddReplyNull()
 		}
 	}
 }
@@ -100,33 +100,33 @@ var commandFlagNames = []struct {
 // and subcommands. This server has no tips and no key specs (clients fall
 // back on the three key positions), so those are empty.
 func addReplyCommandInfo(c *client, cmd *command) {
-	c.addReplyArrayLen(10)
-	c.addReplyBulkString(cmd.name)
-	c.addReplyInt(int64(cmd.arity))
+	c.AddReplyArrayLen(10)
+	c.AddReplyBulkString(cmd.name)
+	c.AddReplyInt(int64(cmd.arity))
 	n := 0
 	for _, f := range commandFlagNames {
 		if cmd.flags&f.flag != 0 {
 			n++
 		}
 	}
-	c.addReplyArrayLen(n)
+	c.AddReplyArrayLen(n)
 	for _, f := range commandFlagNames {
 		if cmd.flags&f.flag != 0 {
-			c.addReplyStatus(f.name)
+			c.AddReplyStatus(f.name)
 		}
 	}
-	c.addReplyInt(int64(cmd.firstKey))
-	c.addReplyInt(int64(cmd.lastKey))
-	c.addReplyInt(int64(cmd.keyStep))
+	c.AddReplyInt(int64(cmd.firstKey))
+	c.AddReplyInt(int64(cmd.lastKey))
+	c.AddReplyInt(int64(cmd.keyStep))
 	cats := aclCategories(cmd)
-	c.addReplyArrayLen(len(cats))
+	c.AddReplyArrayLen(len(cats))
 	for _, cat := range cats {
-		c.addReplyStatus(cat)
+		c.AddReplyStatus(cat)
 	}
-	c.addReply(resp.EmptyArray) // tips
-	c.addReply(resp.EmptyArray) // key specs
+	c.AddReply(resp.EmptyArray) // tips
+	c.AddReply(resp.EmptyArray) // key specs
 	subs := sortedSubcommands(cmd)
-	c.addReplyArrayLen(len(subs))
+	c.AddReplyArrayLen(len(subs))
 	for _, sub := range subs {
 		addReplyCommandInfo(c, sub)
 	}
@@ -173,17 +173,17 @@ func aclCategories(cmd *command) []string {
 func commandListCommand(s *server, c *client) {
 	var filter string
 	var arg []byte
-	for i := 2; i < len(c.argv); i++ {
-		if !strings.EqualFold(string(c.argv[i]), "filterby") || len(c.argv)-1-i != 2 {
-			c.addReply(resp.SyntaxErr)
+	for i := 2; i < len(c.Argv); i++ {
+		if !strings.EqualFold(string(c.Argv[i]), "filterby") || len(c.Argv)-1-i != 2 {
+			c.AddReply(resp.SyntaxErr)
 			return
 		}
-		filter = strings.ToLower(string(c.argv[i+1]))
+		filter = strings.ToLower(string(c.Argv[i+1]))
 		if filter != "module" && filter != "aclcat" && filter != "pattern" {
-			c.addReply(resp.SyntaxErr)
+			c.AddReply(resp.SyntaxErr)
 			return
 		}
-		arg = c.argv[i+2]
+		arg = c.Argv[i+2]
 		i += 2
 	}
 	keep := func(cmd *command) bool {
@@ -210,29 +210,29 @@ func commandListCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.addReplyArrayLen(len(names))
+	c.AddReplyArrayLen(len(names))
 	for _, name := range names {
-		c.addReplyBulkString(name)
+		c.AddReplyBulkString(name)
 	}
 }
 
 // commandGetkeysCommand is COMMAND GETKEYS command [arg ...]: the keys a
 // command would touch, from its first/last/step positions.
 func commandGetkeysCommand(s *server, c *client) {
-	argv := c.argv[2:]
+	argv := c.Argv[2:]
 	cmd := s.lookupCommand(argv[0])
 	if cmd != nil && cmd.subcommands != nil && len(argv) >= 2 {
 		cmd = lookupSubcommand(cmd, argv[1])
 	}
 	switch {
 	case cmd == nil:
-		c.addReplyError("Invalid command specified")
+		c.AddReplyError("Invalid command specified")
 		return
 	case cmd.firstKey == 0:
-		c.addReplyError("The command has no key arguments")
+		c.AddReplyError("The command has no key arguments")
 		return
 	case (cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity:
-		c.addReplyError("Invalid number of arguments specified for command")
+		c.AddReplyError("Invalid number of arguments specified for command")
 		return
 	}
 	last := cmd.lastKey
@@ -246,12 +246,12 @@ func commandGetkeysCommand(s *server, c *client) {
 		}
 	}
 	if len(keys) == 0 {
-		c.addReplyError("Invalid arguments specified for command")
+		c.AddReplyError("Invalid arguments specified for command")
 		return
 	}
-	c.addReplyArrayLen(len(keys))
+	c.AddReplyArrayLen(len(keys))
 	for _, k := range keys {
-		c.addReplyBulk(k)
+		c.AddReplyBulk(k)
 	}
 }
 
@@ -261,18 +261,18 @@ func commandGetkeysCommand(s *server, c *client) {
 // help and hints from it. Unknown names are left out.
 func commandDocsCommand(s *server, c *client) {
 	var cmds []*command
-	if len(c.argv) == 2 {
+	if len(c.Argv) == 2 {
 		cmds = s.sortedCommands()
 	} else {
-		for _, name := range c.argv[2:] {
+		for _, name := range c.Argv[2:] {
 			if cmd := s.lookupCommandByName(name); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
 		}
 	}
-	c.addReplyArrayLen(2 * len(cmds))
+	c.AddReplyArrayLen(2 * len(cmds))
 	for _, cmd := range cmds {
-		c.addReplyBulkString(cmd.name)
+		c.AddReplyBulkString(cmd.name)
 		addReplyCommandDocs(c, cmd)
 	}
 }
@@ -286,19 +286,19 @@ func addReplyCommandDocs(c *client, cmd *command) {
 	if cmd.subcommands != nil {
 		fields++
 	}
-	c.addReplyArrayLen(2 * fields)
-	c.addReplyBulkString("summary")
-	c.addReplyBulkString(doc.summary)
-	c.addReplyBulkString("since")
-	c.addReplyBulkString(doc.since)
-	c.addReplyBulkString("group")
-	c.addReplyBulkString(doc.group)
+	c.AddReplyArrayLen(2 * fields)
+	c.AddReplyBulkString("summary")
+	c.AddReplyBulkString(doc.summary)
+	c.AddReplyBulkString("since")
+	c.AddReplyBulkString(doc.since)
+	c.AddReplyBulkString("group")
+	c.AddReplyBulkString(doc.group)
 	if cmd.subcommands != nil {
 		subs := sortedSubcommands(cmd)
-		c.addReplyBulkString("subcommands")
-		c.addReplyArrayLen(2 * len(subs))
+		c.AddReplyBulkString("subcommands")
+		c.AddReplyArrayLen(2 * len(subs))
 		for _, sub := range subs {
-			c.addReplyBulkString(sub.name)
+			c.AddReplyBulkString(sub.name)
 			addReplyCommandDocs(c, sub)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/respserver"
 	"math"
 	"strconv"
 	"strings"
@@ -109,7 +110,7 @@ func configGetCommand(s *server, c *client) {
 		}
 		return false
 	}
-	for _, arg := range c.argv[2:] {
+	for _, arg := range c.Argv[2:] {
 		if !strings.ContainsAny(string(arg), "[*?") {
 			if p := lookupConfig(arg); p != nil && !seen(p) {
 				names, params = append(names, string(arg)), append(params, p)
@@ -122,10 +123,10 @@ func configGetCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.addReplyArrayLen(2 * len(params))
+	c.AddReplyArrayLen(2 * len(params))
 	for i, p := range params {
-		c.addReplyBulkString(names[i])
-		c.addReplyBulkString(p.get(s))
+		c.AddReplyBulkString(names[i])
+		c.AddReplyBulkString(p.get(s))
 	}
 }
 
@@ -133,8 +134,8 @@ func configGetCommand(s *server, c *client) {
 // all or nothing, with Redis's errors. Parameters this server cannot
 // change at run time answer as Redis's immutable ones.
 func configSetCommand(s *server, c *client) {
-	if len(c.argv)%2 != 0 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv)%2 != 0 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
 	type change struct {
@@ -142,24 +143,24 @@ func configSetCommand(s *server, c *client) {
 		val []byte
 	}
 	var changes []change
-	for i := 2; i < len(c.argv); i += 2 {
-		name := c.argv[i]
+	for i := 2; i < len(c.Argv); i += 2 {
+		name := c.Argv[i]
 		p := lookupConfig(name)
 		if p == nil {
-			c.addReplyErrorf("Unknown option or number of arguments for CONFIG SET - '%s'", name)
+			c.AddReplyErrorf("Unknown option or number of arguments for CONFIG SET - '%s'", name)
 			return
 		}
 		if p.set == nil {
-			c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - can't set immutable config", name)
+			c.AddReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - can't set immutable config", name)
 			return
 		}
 		for _, ch := range changes {
 			if ch.p == p {
-				c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name)
+				c.AddReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name)
 				return
 			}
 		}
-		changes = append(changes, change{p, c.argv[i+1]})
+		changes = append(changes, change{p, c.Argv[i+1]})
 	}
 	// Apply on a copy of the configuration first, so that a bad value
 	// leaves everything as it was.
@@ -167,24 +168,28 @@ func configSetCommand(s *server, c *client) {
 	for i, ch := range changes {
 		if msg := ch.p.set(s, ch.val); msg != "" {
 			s.cfg = saved
-			c.addReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - %s", c.argv[2+2*i], msg)
+			c.AddReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - %s", c.Argv[2+2*i], msg)
 			return
 		}
 	}
-	c.addReply(resp.OK)
+	// The connection layer keeps its own copy of the client limits.
+	s.rs.SetTimeout(s.cfg.timeout)
+	s.rs.SetTCPKeepAlive(s.cfg.tcpKeepalive)
+	c.AddReply(resp.OK)
 }
 
 // configResetStatCommand resets INFO's statistics and the per-command
 // call counts (resetServerStats, resetCommandTableStats).
 func configResetStatCommand(s *server, c *client) {
 	s.stats = stats{}
+	s.rs.Stats = respserver.Stats{}
 	for _, cmd := range s.commands {
 		cmd.calls = 0
 		for _, sub := range cmd.subcommands {
 			sub.calls = 0
 		}
 	}
-	c.addReply(resp.OK)
+	c.AddReply(resp.OK)
 }
 
 func configHelpCommand(s *server, c *client) {

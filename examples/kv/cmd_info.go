@@ -40,10 +40,10 @@ var infoSections = []struct {
 // section here; unknown sections give nothing, as in Redis.
 func infoCommand(s *server, c *client) {
 	want := map[string]bool{}
-	if len(c.argv) == 1 {
+	if len(c.Argv) == 1 {
 		want["default"] = true
 	}
-	for _, arg := range c.argv[1:] {
+	for _, arg := range c.Argv[1:] {
 		want[strings.ToLower(string(arg))] = true
 	}
 	all := want["default"] || want["all"] || want["everything"]
@@ -59,7 +59,7 @@ func infoCommand(s *server, c *client) {
 			sec.gen(s, b)
 		}
 	}
-	c.addReplyBulk(b.buf.Bytes())
+	c.AddReplyBulk(b.buf.Bytes())
 }
 
 type infoBuilder struct{ buf bytes.Buffer }
@@ -123,7 +123,7 @@ func infoServer(s *server, b *infoBuilder) {
 }
 
 func infoClients(s *server, b *infoBuilder) {
-	b.int("connected_clients", int64(s.numClients))
+	b.int("connected_clients", int64(s.rs.NumClients()))
 	b.int("maxclients", int64(s.cfg.maxclients))
 	b.int("blocked_clients", 0)
 }
@@ -191,12 +191,12 @@ func infoPersistence(s *server, b *infoBuilder) {
 
 func infoStats(s *server, b *infoBuilder) {
 	st := &s.stats
-	b.int("total_connections_received", st.numConnections)
+	b.int("total_connections_received", s.rs.Stats.Connections)
 	b.int("total_commands_processed", st.numCommands)
 	b.int("instantaneous_ops_per_sec", s.instantaneousOps())
-	b.int("total_net_input_bytes", st.netInputBytes)
-	b.int("total_net_output_bytes", st.netOutputBytes)
-	b.int("rejected_connections", st.rejectedConn)
+	b.int("total_net_input_bytes", s.rs.Stats.NetInputBytes)
+	b.int("total_net_output_bytes", s.rs.Stats.NetOutputBytes)
+	b.int("rejected_connections", s.rs.Stats.Rejected)
 	b.int("expired_keys", st.expiredKeys)
 	b.int("evicted_keys", 0)
 	b.int("keyspace_hits", st.keyspaceHits)

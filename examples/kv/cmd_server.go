@@ -20,73 +20,73 @@ var serverCommands = []*command{
 }
 
 func pingCommand(s *server, c *client) {
-	switch len(c.argv) {
+	switch len(c.Argv) {
 	case 1:
-		c.addReply(resp.Pong)
+		c.AddReply(resp.Pong)
 	case 2:
-		c.addReplyBulk(c.argv[1])
+		c.AddReplyBulk(c.Argv[1])
 	default:
-		c.addReplyError("wrong number of arguments for 'ping' command")
+		c.AddReplyError("wrong number of arguments for 'ping' command")
 	}
 }
 
-func echoCommand(s *server, c *client) { c.addReplyBulk(c.argv[1]) }
+func echoCommand(s *server, c *client) { c.AddReplyBulk(c.Argv[1]) }
 
 // selectCommand: this server has database 0 only, like Redis Cluster.
 func selectCommand(s *server, c *client) {
-	id, ok := parseInt(c.argv[1])
+	id, ok := parseInt(c.Argv[1])
 	if !ok {
-		c.addReplyError("value is not an integer or out of range")
+		c.AddReplyError("value is not an integer or out of range")
 		return
 	}
 	if id != 0 {
-		c.addReplyError("DB index is out of range")
+		c.AddReplyError("DB index is out of range")
 		return
 	}
 	c.db = 0
-	c.addReply(resp.OK)
+	c.AddReply(resp.OK)
 }
 
-func dbsizeCommand(s *server, c *client) { c.addReplyInt(int64(s.db.size())) }
+func dbsizeCommand(s *server, c *client) { c.AddReplyInt(int64(s.db.size())) }
 
 // flushCommand is FLUSHDB and FLUSHALL [ASYNC|SYNC]; both empty the one
 // database, synchronously.
 func flushCommand(s *server, c *client) {
-	if len(c.argv) > 2 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv) > 2 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
-	if len(c.argv) == 2 {
-		opt := strings.ToLower(string(c.argv[1]))
+	if len(c.Argv) == 2 {
+		opt := strings.ToLower(string(c.Argv[1]))
 		if opt != "async" && opt != "sync" {
-			c.addReply(resp.SyntaxErr)
+			c.AddReply(resp.SyntaxErr)
 			return
 		}
 	}
 	s.db.flush()
-	c.addReply(resp.OK)
+	c.AddReply(resp.OK)
 }
 
 // authCommand is AUTH [default] password against --requirepass.
 func authCommand(s *server, c *client) {
-	if len(c.argv) > 3 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv) > 3 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
-	if s.cfg.requirepass == "" && len(c.argv) == 2 {
-		c.addReplyError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+	if s.cfg.requirepass == "" && len(c.Argv) == 2 {
+		c.AddReplyError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
-	user, pass := "default", c.argv[len(c.argv)-1]
-	if len(c.argv) == 3 {
-		user = string(c.argv[1])
+	user, pass := "default", c.Argv[len(c.Argv)-1]
+	if len(c.Argv) == 3 {
+		user = string(c.Argv[1])
 	}
 	if s.checkPassword(user, pass) {
 		c.authed = true
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 		return
 	}
-	c.addReplyError("-WRONGPASS invalid username-password pair or user is disabled.")
+	c.AddReplyError("-WRONGPASS invalid username-password pair or user is disabled.")
 }
 
 // checkPassword compares in constant time, as Redis's ACL does.

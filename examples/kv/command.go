@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/respserver"
 	"strings"
 
 	"github.com/goae/goae/internal/resp"
@@ -70,10 +71,10 @@ func lookupSubcommand(cmd *command, name []byte) *command {
 // processCommand checks a parsed command and calls it, in the order of
 // Redis's processCommand: QUIT, lookup, arity, authentication.
 func (s *server) processCommand(c *client) {
-	argv := c.argv
+	argv := c.Argv
 	if len(argv[0]) == 4 && strings.EqualFold(string(argv[0]), "quit") {
-		c.addReply(resp.OK)
-		c.flags |= flagCloseAfterReply
+		c.AddReply(resp.OK)
+		c.Flags |= respserver.CloseAfterReply
 		return
 	}
 	cmd := s.lookupCommand(argv[0])
@@ -95,7 +96,7 @@ func (s *server) processCommand(c *client) {
 	}
 	if s.authRequired(c) && cmd.flags&cmdNoAuth == 0 {
 		s.stats.totalErrorReplys++
-		c.addReply(resp.NoAuthErr)
+		c.AddReply(resp.NoAuthErr)
 		return
 	}
 	c.lastcmd = cmd
@@ -106,7 +107,7 @@ func (s *server) processCommand(c *client) {
 
 func (s *server) rejectCommand(c *client, msg string) {
 	s.stats.totalErrorReplys++
-	c.addReplyError(msg)
+	c.AddReplyError(msg)
 }
 
 // unknownCommandError is Redis 7.0's text: the name cut at 128 bytes and

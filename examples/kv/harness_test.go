@@ -41,20 +41,20 @@ type execClient struct {
 }
 
 func (s *server) newExecClient() *execClient {
-	c := &client{id: s.nextClientID, fd: -2, addr: "127.0.0.1:1", authed: s.cfg.requirepass == "", ctime: s.mstime, lastInteraction: s.mstime}
-	s.nextClientID++
-	return &execClient{s: s, c: c}
+	rc := s.rs.NewClient()
+	rc.Addr = "127.0.0.1:1"
+	return &execClient{s: s, c: rc.Data.(*client)}
 }
 
 // exec runs one command and returns the raw reply.
 func (e *execClient) exec(args ...string) string {
-	e.c.buf = e.c.buf[:0]
-	e.c.argv = make([][]byte, len(args))
+	e.c.ResetOutput()
+	e.c.Argv = make([][]byte, len(args))
 	for i, a := range args {
-		e.c.argv[i] = []byte(a)
+		e.c.Argv[i] = []byte(a)
 	}
 	e.s.processCommand(e.c)
-	return string(e.c.buf)
+	return string(e.c.Out)
 }
 
 // exec runs one command on a fresh client of s.

@@ -55,7 +55,7 @@ func parseInt(b []byte) (int64, bool) {
 func intArg(c *client, b []byte) (int64, bool) {
 	v, ok := parseInt(b)
 	if !ok {
-		c.addReplyError("value is not an integer or out of range")
+		c.AddReplyError("value is not an integer or out of range")
 	}
 	return v, ok
 }

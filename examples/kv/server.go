@@ -9,6 +9,7 @@ import (
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/internal/listener"
+	"github.com/goae/goae/internal/respserver"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,15 +63,8 @@ type server struct {
 	lfds      []int
 	tcpFD     int // the TCP listener, -1 without one
 
-	clients      []*client // by fd
-	numClients   int
-	nextClientID int64
-	// Clients with output to write before the loop sleeps
-	// (clients_pending_write), and clients to free there
-	// (clients_to_close).
-	pendingWrite []*client
-	toClose      []*client
-	cronClient   int // clientsCron's round-robin position
+	// rs owns the connections: reading, parsing, writing replies.
+	rs *respserver.Server
 
 	db       *db
 	commands map[string]*command
@@ -81,26 +75,18 @@ type server struct {
 	cronloops int64
 
 	stats stats
-
-	// Handlers kept as func values once (see ae.CreateFileEvent).
-	onRead, onWrite ae.FileProc
 }
 
 // stats are INFO's counters.
 type stats struct {
-	numConnections   int64
 	numCommands      int64
-	rejectedConn     int64
 	expiredKeys      int64
 	keyspaceHits     int64
 	keyspaceMisses   int64
-	netInputBytes    int64
-	netOutputBytes   int64
 	opsSamples       [statsSamples]int64
 	opsSampleIdx     int
 	lastSampleTime   int64
 	lastSampleCount  int64
-	protocolErrors   int64
 	totalErrorReplys int64
 }
 
@@ -117,15 +103,25 @@ func newServer(cfg config) (*server, error) {
 		return nil, err
 	}
 	s := &server{
-		cfg:          cfg,
-		el:           el,
-		tcpFD:        -1,
-		clients:      make([]*client, el.SetSize()),
-		nextClientID: 1,
-		db:           newDB(),
-		startTime:    time.Now(),
+		cfg:       cfg,
+		el:        el,
+		tcpFD:     -1,
+		db:        newDB(),
+		startTime: time.Now(),
 	}
-	s.onRead, s.onWrite = s.readQueryFromClient, s.sendReplyToClient
+	s.rs = respserver.New(el, respserver.Config{
+		MaxClients:       cfg.maxclients,
+		Timeout:          cfg.timeout,
+		TCPKeepAlive:     cfg.tcpKeepalive,
+		ProtoMaxBulkLen:  cfg.protoMaxBulkLen,
+		QueryBufferLimit: cfg.clientQueryBufferLimit,
+		UnixSocket:       cfg.unixsocket,
+		Log:              cfg.log,
+	}, respserver.Handler{
+		Command:      s.command,
+		AuthRequired: func(rc *respserver.Client) bool { return s.authRequired(rc.Data.(*client)) },
+		Connected:    s.connected,
+	})
 	s.commands = commandTable()
 	s.updateCachedTime()
 
@@ -161,9 +157,9 @@ func newServer(cfg config) (*server, error) {
 func (s *server) listen(fd int, isUnix bool) error {
 	s.lfds = append(s.lfds, fd)
 	anet.Cloexec(fd)
-	onConn := s.acceptTCP
+	onConn := s.rs.AcceptTCP
 	if isUnix {
-		onConn = s.acceptUnix
+		onConn = s.rs.AcceptUnix
 	}
 	l, err := listener.New(s.el, fd, listener.Config{Unix: isUnix, Log: s.cfg.log}, onConn)
 	if err != nil {
@@ -234,22 +230,20 @@ func (s *server) close() {
 	if s.cfg.unixsocket != "" {
 		os.Remove(s.cfg.unixsocket)
 	}
-	for _, c := range s.clients {
-		if c != nil {
-			s.freeClient(c)
-		}
-	}
+	s.rs.Close()
 	s.el.Close()
 }
 
-func (s *server) updateCachedTime() { s.mstime = time.Now().UnixMilli() }
+func (s *server) updateCachedTime() {
+	s.mstime = time.Now().UnixMilli()
+	if s.rs != nil {
+		s.rs.Now = s.mstime
+	}
+}
 
 // beforeSleep runs before the loop polls: free the clients scheduled to
 // close, then write pending replies (handleClientsWithPendingWrites).
-func (s *server) beforeSleep(el *ae.EventLoop) {
-	s.handleClientsWithPendingWrites()
-	s.freeClientsInAsyncFreeQueue()
-}
+func (s *server) beforeSleep(el *ae.EventLoop) { s.rs.BeforeSleep() }
 
 // afterSleep refreshes the cached clock once per iteration, so every
 // command of a batch sees the same time, as Redis's cached mstime.
@@ -261,7 +255,7 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	if s.mstime-s.stats.lastSampleTime >= statsSamplePeriodMs {
 		s.trackInstantaneousMetric()
 	}
-	s.clientsCron()
+	s.rs.Cron(s.cfg.hz)
 	s.db.activeExpireCycle(s, 1000/s.cfg.hz)
 	s.cronloops++
 	return 1000 / s.cfg.hz

@@ -102,7 +102,7 @@ func (h *hash) del(field []byte) bool {
 // nil and h a new empty hash, which storeHash adds to the keyspace once a
 // field is stored in it. ok is false after a WRONGTYPE reply.
 func hashForWrite(s *server, c *client) (o *robj, h *hash, ok bool) {
-	o, ok = s.lookupOfType(c, c.argv[1], objHash, true)
+	o, ok = s.lookupOfType(c, c.Argv[1], objHash, true)
 	if !ok {
 		return nil, nil, false
 	}
@@ -115,14 +115,14 @@ func hashForWrite(s *server, c *client) (o *robj, h *hash, ok bool) {
 // storeHash adds a hash made by hashForWrite to the keyspace.
 func storeHash(s *server, c *client, o *robj, h *hash) {
 	if o == nil {
-		s.db.add(c.argv[1], &robj{typ: objHash, ptr: h})
+		s.db.add(c.Argv[1], &robj{typ: objHash, ptr: h})
 	}
 }
 
 // hashForRead returns the hash at argv[1], nil if missing; ok is false
 // after a WRONGTYPE reply.
 func hashForRead(s *server, c *client) (*hash, bool) {
-	o, ok := s.lookupOfType(c, c.argv[1], objHash, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objHash, false)
 	if !ok || o == nil {
 		return nil, ok
 	}
@@ -132,8 +132,8 @@ func hashForRead(s *server, c *client) (*hash, bool) {
 // hsetCommand is HSET and HMSET key field value [field value ...]; HSET
 // replies the number of new fields, HMSET OK.
 func hsetCommand(s *server, c *client) {
-	if len(c.argv)%2 == 1 {
-		c.addReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
+	if len(c.Argv)%2 == 1 {
+		c.AddReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
 		return
 	}
 	o, h, ok := hashForWrite(s, c)
@@ -141,16 +141,16 @@ func hsetCommand(s *server, c *client) {
 		return
 	}
 	var created int64
-	for j := 2; j < len(c.argv); j += 2 {
-		if h.set(c.argv[j], c.argv[j+1]) {
+	for j := 2; j < len(c.Argv); j += 2 {
+		if h.set(c.Argv[j], c.Argv[j+1]) {
 			created++
 		}
 	}
 	storeHash(s, c, o, h)
 	if c.lastcmd.name == "hmset" {
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 	} else {
-		c.addReplyInt(created)
+		c.AddReplyInt(created)
 	}
 }
 
@@ -159,13 +159,13 @@ func hsetnxCommand(s *server, c *client) {
 	if !ok {
 		return
 	}
-	if _, exists := h.get(c.argv[2]); exists {
-		c.addReply(resp.Zero)
+	if _, exists := h.get(c.Argv[2]); exists {
+		c.AddReply(resp.Zero)
 		return
 	}
-	h.set(c.argv[2], c.argv[3])
+	h.set(c.Argv[2], c.Argv[3])
 	storeHash(s, c, o, h)
-	c.addReply(resp.One)
+	c.AddReply(resp.One)
 }
 
 func hgetCommand(s *server, c *client) {
@@ -174,12 +174,12 @@ func hgetCommand(s *server, c *client) {
 		return
 	}
 	if h != nil {
-		if v, ok := h.get(c.argv[2]); ok {
-			c.addReplyBulk(v)
+		if v, ok := h.get(c.Argv[2]); ok {
+			c.AddReplyBulk(v)
 			return
 		}
 	}
-	c.addReplyNull()
+	c.AddReplyNull()
 }
 
 func hmgetCommand(s *server, c *client) {
@@ -187,30 +187,30 @@ func hmgetCommand(s *server, c *client) {
 	if !ok {
 		return
 	}
-	c.addReplyArrayLen(len(c.argv) - 2)
-	for _, f := range c.argv[2:] {
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, f := range c.Argv[2:] {
 		if h != nil {
 			if v, ok := h.get(f); ok {
-				c.addReplyBulk(v)
+				c.AddReplyBulk(v)
 				continue
 			}
 		}
-		c.addReplyNull()
+		c.AddReplyNull()
 	}
 }
 
 func hdelCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objHash, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objHash, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	h := o.ptr.(*hash)
 	var deleted int64
-	for _, f := range c.argv[2:] {
+	for _, f := range c.Argv[2:] {
 		if h.del(f) {
 			deleted++
 			if h.len() == 0 {
@@ -219,7 +219,7 @@ func hdelCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.addReplyInt(deleted)
+	c.AddReplyInt(deleted)
 }
 
 func hlenCommand(s *server, c *client) {
@@ -228,10 +228,10 @@ func hlenCommand(s *server, c *client) {
 		return
 	}
 	if h == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(h.len()))
+	c.AddReplyInt(int64(h.len()))
 }
 
 func hexistsCommand(s *server, c *client) {
@@ -240,12 +240,12 @@ func hexistsCommand(s *server, c *client) {
 		return
 	}
 	if h != nil {
-		if _, ok := h.get(c.argv[2]); ok {
-			c.addReply(resp.One)
+		if _, ok := h.get(c.Argv[2]); ok {
+			c.AddReply(resp.One)
 			return
 		}
 	}
-	c.addReply(resp.Zero)
+	c.AddReply(resp.Zero)
 }
 
 func hstrlenCommand(s *server, c *client) {
@@ -254,12 +254,12 @@ func hstrlenCommand(s *server, c *client) {
 		return
 	}
 	if h != nil {
-		if v, ok := h.get(c.argv[2]); ok {
-			c.addReplyInt(int64(len(v)))
+		if v, ok := h.get(c.Argv[2]); ok {
+			c.AddReplyInt(int64(len(v)))
 			return
 		}
 	}
-	c.addReply(resp.Zero)
+	c.AddReply(resp.Zero)
 }
 
 // What genericHgetallCommand replies.
@@ -274,21 +274,21 @@ func genericHgetall(s *server, c *client, what int) {
 		return
 	}
 	if h == nil {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	n := h.len()
 	if what == hashKeys|hashVals {
 		n *= 2
 	}
-	c.addReplyArrayLen(n)
+	c.AddReplyArrayLen(n)
 	for i := range h.entries {
 		e := &h.entries[i]
 		if what&hashKeys != 0 {
-			c.addReplyBulkString(e.field)
+			c.AddReplyBulkString(e.field)
 		}
 		if what&hashVals != 0 {
-			c.addReplyBulk(e.val)
+			c.AddReplyBulk(e.val)
 		}
 	}
 }
@@ -298,7 +298,7 @@ func hkeysCommand(s *server, c *client)   { genericHgetall(s, c, hashKeys) }
 func hvalsCommand(s *server, c *client)   { genericHgetall(s, c, hashVals) }
 
 func hincrbyCommand(s *server, c *client) {
-	incr, ok := intArg(c, c.argv[3])
+	incr, ok := intArg(c, c.Argv[3])
 	if !ok {
 		return
 	}
@@ -307,34 +307,34 @@ func hincrbyCommand(s *server, c *client) {
 		return
 	}
 	var value int64
-	if v, exists := h.get(c.argv[2]); exists {
+	if v, exists := h.get(c.Argv[2]); exists {
 		if value, ok = parseInt(v); !ok {
-			c.addReplyError("hash value is not an integer")
+			c.AddReplyError("hash value is not an integer")
 			return
 		}
 	}
 	if (incr < 0 && value < 0 && incr < math.MinInt64-value) ||
 		(incr > 0 && value > 0 && incr > math.MaxInt64-value) {
-		c.addReplyError("increment or decrement would overflow")
+		c.AddReplyError("increment or decrement would overflow")
 		return
 	}
 	value += incr
 	var num [20]byte
-	h.set(c.argv[2], appendInt(num[:0], value))
+	h.set(c.Argv[2], appendInt(num[:0], value))
 	storeHash(s, c, o, h)
-	c.addReplyInt(value)
+	c.AddReplyInt(value)
 }
 
 // hincrbyfloatCommand adds in long double precision, as Redis does, and
 // stores the result as ld2string prints it.
 func hincrbyfloatCommand(s *server, c *client) {
-	incr, ok := parseLongDouble(c.argv[3])
+	incr, ok := parseLongDouble(c.Argv[3])
 	if !ok {
-		c.addReplyError("value is not a valid float")
+		c.AddReplyError("value is not a valid float")
 		return
 	}
 	if incr.IsInf() {
-		c.addReplyError("value is NaN or Infinity")
+		c.AddReplyError("value is NaN or Infinity")
 		return
 	}
 	o, h, ok := hashForWrite(s, c)
@@ -342,24 +342,24 @@ func hincrbyfloatCommand(s *server, c *client) {
 		return
 	}
 	value := new(big.Float).SetPrec(longDoublePrec)
-	if v, exists := h.get(c.argv[2]); exists {
+	if v, exists := h.get(c.Argv[2]); exists {
 		if value, ok = parseLongDouble(v); !ok {
-			c.addReplyError("hash value is not a float")
+			c.AddReplyError("hash value is not a float")
 			return
 		}
 	}
 	if value.IsInf() {
-		c.addReplyError("increment would produce NaN or Infinity")
+		c.AddReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(value, incr)
 	// long double overflows past about 1.19e4932.
 	if exp := sum.MantExp(nil); exp > longDoubleMaxExp {
-		c.addReplyError("increment would produce NaN or Infinity")
+		c.AddReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	text := formatLongDouble(sum)
-	h.set(c.argv[2], []byte(text))
+	h.set(c.Argv[2], []byte(text))
 	storeHash(s, c, o, h)
-	c.addReplyBulkString(text)
+	c.AddReplyBulkString(text)
 }

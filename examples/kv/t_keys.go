@@ -37,56 +37,56 @@ var keyCommands = []*command{
 // at once, there is no lazy freeing to do in Go.
 func delCommand(s *server, c *client) {
 	var deleted int64
-	for _, key := range c.argv[1:] {
+	for _, key := range c.Argv[1:] {
 		if o := s.lookup(key); o != nil {
 			s.db.remove(o)
 			deleted++
 		}
 	}
-	c.addReplyInt(deleted)
+	c.AddReplyInt(deleted)
 }
 
 // existsCommand is EXISTS and TOUCH: the number of the given keys that
 // exist, a key named twice counting twice.
 func existsCommand(s *server, c *client) {
 	var n int64
-	for _, key := range c.argv[1:] {
+	for _, key := range c.Argv[1:] {
 		if s.lookupRead(key) != nil {
 			n++
 		}
 	}
-	c.addReplyInt(n)
+	c.AddReplyInt(n)
 }
 
 func typeCommand(s *server, c *client) {
-	o := s.lookupRead(c.argv[1])
+	o := s.lookupRead(c.Argv[1])
 	if o == nil {
-		c.addReplyStatus("none")
+		c.AddReplyStatus("none")
 		return
 	}
-	c.addReplyStatus(typeNames[o.typ])
+	c.AddReplyStatus(typeNames[o.typ])
 }
 
 // keysCommand replies every live key matching the pattern. As Redis it
 // skips expired keys without deleting them, and treats a lone "*" as
 // "all" (stringmatchlen does not match "*" against the empty key).
 func keysCommand(s *server, c *client) {
-	pattern := c.argv[1]
+	pattern := c.Argv[1]
 	allkeys := len(pattern) == 1 && pattern[0] == '*'
 	var n int
 	// The count is known only at the end: reply into a scratch buffer
 	// after the header's place, the way Redis defers the array length.
-	start := len(c.buf)
+	start := len(c.Out)
 	for _, o := range s.db.slots {
 		if o == nil || (o.expire != 0 && o.expire <= s.mstime) {
 			continue
 		}
 		if allkeys || stringMatch(pattern, o.key, false) {
-			c.buf = resp.AppendBulkString(c.buf, o.key)
+			c.Out = resp.AppendBulkString(c.Out, o.key)
 			n++
 		}
 	}
-	c.buf = prependArrayLen(c.buf, start, n)
+	c.Out = prependArrayLen(c.Out, start, n)
 }
 
 // prependArrayLen inserts the header "*n\r\n" at buf[start:], before the n
@@ -138,36 +138,36 @@ func parseScanCursor(b []byte) (uint64, bool) {
 // COUNT is a hint, as in Redis: about that many keys are returned, and at
 // most ten times as many positions are visited per call.
 func scanCommand(s *server, c *client) {
-	cursor, ok := parseScanCursor(c.argv[1])
+	cursor, ok := parseScanCursor(c.Argv[1])
 	if !ok {
-		c.addReplyError("invalid cursor")
+		c.AddReplyError("invalid cursor")
 		return
 	}
 	count := int64(10)
 	var pattern, typ []byte
 	usePattern := false
-	for i := 2; i < len(c.argv); i += 2 {
-		opt := c.argv[i]
-		more := i+1 < len(c.argv)
+	for i := 2; i < len(c.Argv); i += 2 {
+		opt := c.Argv[i]
+		more := i+1 < len(c.Argv)
 		switch {
 		case more && strings.EqualFold(string(opt), "count"):
-			v, ok := parseInt(c.argv[i+1])
+			v, ok := parseInt(c.Argv[i+1])
 			if !ok {
-				c.addReplyError("value is not an integer or out of range")
+				c.AddReplyError("value is not an integer or out of range")
 				return
 			}
 			if v < 1 {
-				c.addReply(resp.SyntaxErr)
+				c.AddReply(resp.SyntaxErr)
 				return
 			}
 			count = v
 		case more && strings.EqualFold(string(opt), "match"):
-			pattern = c.argv[i+1]
+			pattern = c.Argv[i+1]
 			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
 		case more && strings.EqualFold(string(opt), "type"):
-			typ = c.argv[i+1]
+			typ = c.Argv[i+1]
 		default:
-			c.addReply(resp.SyntaxErr)
+			c.AddReply(resp.SyntaxErr)
 			return
 		}
 	}
@@ -197,10 +197,10 @@ func scanCommand(s *server, c *client) {
 		next = 0
 	}
 
-	c.addReplyArrayLen(2)
+	c.AddReplyArrayLen(2)
 	var num [20]byte
-	c.addReplyBulk(strconv.AppendUint(num[:0], next, 10))
-	bufStart := len(c.buf)
+	c.AddReplyBulk(strconv.AppendUint(num[:0], next, 10))
+	bufStart := len(c.Out)
 	n := 0
 	// Deleting an expired key below only clears its position (or trims
 	// empty ones off the end), so slots, read before, stays valid.
@@ -220,10 +220,10 @@ func scanCommand(s *server, c *client) {
 			s.stats.expiredKeys++
 			continue
 		}
-		c.buf = resp.AppendBulkString(c.buf, o.key)
+		c.Out = resp.AppendBulkString(c.Out, o.key)
 		n++
 	}
-	c.buf = prependArrayLen(c.buf, bufStart, n)
+	c.Out = prependArrayLen(c.Out, bufStart, n)
 }
 
 // randomkeyCommand replies a random live key, nil when there is none
@@ -238,10 +238,10 @@ func randomkeyCommand(s *server, c *client) {
 			s.stats.expiredKeys++
 			continue
 		}
-		c.addReplyBulkString(o.key)
+		c.AddReplyBulkString(o.key)
 		return
 	}
-	c.addReplyNull()
+	c.AddReplyNull()
 }
 
 // randomSlot returns a random object of a non-empty keyspace. Mostly-empty
@@ -269,23 +269,23 @@ func renamenxCommand(s *server, c *client) { renameGeneric(s, c, true) }
 // renameGeneric is renameGenericCommand: the value, TTL included, moves
 // to the new name, replacing what was there (RENAME) or not (RENAMENX).
 func renameGeneric(s *server, c *client, nx bool) {
-	src, dst := c.argv[1], c.argv[2]
+	src, dst := c.Argv[1], c.Argv[2]
 	o := s.lookup(src)
 	if o == nil {
-		c.addReply(resp.NoKeyErr)
+		c.AddReply(resp.NoKeyErr)
 		return
 	}
 	if string(src) == string(dst) {
 		if nx {
-			c.addReply(resp.Zero)
+			c.AddReply(resp.Zero)
 		} else {
-			c.addReply(resp.OK)
+			c.AddReply(resp.OK)
 		}
 		return
 	}
 	if old := s.lookup(dst); old != nil {
 		if nx {
-			c.addReply(resp.Zero)
+			c.AddReply(resp.Zero)
 			return
 		}
 		s.db.remove(old)
@@ -294,9 +294,9 @@ func renameGeneric(s *server, c *client, nx bool) {
 	s.db.remove(o)
 	s.db.add(dst, o)
 	if nx {
-		c.addReply(resp.One)
+		c.AddReply(resp.One)
 	} else {
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 	}
 }
 
@@ -316,7 +316,7 @@ func pexpireatCommand(s *server, c *client) { expireGeneric(s, c, 0, 1) }
 // parseExpireOptions is parseExtendedExpireArgumentsOrReply.
 func parseExpireOptions(c *client) (int, bool) {
 	flags := 0
-	for _, arg := range c.argv[3:] {
+	for _, arg := range c.Argv[3:] {
 		switch strings.ToLower(string(arg)) {
 		case "nx":
 			flags |= expireNX
@@ -327,16 +327,16 @@ func parseExpireOptions(c *client) (int, bool) {
 		case "lt":
 			flags |= expireLT
 		default:
-			c.addReplyError("Unsupported option " + string(arg))
+			c.AddReplyError("Unsupported option " + string(arg))
 			return 0, false
 		}
 	}
 	if flags&expireNX != 0 && flags&(expireXX|expireGT|expireLT) != 0 {
-		c.addReplyError("NX and XX, GT or LT options at the same time are not compatible")
+		c.AddReplyError("NX and XX, GT or LT options at the same time are not compatible")
 		return 0, false
 	}
 	if flags&expireGT != 0 && flags&expireLT != 0 {
-		c.addReplyError("GT and LT options at the same time are not compatible")
+		c.AddReplyError("GT and LT options at the same time are not compatible")
 		return 0, false
 	}
 	return flags, true
@@ -350,26 +350,26 @@ func expireGeneric(s *server, c *client, basetime, unit int64) {
 	if !ok {
 		return
 	}
-	when, ok := intArg(c, c.argv[2])
+	when, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
 	if unit == 1000 {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			c.addReplyError("invalid expire time in '" + c.lastcmd.name + "' command")
+			c.AddReplyError("invalid expire time in '" + c.lastcmd.name + "' command")
 			return
 		}
 		when *= 1000
 	}
 	if when > math.MaxInt64-basetime {
-		c.addReplyError("invalid expire time in '" + c.lastcmd.name + "' command")
+		c.AddReplyError("invalid expire time in '" + c.lastcmd.name + "' command")
 		return
 	}
 	when += basetime
 
-	o := s.lookup(c.argv[1])
+	o := s.lookup(c.Argv[1])
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	if flags != 0 {
@@ -379,17 +379,17 @@ func expireGeneric(s *server, c *client, basetime, unit int64) {
 			flags&expireXX != 0 && current == 0,
 			flags&expireGT != 0 && (current == 0 || when <= current),
 			flags&expireLT != 0 && current != 0 && when >= current:
-			c.addReply(resp.Zero)
+			c.AddReply(resp.Zero)
 			return
 		}
 	}
 	if when <= s.mstime {
 		s.db.remove(o)
-		c.addReply(resp.One)
+		c.AddReply(resp.One)
 		return
 	}
 	s.db.setExpire(o, when)
-	c.addReply(resp.One)
+	c.AddReply(resp.One)
 }
 
 func ttlCommand(s *server, c *client)         { ttlGeneric(s, c, false, false) }
@@ -401,13 +401,13 @@ func pexpiretimeCommand(s *server, c *client) { ttlGeneric(s, c, true, true) }
 // without TTL, else the time left (or the absolute expiry time), seconds
 // rounded to the nearest.
 func ttlGeneric(s *server, c *client, ms, abs bool) {
-	o := s.lookupRead(c.argv[1])
+	o := s.lookupRead(c.Argv[1])
 	if o == nil {
-		c.addReplyInt(-2)
+		c.AddReplyInt(-2)
 		return
 	}
 	if o.expire == 0 {
-		c.addReplyInt(-1)
+		c.AddReplyInt(-1)
 		return
 	}
 	ttl := o.expire
@@ -423,15 +423,15 @@ func ttlGeneric(s *server, c *client, ms, abs bool) {
 		// signed arithmetic would overflow.
 		ttl = int64((uint64(ttl) + 500) / 1000)
 	}
-	c.addReplyInt(ttl)
+	c.AddReplyInt(ttl)
 }
 
 func persistCommand(s *server, c *client) {
-	o := s.lookup(c.argv[1])
+	o := s.lookup(c.Argv[1])
 	if o == nil || o.expire == 0 {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	s.db.setExpire(o, 0)
-	c.addReply(resp.One)
+	c.AddReply(resp.One)
 }

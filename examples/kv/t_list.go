@@ -35,7 +35,7 @@ func (s *server) lookupOfType(c *client, key []byte, typ uint8, write bool) (*ro
 		o = s.lookupRead(key)
 	}
 	if o != nil && o.typ != typ {
-		c.addReply(resp.WrongTypeErr)
+		c.AddReply(resp.WrongTypeErr)
 		return nil, false
 	}
 	return o, true
@@ -47,7 +47,7 @@ func (s *server) lookupOfType(c *client, key []byte, typ uint8, write bool) (*ro
 func positiveCountArg(c *client, b []byte) (int64, bool) {
 	v, ok := parseInt(b)
 	if !ok || v < 0 {
-		c.addReplyError("value is out of range, must be positive")
+		c.AddReplyError("value is out of range, must be positive")
 		return 0, false
 	}
 	return v, true
@@ -225,20 +225,20 @@ func listIndex(index int64, n int) (int, bool) {
 // pushGeneric is pushGenericCommand: LPUSH, RPUSH, and with xx LPUSHX and
 // RPUSHX, which do nothing on a missing key.
 func pushGeneric(s *server, c *client, front, xx bool) {
-	o, ok := s.lookupOfType(c, c.argv[1], objList, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, true)
 	if !ok {
 		return
 	}
 	if o == nil {
 		if xx {
-			c.addReply(resp.Zero)
+			c.AddReply(resp.Zero)
 			return
 		}
 		o = &robj{typ: objList, ptr: &list{}}
-		s.db.add(c.argv[1], o)
+		s.db.add(c.Argv[1], o)
 	}
 	l := o.ptr.(*list)
-	elems := c.argv[2:]
+	elems := c.Argv[2:]
 	l.reserve(len(elems))
 	for _, e := range elems {
 		v := append([]byte(nil), e...)
@@ -248,7 +248,7 @@ func pushGeneric(s *server, c *client, front, xx bool) {
 			l.pushBack(v)
 		}
 	}
-	c.addReplyInt(int64(l.len()))
+	c.AddReplyInt(int64(l.len()))
 }
 
 func lpushCommand(s *server, c *client)  { pushGeneric(s, c, true, false) }
@@ -261,49 +261,49 @@ func rpushxCommand(s *server, c *client) { pushGeneric(s, c, false, true) }
 // up to count elements in the order they were popped (a nil array on a
 // missing key, an empty one for a count of 0).
 func popGeneric(s *server, c *client, front bool) {
-	if len(c.argv) > 3 {
-		c.addReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
+	if len(c.Argv) > 3 {
+		c.AddReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
 		return
 	}
-	hasCount := len(c.argv) == 3
+	hasCount := len(c.Argv) == 3
 	var count int64
 	if hasCount {
 		var ok bool
-		if count, ok = positiveCountArg(c, c.argv[2]); !ok {
+		if count, ok = positiveCountArg(c, c.Argv[2]); !ok {
 			return
 		}
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objList, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, true)
 	if !ok {
 		return
 	}
 	if o == nil {
 		if hasCount {
-			c.addReply(resp.NullArray)
+			c.AddReply(resp.NullArray)
 		} else {
-			c.addReplyNull()
+			c.AddReplyNull()
 		}
 		return
 	}
 	l := o.ptr.(*list)
 	if hasCount && count == 0 {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	if !hasCount {
 		if front {
-			c.addReplyBulk(l.popFront())
+			c.AddReplyBulk(l.popFront())
 		} else {
-			c.addReplyBulk(l.popBack())
+			c.AddReplyBulk(l.popBack())
 		}
 	} else {
 		n := int(min(count, int64(l.len())))
-		c.addReplyArrayLen(n)
+		c.AddReplyArrayLen(n)
 		for ; n > 0; n-- {
 			if front {
-				c.addReplyBulk(l.popFront())
+				c.AddReplyBulk(l.popFront())
 			} else {
-				c.addReplyBulk(l.popBack())
+				c.AddReplyBulk(l.popBack())
 			}
 		}
 	}
@@ -318,142 +318,142 @@ func lpopCommand(s *server, c *client) { popGeneric(s, c, true) }
 func rpopCommand(s *server, c *client) { popGeneric(s, c, false) }
 
 func lrangeCommand(s *server, c *client) {
-	start, ok := intArg(c, c.argv[2])
+	start, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
-	end, ok := intArg(c, c.argv[3])
+	end, ok := intArg(c, c.Argv[3])
 	if !ok {
 		return
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objList, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, false)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	l := o.ptr.(*list)
 	from, to, ok := listRange(start, end, l.len())
 	if !ok {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
-	c.addReplyArrayLen(to - from + 1)
+	c.AddReplyArrayLen(to - from + 1)
 	for i := from; i <= to; i++ {
-		c.addReplyBulk(l.at(i))
+		c.AddReplyBulk(l.at(i))
 	}
 }
 
 func llenCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objList, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, false)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(o.ptr.(*list).len()))
+	c.AddReplyInt(int64(o.ptr.(*list).len()))
 }
 
 // lindexCommand looks the key up before it parses the index, as Redis
 // does: LINDEX of a missing key is nil whatever the index.
 func lindexCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objList, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, false)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReplyNull()
+		c.AddReplyNull()
 		return
 	}
-	index, ok := intArg(c, c.argv[2])
+	index, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
 	l := o.ptr.(*list)
 	if i, ok := listIndex(index, l.len()); ok {
-		c.addReplyBulk(l.at(i))
+		c.AddReplyBulk(l.at(i))
 	} else {
-		c.addReplyNull()
+		c.AddReplyNull()
 	}
 }
 
 func lsetCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objList, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.NoKeyErr)
+		c.AddReply(resp.NoKeyErr)
 		return
 	}
-	index, ok := intArg(c, c.argv[2])
+	index, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
 	l := o.ptr.(*list)
 	i, ok := listIndex(index, l.len())
 	if !ok {
-		c.addReply(resp.OutOfRangeErr)
+		c.AddReply(resp.OutOfRangeErr)
 		return
 	}
 	// Reuse the element's buffer when the new value fits without wasting
 	// more than half of it.
-	old, v := l.at(i), c.argv[3]
+	old, v := l.at(i), c.Argv[3]
 	if cap(old) >= len(v) && cap(old) <= 2*len(v)+16 {
 		l.set(i, append(old[:0], v...))
 	} else {
 		l.set(i, append([]byte(nil), v...))
 	}
-	c.addReply(resp.OK)
+	c.AddReply(resp.OK)
 }
 
 func lremCommand(s *server, c *client) {
-	count, ok := intArg(c, c.argv[2])
+	count, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objList, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	l := o.ptr.(*list)
-	removed := l.remove(c.argv[3], count)
+	removed := l.remove(c.Argv[3], count)
 	if l.len() == 0 {
 		s.db.remove(o)
 	}
-	c.addReplyInt(removed)
+	c.AddReplyInt(removed)
 }
 
 func ltrimCommand(s *server, c *client) {
-	start, ok := intArg(c, c.argv[2])
+	start, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
-	end, ok := intArg(c, c.argv[3])
+	end, ok := intArg(c, c.Argv[3])
 	if !ok {
 		return
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objList, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objList, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 		return
 	}
 	l := o.ptr.(*list)
 	from, to, ok := listRange(start, end, l.len())
 	if !ok {
 		s.db.remove(o)
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 		return
 	}
 	for rtrim := l.len() - 1 - to; rtrim > 0; rtrim-- {
@@ -463,5 +463,5 @@ func ltrimCommand(s *server, c *client) {
 		l.popFront()
 	}
 	l.shrink()
-	c.addReply(resp.OK)
+	c.AddReply(resp.OK)
 }

@@ -96,7 +96,7 @@ func (st *set) swap(i, j int) {
 // setForRead returns the set at argv[1], nil if missing; ok is false after
 // a WRONGTYPE reply.
 func setForRead(s *server, c *client) (*set, bool) {
-	o, ok := s.lookupOfType(c, c.argv[1], objSet, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objSet, false)
 	if !ok || o == nil {
 		return nil, ok
 	}
@@ -104,36 +104,36 @@ func setForRead(s *server, c *client) (*set, bool) {
 }
 
 func saddCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objSet, true)
 	if !ok {
 		return
 	}
 	if o == nil {
 		o = &robj{typ: objSet, ptr: newSet()}
-		s.db.add(c.argv[1], o)
+		s.db.add(c.Argv[1], o)
 	}
 	st := o.ptr.(*set)
 	var added int64
-	for _, m := range c.argv[2:] {
+	for _, m := range c.Argv[2:] {
 		if st.add(m) {
 			added++
 		}
 	}
-	c.addReplyInt(added)
+	c.AddReplyInt(added)
 }
 
 func sremCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objSet, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	st := o.ptr.(*set)
 	var deleted int64
-	for _, m := range c.argv[2:] {
+	for _, m := range c.Argv[2:] {
 		if st.remove(m) {
 			deleted++
 			if st.len() == 0 {
@@ -142,7 +142,7 @@ func sremCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.addReplyInt(deleted)
+	c.AddReplyInt(deleted)
 }
 
 func smembersCommand(s *server, c *client) {
@@ -151,12 +151,12 @@ func smembersCommand(s *server, c *client) {
 		return
 	}
 	if st == nil {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
-	c.addReplyArrayLen(st.len())
+	c.AddReplyArrayLen(st.len())
 	for _, m := range st.members {
-		c.addReplyBulkString(m)
+		c.AddReplyBulkString(m)
 	}
 }
 
@@ -165,10 +165,10 @@ func sismemberCommand(s *server, c *client) {
 	if !ok {
 		return
 	}
-	if st != nil && st.has(c.argv[2]) {
-		c.addReply(resp.One)
+	if st != nil && st.has(c.Argv[2]) {
+		c.AddReply(resp.One)
 	} else {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 	}
 }
 
@@ -177,12 +177,12 @@ func smismemberCommand(s *server, c *client) {
 	if !ok {
 		return
 	}
-	c.addReplyArrayLen(len(c.argv) - 2)
-	for _, m := range c.argv[2:] {
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, m := range c.Argv[2:] {
 		if st != nil && st.has(m) {
-			c.addReply(resp.One)
+			c.AddReply(resp.One)
 		} else {
-			c.addReply(resp.Zero)
+			c.AddReply(resp.Zero)
 		}
 	}
 }
@@ -193,32 +193,32 @@ func scardCommand(s *server, c *client) {
 		return
 	}
 	if st == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(st.len()))
+	c.AddReplyInt(int64(st.len()))
 }
 
 // spopCommand is SPOP key [count].
 func spopCommand(s *server, c *client) {
-	if len(c.argv) > 3 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv) > 3 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
-	if len(c.argv) == 3 {
+	if len(c.Argv) == 3 {
 		spopWithCount(s, c)
 		return
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objSet, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReplyNull()
+		c.AddReplyNull()
 		return
 	}
 	st := o.ptr.(*set)
-	c.addReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
 	if st.len() == 0 {
 		s.db.remove(o)
 	}
@@ -227,40 +227,40 @@ func spopCommand(s *server, c *client) {
 // spopWithCount pops min(count, SCARD) random members. Asking for the
 // whole set replies every member and deletes the key, as Redis does.
 func spopWithCount(s *server, c *client) {
-	count, ok := positiveCountArg(c, c.argv[2])
+	count, ok := positiveCountArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objSet, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objSet, true)
 	if !ok {
 		return
 	}
 	if o == nil || count == 0 {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	st := o.ptr.(*set)
 	if count >= int64(st.len()) {
-		c.addReplyArrayLen(st.len())
+		c.AddReplyArrayLen(st.len())
 		for _, m := range st.members {
-			c.addReplyBulkString(m)
+			c.AddReplyBulkString(m)
 		}
 		s.db.remove(o)
 		return
 	}
-	c.addReplyArrayLen(int(count))
+	c.AddReplyArrayLen(int(count))
 	for ; count > 0; count-- {
-		c.addReplyBulkString(st.removeAt(rand.IntN(st.len())))
+		c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
 	}
 }
 
 // srandmemberCommand is SRANDMEMBER key [count].
 func srandmemberCommand(s *server, c *client) {
-	if len(c.argv) > 3 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv) > 3 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
-	if len(c.argv) == 3 {
+	if len(c.Argv) == 3 {
 		srandmemberWithCount(s, c)
 		return
 	}
@@ -269,23 +269,23 @@ func srandmemberCommand(s *server, c *client) {
 		return
 	}
 	if st == nil {
-		c.addReplyNull()
+		c.AddReplyNull()
 		return
 	}
-	c.addReplyBulkString(st.members[rand.IntN(st.len())])
+	c.AddReplyBulkString(st.members[rand.IntN(st.len())])
 }
 
 // srandmemberWithCount replies count distinct members (all of them when
 // count exceeds SCARD) for a positive count, and -count members that may
 // repeat for a negative one.
 func srandmemberWithCount(s *server, c *client) {
-	l, ok := parseInt(c.argv[2])
+	l, ok := parseInt(c.Argv[2])
 	if !ok {
-		c.addReplyError("value is not an integer or out of range")
+		c.AddReplyError("value is not an integer or out of range")
 		return
 	}
 	if l == math.MinInt64 {
-		c.addReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		c.AddReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	st, ok := setForRead(s, c)
@@ -293,21 +293,21 @@ func srandmemberWithCount(s *server, c *client) {
 		return
 	}
 	if st == nil || l == 0 {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	n := st.len()
 	if l < 0 {
-		c.addReplyArrayLen(int(-l))
+		c.AddReplyArrayLen(int(-l))
 		for ; l < 0; l++ {
-			c.addReplyBulkString(st.members[rand.IntN(n)])
+			c.AddReplyBulkString(st.members[rand.IntN(n)])
 		}
 		return
 	}
 	if l >= int64(n) {
-		c.addReplyArrayLen(n)
+		c.AddReplyArrayLen(n)
 		for _, m := range st.members {
-			c.addReplyBulkString(m)
+			c.AddReplyBulkString(m)
 		}
 		return
 	}
@@ -315,9 +315,9 @@ func srandmemberWithCount(s *server, c *client) {
 	// random member from [i, n). The order of a set is not observable, so
 	// moving members is harmless, and nothing is allocated.
 	k := int(l)
-	c.addReplyArrayLen(k)
+	c.AddReplyArrayLen(k)
 	for i := 0; i < k; i++ {
 		st.swap(i, i+rand.IntN(n-i))
-		c.addReplyBulkString(st.members[i])
+		c.AddReplyBulkString(st.members[i])
 	}
 }

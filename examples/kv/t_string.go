@@ -33,7 +33,7 @@ var stringCommands = []*command{
 func (s *server) getString(c *client, key []byte) (*robj, bool) {
 	o := s.lookupRead(key)
 	if o != nil && o.typ != objString {
-		c.addReply(resp.WrongTypeErr)
+		c.AddReply(resp.WrongTypeErr)
 		return nil, false
 	}
 	return o, true
@@ -41,14 +41,14 @@ func (s *server) getString(c *client, key []byte) (*robj, bool) {
 
 // getGeneric replies the string at argv[1] or nil (getGenericCommand).
 func getGeneric(s *server, c *client) bool {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return false
 	}
 	if o == nil {
-		c.addReplyNull()
+		c.AddReplyNull()
 	} else {
-		c.addReplyBulk(o.str)
+		c.AddReplyBulk(o.str)
 	}
 	return true
 }
@@ -69,7 +69,7 @@ const (
 
 // setCommand is SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL].
 func setCommand(s *server, c *client) {
-	flags, expire, ok := parseSetOptions(c, c.argv[3:])
+	flags, expire, ok := parseSetOptions(c, c.Argv[3:])
 	if !ok {
 		return
 	}
@@ -79,7 +79,7 @@ func setCommand(s *server, c *client) {
 			return
 		}
 	}
-	setGeneric(s, c, flags, c.argv[1], c.argv[2], when, resp.OK, resp.NullBulk)
+	setGeneric(s, c, flags, c.Argv[1], c.Argv[2], when, resp.OK, resp.NullBulk)
 }
 
 // parseSetOptions is parseExtendedStringArgumentsOrReply for SET.
@@ -114,7 +114,7 @@ func parseSetOptions(c *client, opts [][]byte) (flags int, expire []byte, ok boo
 			j++
 			expire = opts[j]
 		default:
-			c.addReply(resp.SyntaxErr)
+			c.AddReply(resp.SyntaxErr)
 			return 0, nil, false
 		}
 	}
@@ -130,7 +130,7 @@ func expireToMillis(s *server, c *client, arg []byte, flags int) (int64, bool) {
 	}
 	seconds := flags&(setEX|setEXAT) != 0
 	if v <= 0 || (seconds && v > math.MaxInt64/1000) {
-		c.addReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
+		c.AddReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
 		return 0, false
 	}
 	if seconds {
@@ -138,7 +138,7 @@ func expireToMillis(s *server, c *client, arg []byte, flags int) (int64, bool) {
 	}
 	if flags&(setEX|setPX) != 0 {
 		if v > math.MaxInt64-s.mstime {
-			c.addReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
+			c.AddReplyError("invalid expire time in '" + c.lastcmdName() + "' command")
 			return 0, false
 		}
 		v += s.mstime
@@ -148,7 +148,7 @@ func expireToMillis(s *server, c *client, arg []byte, flags int) (int64, bool) {
 
 // lastcmdName is the name of the command being run, for error texts.
 func (c *client) lastcmdName() string {
-	return strings.ToLower(string(c.argv[0]))
+	return strings.ToLower(string(c.Argv[0]))
 }
 
 // setGeneric is setGenericCommand: the common tail of SET, SETNX, SETEX
@@ -160,7 +160,7 @@ func setGeneric(s *server, c *client, flags int, key, val []byte, when int64, ok
 	found := s.lookup(key) != nil
 	if (flags&setNX != 0 && found) || (flags&setXX != 0 && !found) {
 		if flags&setGet == 0 {
-			c.addReply(abortReply)
+			c.AddReply(abortReply)
 		}
 		return
 	}
@@ -169,12 +169,12 @@ func setGeneric(s *server, c *client, flags int, key, val []byte, when int64, ok
 		s.db.setExpire(o, when)
 	}
 	if flags&setGet == 0 {
-		c.addReply(okReply)
+		c.AddReply(okReply)
 	}
 }
 
 func setnxCommand(s *server, c *client) {
-	setGeneric(s, c, setNX, c.argv[1], c.argv[2], 0, resp.One, resp.Zero)
+	setGeneric(s, c, setNX, c.Argv[1], c.Argv[2], 0, resp.One, resp.Zero)
 }
 
 func setexCommand(s *server, c *client) { setexGeneric(s, c, setEX) }
@@ -182,41 +182,41 @@ func setexCommand(s *server, c *client) { setexGeneric(s, c, setEX) }
 func psetexCommand(s *server, c *client) { setexGeneric(s, c, setPX) }
 
 func setexGeneric(s *server, c *client, unit int) {
-	when, ok := expireToMillis(s, c, c.argv[2], unit)
+	when, ok := expireToMillis(s, c, c.Argv[2], unit)
 	if !ok {
 		return
 	}
-	setGeneric(s, c, 0, c.argv[1], c.argv[3], when, resp.OK, "")
+	setGeneric(s, c, 0, c.Argv[1], c.Argv[3], when, resp.OK, "")
 }
 
 func getsetCommand(s *server, c *client) {
 	if !getGeneric(s, c) {
 		return
 	}
-	s.setKey(c.argv[1], c.argv[2], false)
+	s.setKey(c.Argv[1], c.Argv[2], false)
 }
 
 func getdelCommand(s *server, c *client) {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReplyNull()
+		c.AddReplyNull()
 		return
 	}
-	c.addReplyBulk(o.str)
+	c.AddReplyBulk(o.str)
 	s.db.remove(o)
 }
 
 func mgetCommand(s *server, c *client) {
-	c.addReplyArrayLen(len(c.argv) - 1)
-	for _, key := range c.argv[1:] {
+	c.AddReplyArrayLen(len(c.Argv) - 1)
+	for _, key := range c.Argv[1:] {
 		o := s.lookupRead(key)
 		if o == nil || o.typ != objString {
-			c.addReplyNull()
+			c.AddReplyNull()
 		} else {
-			c.addReplyBulk(o.str)
+			c.AddReplyBulk(o.str)
 		}
 	}
 }
@@ -226,74 +226,74 @@ func msetCommand(s *server, c *client) { msetGeneric(s, c, false) }
 func msetnxCommand(s *server, c *client) { msetGeneric(s, c, true) }
 
 func msetGeneric(s *server, c *client, nx bool) {
-	if len(c.argv)%2 == 0 {
-		c.addReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
+	if len(c.Argv)%2 == 0 {
+		c.AddReplyError("wrong number of arguments for '" + c.lastcmd.name + "' command")
 		return
 	}
 	if nx {
-		for j := 1; j < len(c.argv); j += 2 {
-			if s.lookup(c.argv[j]) != nil {
-				c.addReply(resp.Zero)
+		for j := 1; j < len(c.Argv); j += 2 {
+			if s.lookup(c.Argv[j]) != nil {
+				c.AddReply(resp.Zero)
 				return
 			}
 		}
 	}
-	for j := 1; j < len(c.argv); j += 2 {
-		s.setKey(c.argv[j], c.argv[j+1], false)
+	for j := 1; j < len(c.Argv); j += 2 {
+		s.setKey(c.Argv[j], c.Argv[j+1], false)
 	}
 	if nx {
-		c.addReply(resp.One)
+		c.AddReply(resp.One)
 	} else {
-		c.addReply(resp.OK)
+		c.AddReply(resp.OK)
 	}
 }
 
 func appendCommand(s *server, c *client) {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return
 	}
 	if o == nil {
-		o = s.setKey(c.argv[1], c.argv[2], false)
-		c.addReplyInt(int64(len(o.str)))
+		o = s.setKey(c.Argv[1], c.Argv[2], false)
+		c.AddReplyInt(int64(len(o.str)))
 		return
 	}
-	if int64(len(o.str)+len(c.argv[2])) > s.cfg.protoMaxBulkLen {
-		c.addReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
+	if int64(len(o.str)+len(c.Argv[2])) > s.cfg.protoMaxBulkLen {
+		c.AddReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
 		return
 	}
-	o.str = append(o.str, c.argv[2]...)
-	c.addReplyInt(int64(len(o.str)))
+	o.str = append(o.str, c.Argv[2]...)
+	c.AddReplyInt(int64(len(o.str)))
 }
 
 func strlenCommand(s *server, c *client) {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(len(o.str)))
+	c.AddReplyInt(int64(len(o.str)))
 }
 
 func incrCommand(s *server, c *client) { incrDecr(s, c, 1) }
 func decrCommand(s *server, c *client) { incrDecr(s, c, -1) }
 
 func incrbyCommand(s *server, c *client) {
-	if incr, ok := intArg(c, c.argv[2]); ok {
+	if incr, ok := intArg(c, c.Argv[2]); ok {
 		incrDecr(s, c, incr)
 	}
 }
 
 func decrbyCommand(s *server, c *client) {
-	incr, ok := intArg(c, c.argv[2])
+	incr, ok := intArg(c, c.Argv[2])
 	if !ok {
 		return
 	}
 	if incr == math.MinInt64 {
-		c.addReplyError("decrement would overflow")
+		c.AddReplyError("decrement would overflow")
 		return
 	}
 	incrDecr(s, c, -incr)
@@ -302,34 +302,34 @@ func decrbyCommand(s *server, c *client) {
 // incrDecr is incrDecrCommand. The new value is written in place into the
 // string's buffer: INCR on an existing key does not allocate.
 func incrDecr(s *server, c *client, incr int64) {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return
 	}
 	var value int64
 	if o != nil {
 		if value, ok = parseInt(o.str); !ok {
-			c.addReplyError("value is not an integer or out of range")
+			c.AddReplyError("value is not an integer or out of range")
 			return
 		}
 	}
 	if (incr < 0 && value < 0 && incr < math.MinInt64-value) ||
 		(incr > 0 && value > 0 && incr > math.MaxInt64-value) {
-		c.addReplyError("increment or decrement would overflow")
+		c.AddReplyError("increment or decrement would overflow")
 		return
 	}
 	value += incr
 	if o == nil {
 		var num [20]byte
-		s.setKey(c.argv[1], appendInt(num[:0], value), false)
+		s.setKey(c.Argv[1], appendInt(num[:0], value), false)
 	} else {
 		o.str = appendInt(o.str[:0], value)
 	}
-	c.addReplyInt(value)
+	c.AddReplyInt(value)
 }
 
 func incrbyfloatCommand(s *server, c *client) {
-	o, ok := s.getString(c, c.argv[1])
+	o, ok := s.getString(c, c.Argv[1])
 	if !ok {
 		return
 	}
@@ -337,27 +337,27 @@ func incrbyfloatCommand(s *server, c *client) {
 	if o != nil {
 		v, ok := parseLongDouble(o.str)
 		if !ok {
-			c.addReplyError("value is not a valid float")
+			c.AddReplyError("value is not a valid float")
 			return
 		}
 		value = v
 	}
-	incr, ok := parseLongDouble(c.argv[2])
+	incr, ok := parseLongDouble(c.Argv[2])
 	if !ok {
-		c.addReplyError("value is not a valid float")
+		c.AddReplyError("value is not a valid float")
 		return
 	}
 	if value.IsInf() || incr.IsInf() { // the sum is infinite or NaN
-		c.addReplyError("increment would produce NaN or Infinity")
+		c.AddReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(value, incr)
 	// long double overflows past about 1.19e4932.
 	if exp := sum.MantExp(nil); exp > longDoubleMaxExp {
-		c.addReplyError("increment would produce NaN or Infinity")
+		c.AddReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	text := formatLongDouble(sum)
-	o = s.setKey(c.argv[1], []byte(text), true)
-	c.addReplyBulk(o.str)
+	o = s.setKey(c.Argv[1], []byte(text), true)
+	c.AddReplyBulk(o.str)
 }

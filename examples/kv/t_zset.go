@@ -172,7 +172,7 @@ func (zs *zset) deleteRankRange(start, end int) int {
 // zsetForRead returns the sorted set at argv[1], nil if missing; ok is
 // false after a WRONGTYPE reply.
 func zsetForRead(s *server, c *client) (*zset, bool) {
-	o, ok := s.lookupOfType(c, c.argv[1], objZset, false)
+	o, ok := s.lookupOfType(c, c.Argv[1], objZset, false)
 	if !ok || o == nil {
 		return nil, ok
 	}
@@ -180,7 +180,7 @@ func zsetForRead(s *server, c *client) (*zset, bool) {
 }
 
 // zaddReplyScore replies a score as addReplyDouble does in RESP2 (%.17g).
-func zaddReplyScore(c *client, score float64) { c.buf = resp.AppendBulkDouble(c.buf, score) }
+func zaddReplyScore(c *client, score float64) { c.Out = resp.AppendBulkDouble(c.Out, score) }
 
 // strcaseEq compares an argument with a lower-case ASCII option name, as
 // strcasecmp does.
@@ -208,7 +208,7 @@ func zincrbyCommand(s *server, c *client) { zaddGeneric(s, c, zaddInIncr) }
 // arguments are checked before anything is stored, so the command runs
 // whole or not at all.
 func zaddGeneric(s *server, c *client, flags int) {
-	argv := c.argv
+	argv := c.Argv
 	ch := false
 	scoreidx := 2
 options:
@@ -236,27 +236,27 @@ options:
 	gt, lt := flags&zaddInGT != 0, flags&zaddInLT != 0
 	elements := len(argv) - scoreidx
 	if elements%2 != 0 || elements == 0 {
-		c.addReply(resp.SyntaxErr)
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
 	elements /= 2
 	if nx && xx {
-		c.addReplyError("XX and NX options at the same time are not compatible")
+		c.AddReplyError("XX and NX options at the same time are not compatible")
 		return
 	}
 	if (gt && nx) || (lt && nx) || (gt && lt) {
-		c.addReplyError("GT, LT, and/or NX options at the same time are not compatible")
+		c.AddReplyError("GT, LT, and/or NX options at the same time are not compatible")
 		return
 	}
 	if incr && elements > 1 {
-		c.addReplyError("INCR option supports a single increment-element pair")
+		c.AddReplyError("INCR option supports a single increment-element pair")
 		return
 	}
 	// Check every score first; they are parsed again as they are stored,
 	// which costs less than a slice to keep them.
 	for j := 0; j < elements; j++ {
 		if _, ok := parseScore(argv[scoreidx+j*2]); !ok {
-			c.addReplyError("value is not a valid float")
+			c.AddReplyError("value is not a valid float")
 			return
 		}
 	}
@@ -281,7 +281,7 @@ options:
 		sc, _ := parseScore(argv[scoreidx+j*2])
 		out, newscore := zs.add(sc, argv[scoreidx+1+j*2], flags)
 		if out&zaddOutNaN != 0 {
-			c.addReplyError("resulting score is not a number (NaN)")
+			c.AddReplyError("resulting score is not a number (NaN)")
 			return
 		}
 		if out&zaddOutAdded != 0 {
@@ -303,26 +303,26 @@ func zaddReply(c *client, incr, ch bool, added, updated, processed int64, score 
 	case incr && processed > 0:
 		zaddReplyScore(c, score)
 	case incr:
-		c.addReplyNull()
+		c.AddReplyNull()
 	case ch:
-		c.addReplyInt(added + updated)
+		c.AddReplyInt(added + updated)
 	default:
-		c.addReplyInt(added)
+		c.AddReplyInt(added)
 	}
 }
 
 func zremCommand(s *server, c *client) {
-	o, ok := s.lookupOfType(c, c.argv[1], objZset, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objZset, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	zs := o.ptr.(*zset)
 	var deleted int64
-	for _, m := range c.argv[2:] {
+	for _, m := range c.Argv[2:] {
 		if x, ok := zs.dict[string(m)]; ok {
 			zs.removeNode(x)
 			deleted++
@@ -333,7 +333,7 @@ func zremCommand(s *server, c *client) {
 		}
 	}
 	zs.shrink()
-	c.addReplyInt(deleted)
+	c.AddReplyInt(deleted)
 }
 
 func zcardCommand(s *server, c *client) {
@@ -342,10 +342,10 @@ func zcardCommand(s *server, c *client) {
 		return
 	}
 	if zs == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(zs.len()))
+	c.AddReplyInt(int64(zs.len()))
 }
 
 func zscoreCommand(s *server, c *client) {
@@ -354,12 +354,12 @@ func zscoreCommand(s *server, c *client) {
 		return
 	}
 	if zs != nil {
-		if x, ok := zs.dict[string(c.argv[2])]; ok {
+		if x, ok := zs.dict[string(c.Argv[2])]; ok {
 			zaddReplyScore(c, x.score)
 			return
 		}
 	}
-	c.addReplyNull()
+	c.AddReplyNull()
 }
 
 func zmscoreCommand(s *server, c *client) {
@@ -367,15 +367,15 @@ func zmscoreCommand(s *server, c *client) {
 	if !ok {
 		return
 	}
-	c.addReplyArrayLen(len(c.argv) - 2)
-	for _, m := range c.argv[2:] {
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, m := range c.Argv[2:] {
 		if zs != nil {
 			if x, ok := zs.dict[string(m)]; ok {
 				zaddReplyScore(c, x.score)
 				continue
 			}
 		}
-		c.addReplyNull()
+		c.AddReplyNull()
 	}
 }
 
@@ -388,17 +388,17 @@ func zrankGeneric(s *server, c *client, reverse bool) {
 		return
 	}
 	if zs != nil {
-		if x, ok := zs.dict[string(c.argv[2])]; ok {
+		if x, ok := zs.dict[string(c.Argv[2])]; ok {
 			rank := zs.zsl.rank(x.score, x.ele)
 			if reverse {
-				c.addReplyInt(int64(zs.len() - rank))
+				c.AddReplyInt(int64(zs.len() - rank))
 			} else {
-				c.addReplyInt(int64(rank - 1))
+				c.AddReplyInt(int64(rank - 1))
 			}
 			return
 		}
 	}
-	c.addReplyNull()
+	c.AddReplyNull()
 }
 
 func zpopminCommand(s *server, c *client) { zpopMinMax(s, c, false) }
@@ -408,34 +408,34 @@ func zpopmaxCommand(s *server, c *client) { zpopMinMax(s, c, true) }
 // RESP2): a flat array of member, score pairs; an empty array for a
 // missing key, with or without a count.
 func zpopMinMax(s *server, c *client, fromMax bool) {
-	if len(c.argv) > 3 {
-		c.addReply(resp.SyntaxErr)
+	if len(c.Argv) > 3 {
+		c.AddReply(resp.SyntaxErr)
 		return
 	}
 	count := int64(1)
-	if len(c.argv) == 3 {
+	if len(c.Argv) == 3 {
 		var ok bool
-		if count, ok = positiveCountArg(c, c.argv[2]); !ok {
+		if count, ok = positiveCountArg(c, c.Argv[2]); !ok {
 			return
 		}
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objZset, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objZset, true)
 	if !ok {
 		return
 	}
 	if o == nil || count == 0 {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	zs := o.ptr.(*zset)
 	n := int(min(count, int64(zs.len())))
-	c.addReplyArrayLen(n * 2)
+	c.AddReplyArrayLen(n * 2)
 	for ; n > 0; n-- {
 		x := zs.zsl.first()
 		if fromMax {
 			x = zs.zsl.tail
 		}
-		c.addReplyBulkString(x.ele)
+		c.AddReplyBulkString(x.ele)
 		zaddReplyScore(c, x.score)
 		zs.removeNode(x)
 	}
@@ -625,9 +625,9 @@ func (zsl *skiplist) lexRange(r *zlexSpec) (first, last int, ok bool) {
 }
 
 func zcountCommand(s *server, c *client) {
-	r, ok := parseScoreRange(c.argv[2], c.argv[3])
+	r, ok := parseScoreRange(c.Argv[2], c.Argv[3])
 	if !ok {
-		c.addReplyError("min or max is not a float")
+		c.AddReplyError("min or max is not a float")
 		return
 	}
 	zs, ok := zsetForRead(s, c)
@@ -635,21 +635,21 @@ func zcountCommand(s *server, c *client) {
 		return
 	}
 	if zs == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	first, last, ok := zs.zsl.scoreRange(&r)
 	if !ok {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(last - first + 1))
+	c.AddReplyInt(int64(last - first + 1))
 }
 
 func zlexcountCommand(s *server, c *client) {
-	r, ok := parseLexRange(c.argv[2], c.argv[3])
+	r, ok := parseLexRange(c.Argv[2], c.Argv[3])
 	if !ok {
-		c.addReplyError("min or max not valid string range item")
+		c.AddReplyError("min or max not valid string range item")
 		return
 	}
 	zs, ok := zsetForRead(s, c)
@@ -657,15 +657,15 @@ func zlexcountCommand(s *server, c *client) {
 		return
 	}
 	if zs == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	first, last, ok := zs.zsl.lexRange(&r)
 	if !ok {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
-	c.addReplyInt(int64(last - first + 1))
+	c.AddReplyInt(int64(last - first + 1))
 }
 
 // ZRANGE's range types and directions (zrange_type, zrange_direction).
@@ -701,7 +701,7 @@ func zrevrangebylexCommand(s *server, c *client) {
 // BYLEX] form: options, then their conflicts, then the range, then the
 // key, in Redis's order, so that each bad command gets Redis's error.
 func zrangeGeneric(s *server, c *client, rangetype, direction int) {
-	argv := c.argv
+	argv := c.Argv
 	minidx, maxidx := 2, 3
 	withscores := false
 	var offset int64
@@ -728,7 +728,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 		case rangetype == zrangeAuto && strcaseEq(opt, "byscore"):
 			rangetype = zrangeScore
 		default:
-			c.addReply(resp.SyntaxErr)
+			c.AddReply(resp.SyntaxErr)
 			return
 		}
 	}
@@ -740,11 +740,11 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 	}
 	// As in Redis, "LIMIT x -1" counts as no LIMIT.
 	if limit != -1 && rangetype == zrangeRank {
-		c.addReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+		c.AddReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
 		return
 	}
 	if withscores && rangetype == zrangeLex {
-		c.addReplyError("syntax error, WITHSCORES not supported in combination with BYLEX")
+		c.AddReplyError("syntax error, WITHSCORES not supported in combination with BYLEX")
 		return
 	}
 	reverse := direction == zrangeDirReverse
@@ -765,12 +765,12 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 		}
 	case zrangeScore:
 		if sr, ok = parseScoreRange(argv[minidx], argv[maxidx]); !ok {
-			c.addReplyError("min or max is not a float")
+			c.AddReplyError("min or max is not a float")
 			return
 		}
 	case zrangeLex:
 		if lr, ok = parseLexRange(argv[minidx], argv[maxidx]); !ok {
-			c.addReplyError("min or max not valid string range item")
+			c.AddReplyError("min or max not valid string range item")
 			return
 		}
 	}
@@ -779,7 +779,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 		return
 	}
 	if zs == nil {
-		c.addReply(resp.EmptyArray)
+		c.AddReply(resp.EmptyArray)
 		return
 	}
 	zsl := zs.zsl
@@ -787,7 +787,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 	case zrangeRank:
 		from, to, ok := listRange(start, end, zs.len())
 		if !ok {
-			c.addReply(resp.EmptyArray)
+			c.AddReply(resp.EmptyArray)
 			return
 		}
 		// Ranks are 1-based; in reverse, rank 0 is the tail.
@@ -808,7 +808,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 		// when negative) nodes; a negative offset walks off the end.
 		n := int64(last - first + 1)
 		if !ok || offset < 0 || offset >= n {
-			c.addReply(resp.EmptyArray)
+			c.AddReply(resp.EmptyArray)
 			return
 		}
 		n -= offset
@@ -816,7 +816,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 			n = min(n, limit)
 		}
 		if n == 0 {
-			c.addReply(resp.EmptyArray)
+			c.AddReply(resp.EmptyArray)
 			return
 		}
 		if reverse {
@@ -831,12 +831,12 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 // followed by its score when withscores.
 func zrangeEmit(c *client, x *zslNode, n int, reverse, withscores bool) {
 	if withscores {
-		c.addReplyArrayLen(2 * n)
+		c.AddReplyArrayLen(2 * n)
 	} else {
-		c.addReplyArrayLen(n)
+		c.AddReplyArrayLen(n)
 	}
 	for ; n > 0; n-- {
-		c.addReplyBulkString(x.ele)
+		c.AddReplyBulkString(x.ele)
 		if withscores {
 			zaddReplyScore(c, x.score)
 		}
@@ -861,29 +861,29 @@ func zremrangeGeneric(s *server, c *client, rangetype int) {
 	var ok bool
 	switch rangetype {
 	case zrangeRank:
-		if start, ok = intArg(c, c.argv[2]); !ok {
+		if start, ok = intArg(c, c.Argv[2]); !ok {
 			return
 		}
-		if end, ok = intArg(c, c.argv[3]); !ok {
+		if end, ok = intArg(c, c.Argv[3]); !ok {
 			return
 		}
 	case zrangeScore:
-		if sr, ok = parseScoreRange(c.argv[2], c.argv[3]); !ok {
-			c.addReplyError("min or max is not a float")
+		if sr, ok = parseScoreRange(c.Argv[2], c.Argv[3]); !ok {
+			c.AddReplyError("min or max is not a float")
 			return
 		}
 	case zrangeLex:
-		if lr, ok = parseLexRange(c.argv[2], c.argv[3]); !ok {
-			c.addReplyError("min or max not valid string range item")
+		if lr, ok = parseLexRange(c.Argv[2], c.Argv[3]); !ok {
+			c.AddReplyError("min or max not valid string range item")
 			return
 		}
 	}
-	o, ok := s.lookupOfType(c, c.argv[1], objZset, true)
+	o, ok := s.lookupOfType(c, c.Argv[1], objZset, true)
 	if !ok {
 		return
 	}
 	if o == nil {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	zs := o.ptr.(*zset)
@@ -898,7 +898,7 @@ func zremrangeGeneric(s *server, c *client, rangetype int) {
 		first, last, ok = zs.zsl.lexRange(&lr)
 	}
 	if !ok {
-		c.addReply(resp.Zero)
+		c.AddReply(resp.Zero)
 		return
 	}
 	removed := zs.deleteRankRange(first, last)
@@ -907,7 +907,7 @@ func zremrangeGeneric(s *server, c *client, rangetype int) {
 	} else {
 		zs.shrink()
 	}
-	c.addReplyInt(int64(removed))
+	c.AddReplyInt(int64(removed))
 }
 
 // parseScore parses a score as Redis's string2d: the whole argument must

@@ -1,0 +1,98 @@
+package respserver
+
+import (
+	"fmt"
+
+	"github.com/goae/goae/internal/resp"
+)
+
+// Client flags (CLIENT_*).
+const (
+	CloseAfterReply = 1 << iota // close once the replies queued so far are written
+	CloseASAP                   // scheduled to be freed before the loop sleeps
+	PendingWrite                // queued for BeforeSleep
+	UnixSocket                  // connected through the unix socket
+	WriteHandler                // the writable handler is installed
+	Freed                       // freed: lists that still hold it skip it
+)
+
+// Client is one connection (Redis's client struct). Its exported fields
+// are the server's to read; Data is the server's own per-client state.
+type Client struct {
+	ID              int64
+	FD              int
+	Flags           int
+	Addr            string // "ip:port", or "path:0" on the unix socket
+	Name            string // CLIENT SETNAME
+	Ctime           int64  // unix ms at connection
+	LastInteraction int64  // unix ms of the last read
+	Argv            [][]byte
+	// Parser is the client's request parser; its limits are the
+	// server's to set (Unauthenticated is set before every command from
+	// Handler.AuthRequired).
+	Parser resp.Parser
+	Data   any
+
+	// Out holds the replies; commands append to it (the AddReply methods
+	// do). Out[:sent] is already written and must not be changed.
+	Out []byte
+
+	querybuf []byte // unparsed input is querybuf[qbpos:]
+	qbpos    int
+	sent     int
+}
+
+// PendingOutput is the number of reply bytes not yet written.
+func (c *Client) PendingOutput() int { return len(c.Out) - c.sent }
+
+// OutputCap is the capacity of the reply buffer.
+func (c *Client) OutputCap() int { return cap(c.Out) }
+
+// QueryLen is the length of the query buffer, the command being run
+// included (CLIENT LIST's qbuf, Redis's sdslen(c->querybuf)).
+func (c *Client) QueryLen() int { return len(c.querybuf) }
+
+// QueryCap is the capacity of the query buffer.
+func (c *Client) QueryCap() int { return cap(c.querybuf) }
+
+// Output returns the reply bytes not yet written (for tests and
+// in-memory use; the slice is the client's own).
+func (c *Client) Output() []byte { return c.Out[c.sent:] }
+
+// ResetOutput drops the replies not yet written.
+func (c *Client) ResetOutput() { c.Out, c.sent = c.Out[:0], 0 }
+
+// Reply helpers (addReply*): they append to the client's output buffer.
+
+// AddReply appends a complete, already encoded reply such as resp.OK.
+func (c *Client) AddReply(s string) { c.Out = append(c.Out, s...) }
+
+// AddReplyBulk appends b as a bulk string.
+func (c *Client) AddReplyBulk(b []byte) { c.Out = resp.AppendBulk(c.Out, b) }
+
+// AddReplyBulkString appends s as a bulk string.
+func (c *Client) AddReplyBulkString(s string) { c.Out = resp.AppendBulkString(c.Out, s) }
+
+// AddReplyInt appends an integer reply.
+func (c *Client) AddReplyInt(n int64) { c.Out = resp.AppendInt(c.Out, n) }
+
+// AddReplyArrayLen appends an array header of n elements.
+func (c *Client) AddReplyArrayLen(n int) { c.Out = resp.AppendArrayLen(c.Out, n) }
+
+// AddReplyNull appends the RESP2 null bulk string.
+func (c *Client) AddReplyNull() { c.Out = append(c.Out, resp.NullBulk...) }
+
+// AddReplyStatus appends a status reply ("+s").
+func (c *Client) AddReplyStatus(s string) { c.Out = resp.AppendSimpleString(c.Out, s) }
+
+// AddReplyError appends an error reply; see resp.AppendError for the "-ERR"
+// prefix rule.
+func (c *Client) AddReplyError(msg string) { c.Out = resp.AppendError(c.Out, msg) }
+
+// AddReplyErrorf appends a formatted error reply.
+func (c *Client) AddReplyErrorf(format string, a ...any) {
+	c.AddReplyError(fmt.Sprintf(format, a...))
+}
+
+// AddReplyBulkDouble appends f as Redis's RESP2 double.
+func (c *Client) AddReplyBulkDouble(f float64) { c.Out = resp.AppendBulkDouble(c.Out, f) }

@@ -1,0 +1,449 @@
+package respserver
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/goae/goae/ae"
+	"github.com/goae/goae/anet"
+	"github.com/goae/goae/internal/resp"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// protoIOBufLen is the size of one read (PROTO_IOBUF_LEN).
+	protoIOBufLen = 16 * 1024
+	// protoMbulkBigArg: past this, a read may take more of a big
+	// argument at once (PROTO_MBULK_BIG_ARG).
+	protoMbulkBigArg = 32 * 1024
+	// maxBigArgRead bounds such a read, so that an announced length is
+	// never allocated before its bytes arrive.
+	maxBigArgRead = 1 << 20
+	// netMaxWritesPerEvent bounds the bytes written to one client per
+	// event (NET_MAX_WRITES_PER_EVENT) so one greedy client cannot starve
+	// the others.
+	netMaxWritesPerEvent = 64 * 1024
+	// idleBufCap is the buffer capacity a drained client keeps; a burst
+	// that grew it beyond gives it back.
+	idleBufCap = 16 * 1024
+	// idleQueryMs: a client idle this long gives back its query buffer
+	// (clientsCronResizeQueryBuffer).
+	idleQueryMs = 2000
+)
+
+// Config holds the limits of a Server. Zero values take Redis's defaults.
+type Config struct {
+	// MaxClients is maxclients: the next client gets Redis's error and is
+	// closed. Default 10000.
+	MaxClients int
+	// Timeout closes clients idle for more than this many seconds; 0
+	// never does.
+	Timeout int
+	// TCPKeepAlive is tcp-keepalive in seconds (0: off).
+	TCPKeepAlive int
+	// ProtoMaxBulkLen is proto-max-bulk-len. Default 512 MiB.
+	ProtoMaxBulkLen int64
+	// QueryBufferLimit is client-query-buffer-limit. Default 1 GiB.
+	QueryBufferLimit int64
+	// UnixSocket is the unix socket path, for the Addr of its clients.
+	UnixSocket string
+	// Log receives connection events; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Handler is what a server built on a Server supplies.
+type Handler struct {
+	// Command runs the command in c.Argv and replies to it.
+	Command func(c *Client)
+	// AuthRequired, if set, tells whether c has still to authenticate;
+	// the parser then applies Redis's tighter limits for such clients.
+	AuthRequired func(c *Client) bool
+	// Connected, if set, runs for each new client (to set c.Data).
+	Connected func(c *Client)
+	// Freed, if set, runs when a client is freed.
+	Freed func(c *Client)
+}
+
+// Stats are the counters INFO reports.
+type Stats struct {
+	Connections    int64 // total_connections_received
+	Rejected       int64 // rejected_connections
+	NetInputBytes  int64 // total_net_input_bytes
+	NetOutputBytes int64 // total_net_output_bytes
+	ProtocolErrors int64
+}
+
+// Server owns the clients of one loop.
+type Server struct {
+	el  *ae.EventLoop
+	cfg Config
+	h   Handler
+
+	clients    []*Client // by fd
+	numClients int
+	nextID     int64
+	// Clients with output to write before the loop sleeps
+	// (clients_pending_write), and clients to free there
+	// (clients_to_close).
+	pendingWrite []*Client
+	toClose      []*Client
+	cronPos      int
+
+	// Now is the cached unix time in ms (server.mstime); the server
+	// refreshes it once per loop iteration with UpdateTime.
+	Now   int64
+	Stats Stats
+
+	onRead, onWrite ae.FileProc // stored once: see ae.CreateFileEvent
+}
+
+// New makes a Server for the clients of el.
+func New(el *ae.EventLoop, cfg Config, h Handler) *Server {
+	if cfg.MaxClients <= 0 {
+		cfg.MaxClients = 10000
+	}
+	if cfg.ProtoMaxBulkLen <= 0 {
+		cfg.ProtoMaxBulkLen = resp.DefaultProtoMaxBulkLen
+	}
+	if cfg.QueryBufferLimit <= 0 {
+		cfg.QueryBufferLimit = 1 << 30
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Server{el: el, cfg: cfg, h: h, nextID: 1, clients: make([]*Client, el.SetSize())}
+	s.onRead, s.onWrite = s.readQueryFromClient, s.sendReplyToClient
+	return s
+}
+
+// Config returns the current limits.
+func (s *Server) Config() Config { return s.cfg }
+
+// SetTimeout changes the idle timeout (CONFIG SET timeout).
+func (s *Server) SetTimeout(seconds int) { s.cfg.Timeout = seconds }
+
+// SetTCPKeepAlive changes the keepalive of clients accepted from now on.
+func (s *Server) SetTCPKeepAlive(seconds int) { s.cfg.TCPKeepAlive = seconds }
+
+// NumClients is the number of connected clients.
+func (s *Server) NumClients() int { return s.numClients }
+
+// Clients returns the clients indexed by fd, with nil where there is
+// none. The slice is the Server's: do not keep it across iterations.
+func (s *Server) Clients() []*Client { return s.clients }
+
+// NewClient makes a client that is not connected to any socket (FD -1),
+// for running commands in memory with Feed: tests, scripts, replication
+// streams. It is not counted in NumClients.
+func (s *Server) NewClient() *Client {
+	c := &Client{ID: s.nextID, FD: -1, Addr: "", Ctime: s.Now, LastInteraction: s.Now}
+	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
+	s.nextID++
+	if s.h.Connected != nil {
+		s.h.Connected(c)
+	}
+	return c
+}
+
+// AcceptTCP takes a TCP connection from a listener.
+func (s *Server) AcceptTCP(fd int, ip string, port int) {
+	s.accept(fd, anet.FormatAddr(ip, port), 0)
+}
+
+// AcceptUnix takes a unix-socket connection from a listener.
+func (s *Server) AcceptUnix(fd int, _ string, _ int) {
+	s.accept(fd, s.cfg.UnixSocket+":0", UnixSocket)
+}
+
+// accept refuses the client past MaxClients, else creates it
+// (acceptCommonHandler, createClient).
+func (s *Server) accept(fd int, addr string, flags int) {
+	if s.numClients >= s.cfg.MaxClients {
+		// Best effort: the socket is new, its buffer is empty.
+		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		s.Stats.Rejected++
+		unix.Close(fd)
+		return
+	}
+	if fd >= len(s.clients) {
+		s.cfg.Log.Warn("Error registering fd event for the new client", "err", "fd out of range", "fd", fd)
+		unix.Close(fd)
+		return
+	}
+	if flags&UnixSocket == 0 {
+		anet.EnableTCPNoDelay(fd)
+		if s.cfg.TCPKeepAlive > 0 {
+			anet.KeepAlive(fd, s.cfg.TCPKeepAlive)
+		}
+	}
+	c := &Client{ID: s.nextID, FD: fd, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now}
+	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
+	if err := s.el.CreateFileEvent(fd, ae.Readable, s.onRead, c); err != nil {
+		s.cfg.Log.Warn("Error registering fd event for the new client", "err", err)
+		unix.Close(fd)
+		return
+	}
+	s.nextID++
+	s.clients[fd] = c
+	s.numClients++
+	s.Stats.Connections++
+	if s.h.Connected != nil {
+		s.h.Connected(c)
+	}
+	s.cfg.Log.Debug("Accepted", "addr", addr)
+}
+
+// readQueryFromClient reads once per readable event and runs the commands
+// that arrived complete.
+func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
+	c := cd.(*Client)
+	readlen := protoIOBufLen
+	if need := c.Parser.Need(); need >= protoMbulkBigArg {
+		// A big argument is on its way: read more of it at once, but
+		// only as much as can arrive soon.
+		readlen = min(need, maxBigArgRead)
+	}
+	c.reserveQuery(readlen)
+	n, err := unix.Read(fd, c.querybuf[len(c.querybuf):len(c.querybuf)+readlen])
+	if n < 0 || err != nil {
+		if err == unix.EAGAIN || err == unix.EINTR {
+			return
+		}
+		s.cfg.Log.Debug("Reading from client", "addr", c.Addr, "err", err)
+		s.FreeClient(c)
+		return
+	}
+	if n == 0 {
+		s.cfg.Log.Debug("Client closed connection", "addr", c.Addr)
+		s.FreeClient(c)
+		return
+	}
+	c.querybuf = c.querybuf[:len(c.querybuf)+n]
+	c.LastInteraction = s.Now
+	s.Stats.NetInputBytes += int64(n)
+	if int64(len(c.querybuf)) > s.cfg.QueryBufferLimit {
+		s.cfg.Log.Warn("Closing client that reached max query buffer length", "addr", c.Addr, "qbuf", len(c.querybuf))
+		s.FreeClient(c)
+		return
+	}
+	s.processInputBuffer(c)
+}
+
+// reserveQuery makes room for n more bytes at the end of querybuf, first
+// by sliding the unparsed bytes to the front, then by growing.
+func (c *Client) reserveQuery(n int) {
+	if cap(c.querybuf)-len(c.querybuf) >= n {
+		return
+	}
+	if c.qbpos > 0 {
+		c.querybuf = c.querybuf[:copy(c.querybuf, c.querybuf[c.qbpos:])]
+		c.qbpos = 0
+		if cap(c.querybuf)-len(c.querybuf) >= n {
+			return
+		}
+	}
+	grown := make([]byte, len(c.querybuf), max(2*cap(c.querybuf), len(c.querybuf)+n))
+	copy(grown, c.querybuf)
+	c.querybuf = grown
+}
+
+// Feed runs data through c as if it had been read from its socket: the
+// complete commands in it run and their replies are queued. Servers use
+// it for in-memory clients (NewClient) and tests.
+func (s *Server) Feed(c *Client, data []byte) {
+	c.reserveQuery(len(data))
+	c.querybuf = append(c.querybuf, data...)
+	s.processInputBuffer(c)
+}
+
+// processInputBuffer parses and runs every complete command in the query
+// buffer (processInputBuffer).
+func (s *Server) processInputBuffer(c *Client) {
+	for c.qbpos < len(c.querybuf) && c.Flags&(CloseAfterReply|CloseASAP) == 0 {
+		c.Parser.Unauthenticated = s.h.AuthRequired != nil && s.h.AuthRequired(c)
+		argv, n, err := c.Parser.Parse(c.querybuf[c.qbpos:])
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				s.Stats.ProtocolErrors++
+				s.cfg.Log.Debug("Protocol error from client", "addr", c.Addr, "err", pe.Msg)
+				c.AddReplyError(pe.Msg)
+			}
+			// As Redis's setProtocolError: reply, then close; the rest of
+			// the input is dropped.
+			c.Flags |= CloseAfterReply
+			c.querybuf, c.qbpos = c.querybuf[:0], 0
+			break
+		}
+		if n == 0 {
+			break
+		}
+		c.qbpos += n
+		if len(argv) == 0 {
+			continue
+		}
+		c.Argv = argv
+		s.h.Command(c)
+		c.Argv = nil
+		if c.Flags&Freed != 0 {
+			return
+		}
+	}
+	if c.qbpos == len(c.querybuf) {
+		c.querybuf, c.qbpos = c.querybuf[:0], 0
+	}
+	if c.FD >= 0 && (c.PendingOutput() > 0 || c.Flags&CloseAfterReply != 0) {
+		s.queueWrite(c)
+	}
+}
+
+// queueWrite puts c on the list written before the loop sleeps
+// (putClientInPendingWriteQueue).
+func (s *Server) queueWrite(c *Client) {
+	if c.Flags&(PendingWrite|WriteHandler) == 0 {
+		c.Flags |= PendingWrite
+		s.pendingWrite = append(s.pendingWrite, c)
+	}
+}
+
+// BeforeSleep writes the queued replies and frees the clients scheduled
+// to close; call it from the loop's before-sleep hook
+// (handleClientsWithPendingWrites, freeClientsInAsyncFreeQueue). Only a
+// client left with output after the write gets a writable handler.
+func (s *Server) BeforeSleep() {
+	for i, c := range s.pendingWrite {
+		s.pendingWrite[i] = nil
+		c.Flags &^= PendingWrite
+		if c.Flags&(Freed|CloseASAP) != 0 {
+			continue
+		}
+		if !s.writeToClient(c) {
+			continue
+		}
+		if c.PendingOutput() > 0 && c.Flags&WriteHandler == 0 {
+			if err := s.el.CreateFileEvent(c.FD, ae.Writable, s.onWrite, c); err != nil {
+				s.FreeClientAsync(c)
+				continue
+			}
+			c.Flags |= WriteHandler
+		}
+	}
+	s.pendingWrite = s.pendingWrite[:0]
+	for i, c := range s.toClose {
+		s.toClose[i] = nil
+		s.FreeClient(c)
+	}
+	s.toClose = s.toClose[:0]
+}
+
+// sendReplyToClient is the writable handler.
+func (s *Server) sendReplyToClient(el *ae.EventLoop, fd int, cd any, _ int) {
+	s.writeToClient(cd.(*Client))
+}
+
+// writeToClient writes up to netMaxWritesPerEvent bytes (writeToClient).
+// It reports false when the client was freed or scheduled to be.
+func (s *Server) writeToClient(c *Client) bool {
+	written := 0
+	for c.PendingOutput() > 0 && written < netMaxWritesPerEvent {
+		n, err := unix.Write(c.FD, c.Out[c.sent:])
+		if n > 0 {
+			c.sent += n
+			written += n
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			break
+		}
+		if err != nil {
+			s.cfg.Log.Debug("Error writing to client", "addr", c.Addr, "err", err)
+			s.FreeClientAsync(c)
+			return false
+		}
+	}
+	s.Stats.NetOutputBytes += int64(written)
+	if c.PendingOutput() > 0 {
+		return true
+	}
+	c.Out, c.sent = c.Out[:0], 0
+	if cap(c.Out) > idleBufCap {
+		c.Out = nil
+	}
+	if c.Flags&WriteHandler != 0 {
+		s.el.DeleteFileEvent(c.FD, ae.Writable)
+		c.Flags &^= WriteHandler
+	}
+	if c.Flags&CloseAfterReply != 0 {
+		s.FreeClientAsync(c)
+		return false
+	}
+	return true
+}
+
+// FreeClientAsync schedules c to be freed before the loop sleeps, for code
+// that may still hold it up the stack (freeClientAsync).
+func (s *Server) FreeClientAsync(c *Client) {
+	if c.Flags&(Freed|CloseASAP) != 0 {
+		return
+	}
+	c.Flags |= CloseASAP
+	s.toClose = append(s.toClose, c)
+}
+
+// FreeClient closes c at once (freeClient). Lists that still hold it see
+// Freed and skip it.
+func (s *Server) FreeClient(c *Client) {
+	if c.Flags&Freed != 0 {
+		return
+	}
+	c.Flags |= Freed
+	if c.FD >= 0 {
+		s.el.DeleteFileEvent(c.FD, ae.Readable|ae.Writable)
+		unix.Close(c.FD)
+		s.clients[c.FD] = nil
+		s.numClients--
+	}
+	if s.h.Freed != nil {
+		s.h.Freed(c)
+	}
+	c.FD = -1
+	c.querybuf, c.Out, c.Argv = nil, nil, nil
+}
+
+// Close frees every client.
+func (s *Server) Close() {
+	for _, c := range s.clients {
+		if c != nil {
+			s.FreeClient(c)
+		}
+	}
+}
+
+// Cron visits a slice of the clients each call, so that at hz calls a
+// second every client is seen about once a second (clientsCron): it closes
+// those idle past Timeout and gives back the query buffer of idle ones.
+func (s *Server) Cron(hz int) {
+	numclients := len(s.clients)
+	iterations := numclients / max(hz, 1)
+	if iterations < 5 {
+		iterations = min(numclients, 5)
+	}
+	for ; iterations > 0; iterations-- {
+		s.cronPos = (s.cronPos + 1) % numclients
+		c := s.clients[s.cronPos]
+		if c == nil {
+			continue
+		}
+		idle := s.Now - c.LastInteraction
+		if s.cfg.Timeout > 0 && idle/1000 > int64(s.cfg.Timeout) {
+			s.cfg.Log.Debug("Closing idle client", "addr", c.Addr)
+			s.FreeClient(c)
+			continue
+		}
+		if c.qbpos == len(c.querybuf) && idle > idleQueryMs {
+			c.querybuf, c.qbpos = nil, 0
+		}
+	}
+}
