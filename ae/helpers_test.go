@@ -36,11 +36,12 @@ func forEachBackend(t *testing.T, f func(t *testing.T, newLoop func(setsize int)
 // at the end of the test.
 func socketpair(t testing.TB) (a, b int) {
 	t.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatalf("socketpair: %v", err)
 	}
 	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+	nonblock(t, fds[:])
 	return fds[0], fds[1]
 }
 
@@ -48,11 +49,24 @@ func socketpair(t testing.TB) (a, b int) {
 func pipe(t testing.TB) (r, w int) {
 	t.Helper()
 	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		t.Fatalf("pipe2: %v", err)
+	if err := unix.Pipe(p[:]); err != nil {
+		t.Fatalf("pipe: %v", err)
 	}
 	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	nonblock(t, p[:])
 	return p[0], p[1]
+}
+
+// nonblock makes fds non-blocking and close-on-exec, portably (darwin has
+// no SOCK_NONBLOCK or pipe2).
+func nonblock(t testing.TB, fds []int) {
+	t.Helper()
+	for _, fd := range fds {
+		unix.CloseOnExec(fd)
+		if err := unix.SetNonblock(fd, true); err != nil {
+			t.Fatalf("set non-blocking: %v", err)
+		}
+	}
 }
 
 func write(t testing.TB, fd int, s string) {

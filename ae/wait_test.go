@@ -23,11 +23,12 @@ func TestWaitConnectRefused(t *testing.T) {
 	unix.Close(l)
 	port := got.(*unix.SockaddrInet4).Port
 
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
+	nonblock(t, []int{fd})
 	err = unix.Connect(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: port})
 	if err != nil && err != unix.EINPROGRESS && err != unix.ECONNREFUSED {
 		t.Fatalf("connect: %v", err)
