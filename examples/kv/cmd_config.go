@@ -72,6 +72,15 @@ var configParams = []*configParam{
 	{name: "tcp-backlog", get: func(s *server) string { return itoa(int64(s.cfg.tcpBacklog)) }},
 	{name: "proto-max-bulk-len", get: func(s *server) string { return itoa(s.cfg.protoMaxBulkLen) }},
 	{name: "client-query-buffer-limit", get: func(s *server) string { return itoa(s.cfg.clientQueryBufferLimit) }},
+	{name: "client-output-buffer-limit", get: func(s *server) string { return formatOutputBufferLimit(s.cfg.clientOutputBufferLimit) },
+		set: func(s *server, b []byte) string {
+			l, err := parseOutputBufferLimit(string(b), s.cfg.clientOutputBufferLimit)
+			if err != nil {
+				return err.Error()
+			}
+			s.cfg.clientOutputBufferLimit = l
+			return ""
+		}},
 	{name: "save", get: fixed("")},
 	{name: "appendonly", get: fixed("no")},
 	{name: "databases", get: fixed("1")},
@@ -175,6 +184,7 @@ func configSetCommand(s *server, c *client) {
 	// The connection layer keeps its own copy of the client limits.
 	s.rs.SetTimeout(s.cfg.timeout)
 	s.rs.SetTCPKeepAlive(s.cfg.tcpKeepalive)
+	s.rs.SetOutputBufferLimit(s.cfg.clientOutputBufferLimit)
 	c.AddReply(resp.OK)
 }
 

@@ -31,16 +31,29 @@ type command struct {
 // commandTable builds the table from the per-family lists.
 func commandTable() map[string]*command {
 	table := map[string]*command{}
+	// Each server gets its own copies: the entries carry call counts.
 	for _, group := range [][]*command{
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
 	} {
 		for _, cmd := range group {
-			table[cmd.name] = cmd
+			table[cmd.name] = cloneCommand(cmd)
 		}
 	}
 	return table
+}
+
+// cloneCommand copies an entry and its subcommands.
+func cloneCommand(cmd *command) *command {
+	cp := *cmd
+	if cmd.subcommands != nil {
+		cp.subcommands = make(map[string]*command, len(cmd.subcommands))
+		for name, sub := range cmd.subcommands {
+			cp.subcommands[name] = cloneCommand(sub)
+		}
+	}
+	return &cp
 }
 
 // lookupCommand finds argv[0] case-insensitively without allocating:

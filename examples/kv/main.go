@@ -6,16 +6,22 @@
 //
 //	go run ./examples/kv                 # 127.0.0.1:6379
 //	go run ./examples/kv --port 7777 --requirepass secret
+//	go run ./examples/kv --client-output-buffer-limit "normal 64mb 16mb 30"
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/internal/respserver"
 )
 
 func main() {
@@ -29,6 +35,9 @@ func main() {
 	flag.IntVar(&cfg.hz, "hz", cfg.hz, "serverCron frequency, 1 to 500")
 	flag.StringVar(&cfg.requirepass, "requirepass", "", "password clients must AUTH with")
 	flag.IntVar(&cfg.tcpKeepalive, "tcp-keepalive", cfg.tcpKeepalive, "TCP keepalive interval in seconds (0: off)")
+	flag.Var(memoryFlag{&cfg.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk string a client may send (memory size: 512mb, 1gb, ...)")
+	flag.Var(memoryFlag{&cfg.clientQueryBufferLimit}, "client-query-buffer-limit", "largest query buffer of a client (memory size)")
+	flag.Var(obufFlag{&cfg.clientOutputBufferLimit}, "client-output-buffer-limit", `"normal <hard> <soft> <seconds>" as Redis's (0: no limit); default "normal 256mb 64mb 60", where Redis has no limit`)
 	level := flag.String("loglevel", "notice", "debug, verbose, notice or warning")
 	flag.Parse()
 	cfg.unixsocketperm = uint32(*perm)
@@ -63,4 +72,111 @@ var logLevels = map[string]slog.Level{
 	"debug": slog.LevelDebug, "verbose": slog.LevelDebug,
 	"notice": slog.LevelInfo, "info": slog.LevelInfo,
 	"warning": slog.LevelWarn, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+// memtoull parses a memory size as Redis's config does: a number with an
+// optional unit, b, k (1000), kb (1024), m, mb, g, gb, case-insensitive.
+func memtoull(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"b", 1}}
+	num, mul := strings.ToLower(s), int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mul = strings.TrimSuffix(num, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseUint(num, 10, 63)
+	if err != nil || num == "" || (mul > 1 && n > uint64(1<<63-1)/uint64(mul)) {
+		return 0, fmt.Errorf("argument must be a memory value: %q", s)
+	}
+	return int64(n) * mul, nil
+}
+
+// memoryFlag is a flag holding a memory size of at least 1mb (the
+// minimum Redis's config accepts for proto-max-bulk-len and
+// client-query-buffer-limit).
+type memoryFlag struct{ p *int64 }
+
+func (f memoryFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*f.p, 10)
+}
+
+func (f memoryFlag) Set(s string) error {
+	n, err := memtoull(s)
+	if err != nil {
+		return err
+	}
+	if n < 1<<20 {
+		return fmt.Errorf("argument must be between 1048576 and 9223372036854775807 inclusive")
+	}
+	*f.p = n
+	return nil
+}
+
+// obufFlag is --client-output-buffer-limit: groups of "<class> <hard>
+// <soft> <seconds>", as Redis's config. Only the normal class applies
+// (kv has no replicas or pubsub clients); the others are checked and
+// ignored. A 0 hard or soft limit is Redis's "no limit".
+type obufFlag struct{ p *respserver.OutputBufferLimit }
+
+func (f obufFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return formatOutputBufferLimit(*f.p)
+}
+
+// formatOutputBufferLimit writes the normal class as Redis's CONFIG GET.
+func formatOutputBufferLimit(l respserver.OutputBufferLimit) string {
+	return fmt.Sprintf("normal %d %d %d", max(l.Hard, 0), max(l.Soft, 0), max(l.SoftSeconds, 0))
+}
+
+func (f obufFlag) Set(s string) error {
+	l, err := parseOutputBufferLimit(s, *f.p)
+	if err != nil {
+		return err
+	}
+	*f.p = l
+	return nil
+}
+
+// parseOutputBufferLimit parses Redis's client-output-buffer-limit value
+// and returns the normal class (cur if the value does not name it).
+func parseOutputBufferLimit(s string, cur respserver.OutputBufferLimit) (respserver.OutputBufferLimit, error) {
+	args := strings.Fields(s)
+	if len(args) == 0 || len(args)%4 != 0 {
+		return cur, errors.New("wrong number of arguments in buffer limit configuration")
+	}
+	for i := 0; i < len(args); i += 4 {
+		class := strings.ToLower(args[i])
+		switch class {
+		case "normal", "replica", "slave", "pubsub":
+		default:
+			return cur, errors.New("invalid client class specified in buffer limit configuration")
+		}
+		hard, err1 := memtoull(args[i+1])
+		soft, err2 := memtoull(args[i+2])
+		secs, err3 := strconv.ParseInt(args[i+3], 10, 32)
+		if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
+			return cur, errors.New("error in hard, soft or soft_seconds setting in buffer limit configuration")
+		}
+		if class != "normal" {
+			continue
+		}
+		// Redis's 0 is "no limit"; respserver's is "default".
+		cur = respserver.OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
+		if hard == 0 {
+			cur.Hard = -1
+		}
+		if soft == 0 {
+			cur.Soft, cur.SoftSeconds = -1, -1
+		}
+	}
+	return cur, nil
 }

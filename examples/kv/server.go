@@ -17,7 +17,10 @@ const (
 	// configFdsetIncr is what Redis adds to maxclients to size its loop
 	// (CONFIG_FDSET_INCR = CONFIG_MIN_RESERVED_FDS + 96): room for the
 	// listeners, the poller, logs and files.
-	configFdsetIncr = 32 + 96
+	configFdsetIncr = minReservedFds + 96
+	// minReservedFds are the fds Redis keeps beyond maxclients for
+	// listeners, logs and files (CONFIG_MIN_RESERVED_FDS).
+	minReservedFds = 32
 	// runWithPeriod granularity for the cron's sub-tasks, in ms.
 	statsSamplePeriodMs = 100
 	statsSamples        = 16 // STATS_METRIC_SAMPLES
@@ -37,7 +40,11 @@ type config struct {
 	tcpBacklog             int
 	protoMaxBulkLen        int64
 	clientQueryBufferLimit int64
-	log                    *slog.Logger
+	// clientOutputBufferLimit is the normal class of
+	// client-output-buffer-limit, in respserver's terms (negative: no
+	// limit).
+	clientOutputBufferLimit respserver.OutputBufferLimit
+	log                     *slog.Logger
 }
 
 func defaultConfig() config {
@@ -50,7 +57,12 @@ func defaultConfig() config {
 		tcpBacklog:             511,
 		protoMaxBulkLen:        512 << 20,
 		clientQueryBufferLimit: 1 << 30,
-		log:                    slog.Default(),
+		clientOutputBufferLimit: respserver.OutputBufferLimit{
+			Hard:        respserver.DefaultOutputBufferHard,
+			Soft:        respserver.DefaultOutputBufferSoft,
+			SoftSeconds: respserver.DefaultOutputBufferSoftSeconds,
+		},
+		log: slog.Default(),
 	}
 }
 
@@ -97,7 +109,11 @@ func newServer(cfg config) (*server, error) {
 	if cfg.hz > 500 {
 		cfg.hz = 500
 	}
-	cfg.maxclients = adjustOpenFilesLimit(cfg)
+	maxclients, err := adjustOpenFilesLimit(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.maxclients = maxclients
 	el, err := ae.New(cfg.maxclients + configFdsetIncr)
 	if err != nil {
 		return nil, err
@@ -110,13 +126,14 @@ func newServer(cfg config) (*server, error) {
 		startTime: time.Now(),
 	}
 	s.rs = respserver.New(el, respserver.Config{
-		MaxClients:       cfg.maxclients,
-		Timeout:          cfg.timeout,
-		TCPKeepAlive:     cfg.tcpKeepalive,
-		ProtoMaxBulkLen:  cfg.protoMaxBulkLen,
-		QueryBufferLimit: cfg.clientQueryBufferLimit,
-		UnixSocket:       cfg.unixsocket,
-		Log:              cfg.log,
+		MaxClients:        cfg.maxclients,
+		Timeout:           cfg.timeout,
+		TCPKeepAlive:      cfg.tcpKeepalive,
+		ProtoMaxBulkLen:   cfg.protoMaxBulkLen,
+		QueryBufferLimit:  cfg.clientQueryBufferLimit,
+		OutputBufferLimit: cfg.clientOutputBufferLimit,
+		UnixSocket:        cfg.unixsocket,
+		Log:               cfg.log,
 	}, respserver.Handler{
 		Command:      s.command,
 		AuthRequired: func(rc *respserver.Client) bool { return s.authRequired(rc.Data.(*client)) },
@@ -170,35 +187,44 @@ func (s *server) listen(fd int, isUnix bool) error {
 	return nil
 }
 
-// adjustOpenFilesLimit lowers maxclients to what RLIMIT_NOFILE allows, as
-// Redis does at startup, raising the soft limit first when it can.
-func adjustOpenFilesLimit(cfg config) int {
-	want := uint64(cfg.maxclients + configFdsetIncr)
+// adjustOpenFilesLimit makes RLIMIT_NOFILE fit maxclients plus Redis's
+// CONFIG_MIN_RESERVED_FDS (32), raising the soft limit when it can and
+// otherwise lowering maxclients with Redis's warnings (adjustOpenFilesLimit).
+// Unlike Redis, which as root raises the hard limit too, it stays within
+// the hard limit the administrator set.
+func adjustOpenFilesLimit(cfg config) (int, error) {
+	want := uint64(cfg.maxclients + minReservedFds)
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		return cfg.maxclients
+		cfg.log.Warn(fmt.Sprintf("Unable to obtain the current NOFILE limit (%v), assuming 1024 and setting the max clients configuration accordingly.", err))
+		return 1024 - minReservedFds, nil
 	}
-	if rl.Cur >= want {
-		return cfg.maxclients
+	old := rl.Cur
+	if old >= want {
+		return cfg.maxclients, nil
 	}
-	if rl.Max >= want {
-		rl.Cur = want
-	} else {
-		rl.Cur = rl.Max
+	var setErr error = unix.EPERM // what raising past the hard limit meets
+	if rl.Max > old {
+		rl.Cur = min(want, rl.Max)
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+			setErr = err
+		}
+		unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
 	}
-	unix.Setrlimit(unix.RLIMIT_NOFILE, &rl)
-	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
-	if rl.Cur >= want {
-		return cfg.maxclients
+	best := rl.Cur
+	if best >= want {
+		cfg.log.Info(fmt.Sprintf("Increased maximum number of open files to %d (it was originally set to %d).", want, old))
+		return cfg.maxclients, nil
 	}
-	maxclients := int(rl.Cur) - configFdsetIncr
-	if maxclients < 1 {
-		maxclients = 1
+	if best <= minReservedFds {
+		cfg.log.Error(fmt.Sprintf("Your current 'ulimit -n' of %d is not enough for the server to start. Please increase your open file limit to at least %d. Exiting.", old, want))
+		return 0, fmt.Errorf("RLIMIT_NOFILE %d leaves no fd for clients", old)
 	}
+	maxclients := int(best) - minReservedFds
 	cfg.log.Warn(fmt.Sprintf("You requested maxclients of %d requiring at least %d max file descriptors.", cfg.maxclients, want))
-	cfg.log.Warn(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: operation not permitted.", want))
-	cfg.log.Warn(fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", rl.Cur, maxclients))
-	return maxclients
+	cfg.log.Warn(fmt.Sprintf("Server can't set maximum open files to %d because of OS error: %v.", want, setErr))
+	cfg.log.Warn(fmt.Sprintf("Current maximum open files is %d. maxclients has been reduced to %d to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.", best, maxclients))
+	return maxclients, nil
 }
 
 // addr returns the TCP address the server listens on ("" if none).

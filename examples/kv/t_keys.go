@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/respserver"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -82,8 +83,13 @@ func keysCommand(s *server, c *client) {
 			continue
 		}
 		if allkeys || stringMatch(pattern, o.key, false) {
-			c.Out = resp.AppendBulkString(c.Out, o.key)
+			c.AddReplyBulkString(o.key)
 			n++
+			if c.Flags&respserver.CloseASAP != 0 {
+				// Past its output limit: the reply will never be sent,
+				// so stop building it (as Redis's keysCommand does).
+				return
+			}
 		}
 	}
 	c.Out = prependArrayLen(c.Out, start, n)
@@ -220,8 +226,11 @@ func scanCommand(s *server, c *client) {
 			s.stats.expiredKeys++
 			continue
 		}
-		c.Out = resp.AppendBulkString(c.Out, o.key)
+		c.AddReplyBulkString(o.key)
 		n++
+		if c.Flags&respserver.CloseASAP != 0 {
+			return // past its output limit, as in KEYS
+		}
 	}
 	c.Out = prependArrayLen(c.Out, bufStart, n)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/respserver"
 	"math"
 	"math/rand/v2"
 
@@ -301,6 +302,11 @@ func srandmemberWithCount(s *server, c *client) {
 		c.AddReplyArrayLen(int(-l))
 		for ; l < 0; l++ {
 			c.AddReplyBulkString(st.members[rand.IntN(n)])
+			if c.Flags&respserver.CloseASAP != 0 {
+				// Past its output limit: stop, as Redis does, rather
+				// than build a reply of -count members nobody will read.
+				break
+			}
 		}
 		return
 	}

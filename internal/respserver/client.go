@@ -40,6 +40,36 @@ type Client struct {
 	querybuf []byte // unparsed input is querybuf[qbpos:]
 	qbpos    int
 	sent     int
+	// obufSoftLimitReachedTime is when (unix ms) the pending output was
+	// first seen over the soft limit, 0 when it is under.
+	obufSoftLimitReachedTime int64
+	// obufMax: an append that leaves Out longer than this checks the
+	// output buffer limits (math.MaxInt for a client without limits; 0
+	// once it is closing, so that further replies are dropped).
+	obufMax     int
+	obufLimited bool // the output buffer limits apply
+	srv         *Server
+}
+
+// checkOutput runs after every append: one comparison unless the output
+// has grown past the smallest limit (Redis checks on every reply added to
+// the list, so that even one command's replies cannot grow unbounded).
+func (c *Client) checkOutput() {
+	if len(c.Out) > c.obufMax {
+		c.outputOverLimit()
+	}
+}
+
+func (c *Client) outputOverLimit() {
+	if c.Flags&(CloseASAP|Freed) != 0 {
+		// Its replies will never be sent (Redis's
+		// _addReplyToBufferOrList returns for CLIENT_CLOSE_ASAP).
+		c.Out, c.sent = c.Out[:0], 0
+		return
+	}
+	if c.srv != nil {
+		c.srv.closeClientOnOutputBufferLimitReached(c)
+	}
 }
 
 // PendingOutput is the number of reply bytes not yet written.
@@ -65,29 +95,32 @@ func (c *Client) ResetOutput() { c.Out, c.sent = c.Out[:0], 0 }
 // Reply helpers (addReply*): they append to the client's output buffer.
 
 // AddReply appends a complete, already encoded reply such as resp.OK.
-func (c *Client) AddReply(s string) { c.Out = append(c.Out, s...) }
+func (c *Client) AddReply(s string) { c.Out = append(c.Out, s...); c.checkOutput() }
 
 // AddReplyBulk appends b as a bulk string.
-func (c *Client) AddReplyBulk(b []byte) { c.Out = resp.AppendBulk(c.Out, b) }
+func (c *Client) AddReplyBulk(b []byte) { c.Out = resp.AppendBulk(c.Out, b); c.checkOutput() }
 
 // AddReplyBulkString appends s as a bulk string.
-func (c *Client) AddReplyBulkString(s string) { c.Out = resp.AppendBulkString(c.Out, s) }
+func (c *Client) AddReplyBulkString(s string) {
+	c.Out = resp.AppendBulkString(c.Out, s)
+	c.checkOutput()
+}
 
 // AddReplyInt appends an integer reply.
-func (c *Client) AddReplyInt(n int64) { c.Out = resp.AppendInt(c.Out, n) }
+func (c *Client) AddReplyInt(n int64) { c.Out = resp.AppendInt(c.Out, n); c.checkOutput() }
 
 // AddReplyArrayLen appends an array header of n elements.
-func (c *Client) AddReplyArrayLen(n int) { c.Out = resp.AppendArrayLen(c.Out, n) }
+func (c *Client) AddReplyArrayLen(n int) { c.Out = resp.AppendArrayLen(c.Out, n); c.checkOutput() }
 
 // AddReplyNull appends the RESP2 null bulk string.
-func (c *Client) AddReplyNull() { c.Out = append(c.Out, resp.NullBulk...) }
+func (c *Client) AddReplyNull() { c.Out = append(c.Out, resp.NullBulk...); c.checkOutput() }
 
 // AddReplyStatus appends a status reply ("+s").
-func (c *Client) AddReplyStatus(s string) { c.Out = resp.AppendSimpleString(c.Out, s) }
+func (c *Client) AddReplyStatus(s string) { c.Out = resp.AppendSimpleString(c.Out, s); c.checkOutput() }
 
 // AddReplyError appends an error reply; see resp.AppendError for the "-ERR"
 // prefix rule.
-func (c *Client) AddReplyError(msg string) { c.Out = resp.AppendError(c.Out, msg) }
+func (c *Client) AddReplyError(msg string) { c.Out = resp.AppendError(c.Out, msg); c.checkOutput() }
 
 // AddReplyErrorf appends a formatted error reply.
 func (c *Client) AddReplyErrorf(format string, a ...any) {
@@ -95,4 +128,7 @@ func (c *Client) AddReplyErrorf(format string, a ...any) {
 }
 
 // AddReplyBulkDouble appends f as Redis's RESP2 double.
-func (c *Client) AddReplyBulkDouble(f float64) { c.Out = resp.AppendBulkDouble(c.Out, f) }
+func (c *Client) AddReplyBulkDouble(f float64) {
+	c.Out = resp.AppendBulkDouble(c.Out, f)
+	c.checkOutput()
+}

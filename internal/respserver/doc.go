@@ -25,7 +25,14 @@
 //	writeToClient, sendReplyToClient        the write path and writable handler
 //	freeClient, freeClientAsync             Server.FreeClient, FreeClientAsync
 //	clientsCron                             Server.Cron
+//	checkClientOutputBufferLimits           Config.OutputBufferLimit, Server.SetOutputBufferLimit
 //	CLIENT_CLOSE_AFTER_REPLY, ...           CloseAfterReply, ...
+//
+// A client whose pending output passes Config.OutputBufferLimit (Redis's
+// client-output-buffer-limit for the normal class, but by default hard
+// 256 MiB, soft 64 MiB for 60 s where Redis has no limit) is scheduled to
+// close and its output released (checkClientOutputBufferLimits,
+// closeClientOnOutputBufferLimitReached).
 //
 // Everything runs on the loop's goroutine.
 package respserver

@@ -2,7 +2,9 @@ package respserver
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
@@ -45,10 +47,85 @@ type Config struct {
 	ProtoMaxBulkLen int64
 	// QueryBufferLimit is client-query-buffer-limit. Default 1 GiB.
 	QueryBufferLimit int64
+	// OutputBufferLimit is client-output-buffer-limit for the normal
+	// class. Zero fields take goae's defaults (hard 256 MiB, soft 64 MiB
+	// for 60 s), NOT Redis's (no limit for normal clients): a client that
+	// pipelines commands and never reads must not take the server's
+	// memory. A negative Hard or Soft disables that limit; see
+	// NoOutputBufferLimit for Redis's default.
+	OutputBufferLimit OutputBufferLimit
 	// UnixSocket is the unix socket path, for the Addr of its clients.
 	UnixSocket string
 	// Log receives connection events; nil means slog.Default().
 	Log *slog.Logger
+}
+
+// OutputBufferLimit is one class of client-output-buffer-limit: a client
+// whose pending output exceeds Hard bytes is closed at once; one that
+// stays over Soft bytes for more than SoftSeconds seconds is closed too
+// (checkClientOutputBufferLimits). In a Config, 0 means the default and a
+// negative value no limit. SoftSeconds takes its default (60) only with
+// the default Soft; with a Soft set, 0 is Redis's 0 (close at the next
+// check over the limit). Time is counted in milliseconds, where Redis
+// counts whole seconds of its clock.
+//
+// The limits apply to connected clients (and to in-memory ones given
+// LimitOutput). They are checked on every reply appended with the
+// AddReply methods (one comparison while under the smallest limit), after
+// each command (for replies appended to Out directly), and from Cron
+// (for the soft limit's time). Past a limit the client is scheduled to
+// close (FreeClientAsync), its pending replies are released at once,
+// later replies are dropped and the rest of its pipeline does not run.
+type OutputBufferLimit struct {
+	Hard, Soft  int64
+	SoftSeconds int
+}
+
+// Default output buffer limits for normal clients (goae's choice; Redis
+// has none for them).
+const (
+	DefaultOutputBufferHard        = 256 << 20
+	DefaultOutputBufferSoft        = 64 << 20
+	DefaultOutputBufferSoftSeconds = 60
+)
+
+// NoOutputBufferLimit is Redis's default for normal clients
+// ("normal 0 0 0"): output grows without bound.
+var NoOutputBufferLimit = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
+
+// normalize fills in the defaults and spells "no limit" -1, so that
+// Config() hands back a value that means the same when passed to New.
+func (l OutputBufferLimit) normalize() OutputBufferLimit {
+	if l.Hard == 0 {
+		l.Hard = DefaultOutputBufferHard
+	}
+	if l.Soft == 0 {
+		l.Soft = DefaultOutputBufferSoft
+		if l.SoftSeconds == 0 {
+			l.SoftSeconds = DefaultOutputBufferSoftSeconds
+		}
+	}
+	l.Hard = max(l.Hard, -1)
+	if l.Soft < 0 {
+		l.Soft, l.SoftSeconds = -1, -1
+	} else {
+		l.SoftSeconds = max(l.SoftSeconds, 0)
+	}
+	return l
+}
+
+// threshold is one less than the smallest set limit (Redis's limits are
+// reached at used >= limit): pending output at or under it needs no
+// check.
+func (l OutputBufferLimit) threshold() int64 {
+	t := int64(math.MaxInt64)
+	if l.Hard > 0 {
+		t = l.Hard - 1
+	}
+	if l.Soft > 0 && l.Soft-1 < t {
+		t = l.Soft - 1
+	}
+	return t
 }
 
 // Handler is what a server built on a Server supplies.
@@ -71,6 +148,9 @@ type Stats struct {
 	NetInputBytes  int64 // total_net_input_bytes
 	NetOutputBytes int64 // total_net_output_bytes
 	ProtocolErrors int64
+	// OutputBufferLimitClosed counts clients closed for overcoming the
+	// output buffer limits (client_output_buffer_limit_disconnections).
+	OutputBufferLimitClosed int64
 }
 
 // Server owns the clients of one loop.
@@ -88,6 +168,9 @@ type Server struct {
 	pendingWrite []*Client
 	toClose      []*Client
 	cronPos      int
+	// obufThreshold is the pending output past which a client's output
+	// buffer limits are checked (the smallest limit set).
+	obufThreshold int64
 
 	// Now is the cached unix time in ms (server.mstime); the server
 	// refreshes it once per loop iteration with UpdateTime.
@@ -111,7 +194,9 @@ func New(el *ae.EventLoop, cfg Config, h Handler) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	cfg.OutputBufferLimit = cfg.OutputBufferLimit.normalize()
 	s := &Server{el: el, cfg: cfg, h: h, nextID: 1, clients: make([]*Client, el.SetSize())}
+	s.obufThreshold = cfg.OutputBufferLimit.threshold()
 	s.onRead, s.onWrite = s.readQueryFromClient, s.sendReplyToClient
 	return s
 }
@@ -121,6 +206,31 @@ func (s *Server) Config() Config { return s.cfg }
 
 // SetTimeout changes the idle timeout (CONFIG SET timeout).
 func (s *Server) SetTimeout(seconds int) { s.cfg.Timeout = seconds }
+
+// SetOutputBufferLimit changes the normal class's output buffer limits
+// (CONFIG SET client-output-buffer-limit); 0 means the default and a
+// negative value no limit, as in Config.
+func (s *Server) SetOutputBufferLimit(l OutputBufferLimit) {
+	s.cfg.OutputBufferLimit = l.normalize()
+	s.obufThreshold = s.cfg.OutputBufferLimit.threshold()
+	for _, c := range s.clients {
+		if c != nil && c.obufLimited {
+			s.LimitOutput(c)
+		}
+	}
+}
+
+// LimitOutput applies the output buffer limits to c. Connected clients
+// have them from the start; an in-memory client (NewClient) has none
+// until this is called (then, past a limit, it is scheduled to close as a
+// connected one would be: it takes no more commands and its replies are
+// dropped).
+func (s *Server) LimitOutput(c *Client) {
+	c.obufLimited = true
+	if c.Flags&(CloseASAP|Freed) == 0 {
+		c.obufMax = int(min(s.obufThreshold, math.MaxInt))
+	}
+}
 
 // SetTCPKeepAlive changes the keepalive of clients accepted from now on.
 func (s *Server) SetTCPKeepAlive(seconds int) { s.cfg.TCPKeepAlive = seconds }
@@ -136,7 +246,7 @@ func (s *Server) Clients() []*Client { return s.clients }
 // for running commands in memory with Feed: tests, scripts, replication
 // streams. It is not counted in NumClients.
 func (s *Server) NewClient() *Client {
-	c := &Client{ID: s.nextID, FD: -1, Addr: "", Ctime: s.Now, LastInteraction: s.Now}
+	c := &Client{ID: s.nextID, FD: -1, Addr: "", Ctime: s.Now, LastInteraction: s.Now, srv: s, obufMax: math.MaxInt}
 	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
 	s.nextID++
 	if s.h.Connected != nil {
@@ -176,8 +286,9 @@ func (s *Server) accept(fd int, addr string, flags int) {
 			anet.KeepAlive(fd, s.cfg.TCPKeepAlive)
 		}
 	}
-	c := &Client{ID: s.nextID, FD: fd, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now}
+	c := &Client{ID: s.nextID, FD: fd, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now, srv: s}
 	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
+	s.LimitOutput(c)
 	if err := s.el.CreateFileEvent(fd, ae.Readable, s.onRead, c); err != nil {
 		s.cfg.Log.Warn("Error registering fd event for the new client", "err", err)
 		unix.Close(fd)
@@ -288,6 +399,11 @@ func (s *Server) processInputBuffer(c *Client) {
 		if c.Flags&Freed != 0 {
 			return
 		}
+		if int64(c.PendingOutput()) > s.obufThreshold {
+			// Past a limit the client is scheduled to close and the loop
+			// stops at its flag: the rest of its pipeline does not run.
+			s.closeClientOnOutputBufferLimitReached(c)
+		}
 	}
 	if c.qbpos == len(c.querybuf) {
 		c.querybuf, c.qbpos = c.querybuf[:0], 0
@@ -368,6 +484,7 @@ func (s *Server) writeToClient(c *Client) bool {
 		return true
 	}
 	c.Out, c.sent = c.Out[:0], 0
+	c.obufSoftLimitReachedTime = 0
 	if cap(c.Out) > idleBufCap {
 		c.Out = nil
 	}
@@ -442,8 +559,59 @@ func (s *Server) Cron(hz int) {
 			s.FreeClient(c)
 			continue
 		}
+		if s.closeClientOnOutputBufferLimitReached(c) {
+			continue
+		}
 		if c.qbpos == len(c.querybuf) && idle > idleQueryMs {
 			c.querybuf, c.qbpos = nil, 0
 		}
 	}
+}
+
+// checkOutputBufferLimits tells whether c is past its output buffer limits
+// (checkClientOutputBufferLimits): over the hard limit, or over the soft
+// one continuously for more than its seconds. It starts and resets the
+// soft limit's clock.
+func (s *Server) checkOutputBufferLimits(c *Client) bool {
+	l := &s.cfg.OutputBufferLimit
+	used := int64(c.PendingOutput())
+	hard := l.Hard > 0 && used >= l.Hard
+	soft := l.Soft > 0 && used >= l.Soft
+	if soft {
+		if c.obufSoftLimitReachedTime == 0 {
+			c.obufSoftLimitReachedTime = max(s.Now, 1)
+			soft = false // the first time: start the clock
+		} else if s.Now-c.obufSoftLimitReachedTime <= int64(l.SoftSeconds)*1000 {
+			soft = false
+		}
+	} else {
+		c.obufSoftLimitReachedTime = 0
+	}
+	return hard || soft
+}
+
+// closeClientOnOutputBufferLimitReached schedules c to close when it is
+// past its output buffer limits, and reports whether it did
+// (closeClientOnOutputBufferLimitReached with async set). In-memory
+// clients (NewClient) are not limited unless LimitOutput says so.
+func (s *Server) closeClientOnOutputBufferLimitReached(c *Client) bool {
+	if !c.obufLimited || c.PendingOutput() == 0 || c.Flags&(CloseASAP|Freed) != 0 {
+		return false
+	}
+	if !s.checkOutputBufferLimits(c) {
+		return false
+	}
+	s.Stats.OutputBufferLimitClosed++
+	s.cfg.Log.Warn(fmt.Sprintf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", c.info()),
+		"omem", c.PendingOutput())
+	// Its replies will never be sent: give their memory back now, and
+	// drop those still to come.
+	c.Out, c.sent, c.obufMax = nil, 0, 0
+	s.FreeClientAsync(c)
+	return true
+}
+
+// info is the part of CLIENT LIST's line the server knows about c.
+func (c *Client) info() string {
+	return fmt.Sprintf("id=%d addr=%s fd=%d name=%s", c.ID, c.Addr, c.FD, c.Name)
 }

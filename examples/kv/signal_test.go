@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/testenv"
+)
+
+// Input: the kv command (built into a temp dir) on a free port with two
+// connected clients, one of them in the middle of a command; then
+// SIGTERM, and in a second case SIGINT.
+// Expected: Redis's log lines ("Received signal, scheduling shutdown",
+// "ready to exit"), exit status 0, both clients read EOF (closed by the
+// server), and the port refuses connections (listener closed). Before
+// the signal a well-behaved client is served.
+func TestSignalsShutDownCleanly(t *testing.T) {
+	exe := buildKV(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			port := testenv.FreePort(t)
+			addr := fmt.Sprintf("127.0.0.1:%d", port)
+			cmd := exec.Command(exe, "--port", fmt.Sprint(port))
+			logs := &lockedBuffer{}
+			cmd.Stderr = logs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			t.Cleanup(func() { cmd.Process.Kill() })
+			waitUntil(t, "the server to log that it is ready", func() bool {
+				return strings.Contains(logs.String(), "Ready to accept connections")
+			})
+			a, b := dialRaw(t, addr), dialRaw(t, addr)
+			if a.do("SET", "k", "v") != resp.OK {
+				t.Fatal("SET failed")
+			}
+			b.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n") // half a command
+			expectServed(t, addr)
+
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("exit: %v\n%s", err, logs.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no exit within 20 s of %v\n%s", sig, logs.String())
+			}
+			for name, c := range map[string]*rawConn{"idle client": a, "client mid-command": b} {
+				if got := readToClose(t, c.conn); got != "" {
+					t.Errorf("%s got %q before EOF", name, got)
+				}
+			}
+			if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
+				c.Close()
+				t.Fatal("the port still accepts connections after the exit")
+			} else if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Logf("dial after exit: %v", err)
+			}
+			for _, want := range []string{"Received signal, scheduling shutdown...", "Server is now ready to exit, bye bye..."} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("log lacks %q:\n%s", want, logs.String())
+				}
+			}
+		})
+	}
+}
