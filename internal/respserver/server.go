@@ -315,7 +315,7 @@ func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
 		readlen = min(need, maxBigArgRead)
 	}
 	c.reserveQuery(readlen)
-	n, err := unix.Read(fd, c.querybuf[len(c.querybuf):len(c.querybuf)+readlen])
+	n, err := sysRead(fd, c.querybuf[len(c.querybuf):len(c.querybuf)+readlen])
 	if n < 0 || err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return
@@ -462,7 +462,7 @@ func (s *Server) sendReplyToClient(el *ae.EventLoop, fd int, cd any, _ int) {
 func (s *Server) writeToClient(c *Client) bool {
 	written := 0
 	for c.PendingOutput() > 0 && written < netMaxWritesPerEvent {
-		n, err := unix.Write(c.FD, c.Out[c.sent:])
+		n, err := sysWrite(c.FD, c.Out[c.sent:])
 		if n > 0 {
 			c.sent += n
 			written += n
