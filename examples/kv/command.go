@@ -90,7 +90,12 @@ func (s *server) processCommand(c *client) {
 		c.Flags |= respserver.CloseAfterReply
 		return
 	}
-	cmd := s.lookupCommand(argv[0])
+	// A pipeline usually repeats its command: try the last one before the
+	// table (the lookup lowers the name and hashes it).
+	cmd := c.lastcmd
+	if cmd == nil || !equalFoldASCII(argv[0], cmd.name) {
+		cmd = s.lookupCommand(argv[0])
+	}
 	if cmd == nil {
 		s.rejectCommand(c, unknownCommandError(argv))
 		return
@@ -155,4 +160,21 @@ func truncate(s string, n int) string {
 // that connected while there was no password counts as authenticated.
 func (s *server) authRequired(c *client) bool {
 	return s.cfg.requirepass != "" && !c.authed
+}
+
+// equalFoldASCII reports whether b equals the lower-case ASCII name, case
+// insensitively, without allocating.
+func equalFoldASCII(b []byte, name string) bool {
+	if len(b) != len(name) {
+		return false
+	}
+	for i, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != name[i] {
+			return false
+		}
+	}
+	return true
 }
