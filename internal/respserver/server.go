@@ -178,6 +178,11 @@ type Server struct {
 	Stats Stats
 
 	onRead, onWrite ae.FileProc // stored once: see ae.CreateFileEvent
+
+	// readBuf is the one query buffer shared by every client that has no
+	// partial command pending (Redis 7.4's reusable query buffer): an
+	// idle client then owns no read buffer at all.
+	readBuf []byte
 }
 
 // New makes a Server for the clients of el.
@@ -314,8 +319,20 @@ func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
 		// only as much as can arrive soon.
 		readlen = min(need, maxBigArgRead)
 	}
-	c.reserveQuery(readlen)
-	n, err := sysRead(fd, c.querybuf[len(c.querybuf):len(c.querybuf)+readlen])
+	// With nothing pending, read into the shared buffer; a client keeps
+	// bytes of its own only for a command that has partly arrived.
+	shared := c.qbpos == len(c.querybuf) && readlen <= protoIOBufLen
+	var dst []byte
+	if shared {
+		if s.readBuf == nil {
+			s.readBuf = make([]byte, protoIOBufLen)
+		}
+		dst = s.readBuf[:readlen]
+	} else {
+		c.reserveQuery(readlen)
+		dst = c.querybuf[len(c.querybuf) : len(c.querybuf)+readlen]
+	}
+	n, err := sysRead(fd, dst)
 	if n < 0 || err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return
@@ -329,7 +346,12 @@ func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
 		s.FreeClient(c)
 		return
 	}
-	c.querybuf = c.querybuf[:len(c.querybuf)+n]
+	own := c.querybuf
+	if shared {
+		c.querybuf, c.qbpos = s.readBuf[:n], 0
+	} else {
+		c.querybuf = c.querybuf[:len(c.querybuf)+n]
+	}
 	c.LastInteraction = s.Now
 	s.Stats.NetInputBytes += int64(n)
 	if int64(len(c.querybuf)) > s.cfg.QueryBufferLimit {
@@ -338,6 +360,16 @@ func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
 		return
 	}
 	s.processInputBuffer(c)
+	if shared && c.Flags&Freed == 0 {
+		// Give the shared buffer back: keep what is left of a partial
+		// command in the client's own buffer (reused if it has one).
+		rest := c.querybuf[c.qbpos:]
+		if len(rest) == 0 {
+			c.querybuf, c.qbpos = own[:0], 0
+		} else {
+			c.querybuf, c.qbpos = append(own[:0], rest...), 0
+		}
+	}
 }
 
 // reserveQuery makes room for n more bytes at the end of querybuf, first
