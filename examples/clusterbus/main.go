@@ -1,16 +1,107 @@
-// Command clusterbus will be a Redis Cluster bus node that real
-// redis-server 7.0 nodes accept, built on ae and anet. It is under
-// construction: the wire codec (msg.go, encode.go, decode.go) is done and
-// tested against packets captured from redis-server 7.0.15; the node
-// (links, clusterCron, gossip, failure detection, nodes.conf) is not yet.
+// Command clusterbus is a Redis Cluster bus node that real redis-server
+// 7.0 nodes accept, built on ae and anet: a port of the link, handshake,
+// gossip and failure-detection parts of Redis 7.0's src/cluster.c, with
+// nodes.conf. It serves no slots and no keys.
+//
+// The wire codec (msg.go, encode.go, decode.go) is tested against packets
+// captured from redis-server 7.0.15; the node (cluster.go), its commands
+// (commands.go) and nodes.conf (config.go) follow cluster.c's structure
+// and names.
+//
+// Usage:
+//
+//	clusterbus [--port 7000] [--bind 127.0.0.1] [--cluster-port 0]
+//	           [--cluster-config-file nodes.conf] [--cluster-node-timeout 15000]
+//	           [--cluster-announce-ip ip] [--loglevel notice]
+//
+// The bus listens on --cluster-port, or --port + 10000. The client port
+// (--port, served by internal/respserver) answers PING and CLUSTER MEET,
+// NODES, MYID, INFO, LINKS, FORGET and RESET, with Redis 7.0's replies.
+//
+// # Where this node departs from Redis 7.0, or had to choose
+//
+//   - Failure quorum. markNodeAsFailingIfNeeded needs size/2+1 votes,
+//     size being the number of masters serving at least one slot
+//     (clusterUpdateState), counting our own PFAIL if we are a master.
+//     With slotless masters size is 0 (1 during the first 2 s,
+//     CLUSTER_WRITABLE_DELAY), so the quorum is 1: exactly as in Redis,
+//     a node we see as PFAIL becomes FAIL as soon as one other master
+//     gossips it as PFAIL or FAIL (only a failure report triggers the
+//     check). Two nodes alone never get there; three do.
+//   - Slots, replicas, failover, manual failover, UPDATE, PUBLISH and
+//     MODULE: not implemented. UPDATE and PUBLISH are decoded, logged at
+//     debug level and ignored; failover auth requests get no vote, which
+//     is what a master without slots does anyway. Slots are only read
+//     from nodes.conf (and written back); the slots a peer claims are not
+//     applied.
+//   - Names: a node learnt from gossip, or a handshake PONG, must carry a
+//     name verifyClusterNodeId accepts ([a-z0-9]{40}); Redis 7.0 takes any
+//     40 bytes, which could make nodes.conf unreadable.
+//   - Framing: a totlen above MaxMessageLen (64 MiB) closes the link, as a
+//     bad signature does; Redis has no bound. A write that would block is
+//     retried later instead of freeing the link.
+//   - nodes.conf is written to a temporary file, fsynced, renamed over the
+//     old one, and the directory fsynced; Redis rewrites it in place. It
+//     is not flock'ed, and a failed write is logged, not fatal.
+//   - One --bind address (Redis takes a list); no TLS; no
+//     cluster-link-sendbuf-limit (0, its 7.0 default, means none anyway).
 package main
 
 import (
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/goae/goae/ae"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "clusterbus: the node is not built yet; only its wire codec exists (go test ./examples/clusterbus)")
-	os.Exit(2)
+	var cfg Config
+	fs := flag.NewFlagSet("clusterbus", flag.ExitOnError)
+	fs.IntVar(&cfg.Port, "port", 7000, "client (RESP) port, advertised to the cluster")
+	fs.StringVar(&cfg.Bind, "bind", "127.0.0.1", "address to listen on")
+	fs.IntVar(&cfg.ClusterPort, "cluster-port", 0, "cluster bus port (0: port+10000)")
+	fs.StringVar(&cfg.ConfigFile, "cluster-config-file", "nodes.conf", "cluster state file")
+	fs.Int64Var(&cfg.NodeTimeout, "cluster-node-timeout", defaultNodeTimeout, "node timeout in milliseconds")
+	fs.StringVar(&cfg.AnnounceIP, "cluster-announce-ip", "", "IP address announced to the other nodes")
+	loglevel := fs.String("loglevel", "notice", "debug, verbose, notice or warning")
+	fs.Parse(os.Args[1:])
+
+	level, ok := map[string]slog.Level{"debug": llDebug, "verbose": llVerbose, "notice": llNotice, "warning": llWarning}[*loglevel]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "clusterbus: unknown --loglevel %q\n", *loglevel)
+		os.Exit(2)
+	}
+	// Redis's level names rather than slog's ("DEBUG+2" is VERBOSE).
+	names := map[slog.Level]string{llDebug: "DEBUG", llVerbose: "VERBOSE", llNotice: "NOTICE", llWarning: "WARNING"}
+	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if l, ok := a.Value.Any().(slog.Level); ok && a.Key == slog.LevelKey {
+				if name, ok := names[l]; ok {
+					a.Value = slog.StringValue(name)
+				}
+			}
+			return a
+		}}))
+
+	n, err := newNode(cfg)
+	if err != nil {
+		cfg.Log.Error(err.Error())
+		os.Exit(1)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		cfg.Log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", s))
+		n.el.Post(func(el *ae.EventLoop) {
+			n.clusterSaveConfigOrLog(true)
+			el.Stop()
+		})
+	}()
+	cfg.Log.Info(fmt.Sprintf("Cluster bus listening on %s:%d, I'm %s", cfg.Bind, n.busPort, n.cluster.myself.name))
+	n.run()
 }

@@ -173,7 +173,7 @@ type Server struct {
 	obufThreshold int64
 
 	// Now is the cached unix time in ms (server.mstime); the server
-	// refreshes it once per loop iteration with UpdateTime.
+	// sets it once per loop iteration (kv in its after-sleep hook).
 	Now   int64
 	Stats Stats
 
