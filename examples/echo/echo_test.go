@@ -28,6 +28,7 @@ import (
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
+	"github.com/goae/goae/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -448,28 +449,6 @@ func TestSlowReaderIsPausedAndBounded(t *testing.T) {
 	roundTrip(t, good, []byte("still here"))
 }
 
-// raiseNofile makes sure at least need fds may be open, raising the soft
-// limit up to the hard one (restored at the end of the test), or skips.
-func raiseNofile(t *testing.T, need uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	if lim.Cur >= need {
-		return
-	}
-	if lim.Max < need {
-		t.Skipf("RLIMIT_NOFILE hard limit %d < %d needed; raise it (ulimit -Hn) to run this test", lim.Max, need)
-	}
-	old := lim
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", lim.Max, err)
-	}
-	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
-}
-
 // TestThousandsOfConnections tries 3000 clients connected at once, each
 // sending a small distinct message. Expected: the server holds all 3000,
 // every client gets its own message back, and after they all close the
@@ -478,7 +457,7 @@ func raiseNofile(t *testing.T, need uint64) {
 // started once it is stopped.
 func TestThousandsOfConnections(t *testing.T) {
 	const clients = 3000
-	raiseNofile(t, 2*clients+100)
+	testenv.RaiseNofile(t, 2*clients+100)
 
 	warm, err := net.Listen("tcp", "127.0.0.1:0") // the runtime's poller fds exist from here on
 	if err != nil {
@@ -744,55 +723,7 @@ func TestEMFILEDoesNotSpin(t *testing.T) {
 
 	// Leave exactly `free` fds: lower the soft limit just above the
 	// highest open fd and fill every slot under it with /dev/null.
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot list fds: %v", err)
-	}
-	highest := 0
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > highest {
-			highest = fd
-		}
-	}
-	low := old
-	low.Cur = uint64(highest + 1 + 16)
-	if low.Cur > old.Cur {
-		t.Skipf("soft RLIMIT_NOFILE %d too low for this test", old.Cur)
-	}
-	var fillers []int
-	restore := sync.OnceFunc(func() {
-		for _, fd := range fillers {
-			unix.Close(fd)
-		}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
-		}
-	})
-	t.Cleanup(restore)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
-	}
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			if err != unix.EMFILE {
-				t.Fatalf("open /dev/null: %v", err)
-			}
-			break
-		}
-		fillers = append(fillers, fd)
-	}
-	if len(fillers) < free {
-		t.Fatalf("only %d fds could be opened under the lowered limit", len(fillers))
-	}
-	for _, fd := range fillers[len(fillers)-free:] {
-		unix.Close(fd)
-	}
-	fillers = fillers[:len(fillers)-free]
+	restore := testenv.LeaveFreeFds(t, free)
 
 	releaseLoop()
 	waitConns(t, ts, 2+free)

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/testenv"
 )
 
 // countFds is the number of open fds of the process.
@@ -26,29 +26,6 @@ func countFds(t testing.TB) int {
 		t.Skipf("cannot count fds: %v", err)
 	}
 	return len(ents)
-}
-
-// raiseNofile raises the soft RLIMIT_NOFILE to at least need (up to the
-// hard limit), restoring it when the test ends; it skips the test if the
-// hard limit is lower.
-func raiseNofile(t testing.TB, need uint64) {
-	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	if old.Cur >= need {
-		return
-	}
-	if old.Max < need {
-		t.Skipf("needs %d fds; RLIMIT_NOFILE hard limit is %d", need, old.Max)
-	}
-	raised := old
-	raised.Cur = old.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
-		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", need, err)
-	}
-	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
 
 // baseline is what a flood must leave as it found: the process's fds,
@@ -137,7 +114,7 @@ func TestFlood10kConcurrentConnections(t *testing.T) {
 	if testing.Short() {
 		clients = 1000
 	}
-	raiseNofile(t, uint64(clients+300))
+	testenv.RaiseNofile(t, uint64(clients+300))
 	s := newTestServer(t, func(c *config) { c.maxclients = clients + 100 })
 	addr := startServer(t, s)
 	base := takeBaseline(t, s)
@@ -193,7 +170,7 @@ func TestFloodClientsHelper(t *testing.T) {
 	}
 	addr, nstr, _ := strings.Cut(env, ",")
 	clients, _ := strconv.Atoi(nstr)
-	raiseNofile(t, uint64(clients+100))
+	testenv.RaiseNofile(t, uint64(clients+100))
 	conns := make([]*rawConn, clients)
 	parallel(clients, func(i int) {
 		c, err := net.DialTimeout("tcp", addr, 20*time.Second)

@@ -565,53 +565,7 @@ func TestFdExhaustionDoesNotSpin(t *testing.T) {
 		cs[i].send(fmt.Sprintf("SET pending:%d %d\r\n", i, i))
 	}
 
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot list fds: %v", err)
-	}
-	highest := 0
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > highest {
-			highest = fd
-		}
-	}
-	low := old
-	low.Cur = uint64(highest + 1 + 16)
-	if low.Cur > old.Cur {
-		t.Skipf("soft RLIMIT_NOFILE %d too low for this test", old.Cur)
-	}
-	var fillers []int
-	restore := sync.OnceFunc(func() {
-		for _, fd := range fillers {
-			unix.Close(fd)
-		}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
-		}
-	})
-	t.Cleanup(restore)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
-	}
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			if err != unix.EMFILE {
-				restore()
-				t.Fatalf("open /dev/null: %v", err)
-			}
-			break
-		}
-		fillers = append(fillers, fd)
-	}
-	for _, fd := range fillers[len(fillers)-free:] {
-		unix.Close(fd)
-	}
-	fillers = fillers[:len(fillers)-free]
+	restore := testenv.LeaveFreeFds(t, free)
 
 	releaseLoop()
 	waitUntil(t, "3 pending clients accepted", func() bool { return loopNumClients(t, s) == 1+free })

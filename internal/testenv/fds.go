@@ -1,0 +1,94 @@
+package testenv
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// RaiseNofile makes sure at least need fds may be open, raising the soft
+// RLIMIT_NOFILE up to the hard one (restored when the test ends), or skips
+// the test when the hard limit is lower.
+func RaiseNofile(t testing.TB, need uint64) {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Skipf("getrlimit: %v", err)
+	}
+	if old.Cur >= need {
+		return
+	}
+	if old.Max < need {
+		t.Skipf("needs %d fds; RLIMIT_NOFILE hard limit is %d (raise it with ulimit -Hn)", need, old.Max)
+	}
+	raised := old
+	raised.Cur = old.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", old.Max, err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+}
+
+// LeaveFreeFds leaves exactly free more fds for this process to open: it
+// lowers the soft RLIMIT_NOFILE just above the highest open fd and fills
+// every slot under it with /dev/null, then closes free of them. restore
+// closes the fillers and puts the limit back; it runs at most once, and at
+// the end of the test if not called before. Tests use it to reach EMFILE
+// deterministically.
+func LeaveFreeFds(t testing.TB, free int) (restore func()) {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Skipf("getrlimit: %v", err)
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot list fds: %v", err)
+	}
+	highest := 0
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > highest {
+			highest = fd
+		}
+	}
+	low := old
+	low.Cur = uint64(highest + 1 + 16)
+	if low.Cur > old.Cur {
+		t.Skipf("soft RLIMIT_NOFILE %d too low for this test", old.Cur)
+	}
+	var fillers []int
+	restore = sync.OnceFunc(func() {
+		for _, fd := range fillers {
+			syscall.Close(fd)
+		}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
+		}
+	})
+	t.Cleanup(restore)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
+	}
+	for {
+		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			if err != syscall.EMFILE {
+				restore()
+				t.Fatalf("open /dev/null: %v", err)
+			}
+			break
+		}
+		fillers = append(fillers, fd)
+	}
+	if len(fillers) < free {
+		restore()
+		t.Fatalf("only %d fds could be opened under the lowered limit, %d wanted free", len(fillers), free)
+	}
+	for _, fd := range fillers[len(fillers)-free:] {
+		syscall.Close(fd)
+	}
+	fillers = fillers[:len(fillers)-free]
+	return restore
+}
