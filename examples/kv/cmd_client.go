@@ -143,7 +143,7 @@ func clientListCommand(s *server, c *client) {
 	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
 		out = []byte{}
 		for _, arg := range c.Argv[3:] {
-			id, ok := parseInt(arg)
+			id, ok := resp.ParseInt(arg)
 			if !ok {
 				c.AddReplyError("Invalid client ID")
 				return
@@ -311,7 +311,7 @@ func clientKillCommand(s *server, c *client) {
 			val := c.Argv[i+1]
 			switch {
 			case strings.EqualFold(opt, "id"):
-				v, ok := parseInt(val)
+				v, ok := resp.ParseInt(val)
 				if !ok || v < 1 {
 					c.AddReplyError("client-id should be greater than 0")
 					return

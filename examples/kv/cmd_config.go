@@ -33,7 +33,7 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 // [lo, hi].
 func intSetter(lo, hi int64, store func(s *server, v int64)) func(s *server, v []byte) string {
 	return func(s *server, b []byte) string {
-		v, ok := parseInt(b)
+		v, ok := resp.ParseInt(b)
 		if !ok {
 			return "argument couldn't be parsed into an integer"
 		}

@@ -21,7 +21,7 @@ var helloCommands = []*command{
 func helloCommand(s *server, c *client) {
 	next := 1
 	if len(c.Argv) >= 2 {
-		ver, ok := parseInt(c.Argv[1])
+		ver, ok := resp.ParseInt(c.Argv[1])
 		if !ok {
 			c.AddReplyError("Protocol version is not an integer or out of range")
 			return

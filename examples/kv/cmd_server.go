@@ -34,7 +34,7 @@ func echoCommand(s *server, c *client) { c.AddReplyBulk(c.Argv[1]) }
 
 // selectCommand: this server has database 0 only, like Redis Cluster.
 func selectCommand(s *server, c *client) {
-	id, ok := parseInt(c.Argv[1])
+	id, ok := resp.ParseInt(c.Argv[1])
 	if !ok {
 		c.AddReplyError("value is not an integer or out of range")
 		return

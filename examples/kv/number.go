@@ -1,59 +1,17 @@
 package main
 
 import (
+	"github.com/goae/goae/internal/resp"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
 )
 
-// parseInt parses a whole argument as a signed 64-bit integer exactly as
-// Redis's string2ll: an optional '-', digits, no spaces, no '+', no
-// leading zeros except "0" itself, at most 20 bytes.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	i, neg := 0, false
-	if b[0] == '-' {
-		neg, i = true, 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < len(b); i++ {
-		d := b[i] - '0'
-		if d > 9 {
-			return 0, false
-		}
-		if v > (math.MaxUint64-uint64(d))/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(d)
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // intArg parses argument b or replies Redis's error and reports false
 // (getLongLongFromObjectOrReply).
 func intArg(c *client, b []byte) (int64, bool) {
-	v, ok := parseInt(b)
+	v, ok := resp.ParseInt(b)
 	if !ok {
 		c.AddReplyError("value is not an integer or out of range")
 	}

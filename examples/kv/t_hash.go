@@ -308,7 +308,7 @@ func hincrbyCommand(s *server, c *client) {
 	}
 	var value int64
 	if v, exists := h.get(c.Argv[2]); exists {
-		if value, ok = parseInt(v); !ok {
+		if value, ok = resp.ParseInt(v); !ok {
 			c.AddReplyError("hash value is not an integer")
 			return
 		}

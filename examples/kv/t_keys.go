@@ -157,7 +157,7 @@ func scanCommand(s *server, c *client) {
 		more := i+1 < len(c.Argv)
 		switch {
 		case more && strings.EqualFold(string(opt), "count"):
-			v, ok := parseInt(c.Argv[i+1])
+			v, ok := resp.ParseInt(c.Argv[i+1])
 			if !ok {
 				c.AddReplyError("value is not an integer or out of range")
 				return

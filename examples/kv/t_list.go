@@ -45,7 +45,7 @@ func (s *server) lookupOfType(c *client, key []byte, typ uint8, write bool) (*ro
 // and ZPOPMAX (getPositiveLongFromObjectOrReply): a non-integer and a
 // negative number get the same error.
 func positiveCountArg(c *client, b []byte) (int64, bool) {
-	v, ok := parseInt(b)
+	v, ok := resp.ParseInt(b)
 	if !ok || v < 0 {
 		c.AddReplyError("value is out of range, must be positive")
 		return 0, false

@@ -280,7 +280,7 @@ func srandmemberCommand(s *server, c *client) {
 // count exceeds SCARD) for a positive count, and -count members that may
 // repeat for a negative one.
 func srandmemberWithCount(s *server, c *client) {
-	l, ok := parseInt(c.Argv[2])
+	l, ok := resp.ParseInt(c.Argv[2])
 	if !ok {
 		c.AddReplyError("value is not an integer or out of range")
 		return

@@ -308,7 +308,7 @@ func incrDecr(s *server, c *client, incr int64) {
 	}
 	var value int64
 	if o != nil {
-		if value, ok = parseInt(o.str); !ok {
+		if value, ok = resp.ParseInt(o.str); !ok {
 			c.AddReplyError("value is not an integer or out of range")
 			return
 		}

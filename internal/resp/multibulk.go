@@ -18,7 +18,7 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 		if nl > len(buf)-2 {
 			return nil, 0, nil
 		}
-		ll, ok := parseInt(buf[p.pos+1 : nl])
+		ll, ok := ParseInt(buf[p.pos+1 : nl])
 		if !ok || ll > p.maxMultibulkLen() {
 			return p.fail(ErrInvalidMultibulkLen)
 		}
@@ -51,7 +51,7 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 			if buf[p.pos] != '$' {
 				return p.fail(expectedDollar(buf[p.pos]))
 			}
-			ll, ok := parseInt(buf[p.pos+1 : nl])
+			ll, ok := ParseInt(buf[p.pos+1 : nl])
 			// Redis checks validity first and authentication second, so a
 			// huge length is "invalid" even for an unauthenticated client.
 			if !ok || ll < 0 || ll > p.protoMaxBulkLen() {

@@ -1,10 +1,10 @@
 package resp
 
-// parseInt is Redis's string2ll: a strict decimal int64. It accepts what
+// ParseInt is Redis's string2ll: a strict decimal int64. It accepts what
 // Redis accepts and nothing more: an optional '-', then either "0" alone or
 // a digit 1-9 followed by digits; no '+', no spaces, no leading zeros, no
 // "-0", and fewer than 21 bytes (LONG_STR_SIZE). Overflow fails.
-func parseInt(b []byte) (int64, bool) {
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) >= 21 {
 		return 0, false
 	}

@@ -462,9 +462,9 @@ func TestParseInt(t *testing.T) {
 		{"000000000000000000001", 0, false},
 	}
 	for _, tt := range tests {
-		v, ok := parseInt([]byte(tt.in))
+		v, ok := ParseInt([]byte(tt.in))
 		if v != tt.v || ok != tt.ok {
-			t.Errorf("parseInt(%q) = %d, %v; want %d, %v", tt.in, v, ok, tt.v, tt.ok)
+			t.Errorf("ParseInt(%q) = %d, %v; want %d, %v", tt.in, v, ok, tt.v, tt.ok)
 		}
 	}
 }

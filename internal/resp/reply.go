@@ -49,14 +49,14 @@ func readReply(b []byte, depth int) (Reply, int, error) {
 		r.Str = line
 		return r, n, nil
 	case ':':
-		v, ok := parseInt(line)
+		v, ok := ParseInt(line)
 		if !ok {
 			return Reply{}, 0, ErrBadReply
 		}
 		r.Int = v
 		return r, n, nil
 	case '$':
-		l, ok := parseInt(line)
+		l, ok := ParseInt(line)
 		if !ok || l < -1 {
 			return Reply{}, 0, ErrBadReply
 		}
@@ -74,7 +74,7 @@ func readReply(b []byte, depth int) (Reply, int, error) {
 		r.Str = b[n:end:end]
 		return r, end + 2, nil
 	case '*':
-		count, ok := parseInt(line)
+		count, ok := ParseInt(line)
 		if !ok || count < -1 || depth >= maxReplyDepth {
 			return Reply{}, 0, ErrBadReply
 		}
