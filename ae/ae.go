@@ -71,14 +71,14 @@ var ErrClosed = errors.New("ae: event loop closed")
 // live time event (AE_ERR in aeDeleteTimeEvent).
 var ErrNoSuchEvent = errors.New("ae: no such time event")
 
-// fileEvent is one registered fd (aeFileEvent). rid and wid identify the
-// handlers so that one handler registered for both directions runs once
-// per fired fd, as Redis's rfileProc == wfileProc test does; see funcID.
+// fileEvent is one registered fd (aeFileEvent). The array of them is
+// sized by setsize, so the struct is kept to Redis's four words and a
+// mask: one handler registered for both directions is recognised in
+// dispatch (see funcID), not by identities stored here.
 type fileEvent struct {
 	mask       int
 	rproc      FileProc
 	wproc      FileProc
-	rid, wid   uintptr
 	clientData any
 }
 
@@ -257,10 +257,10 @@ func (el *EventLoop) CreateFileEvent(fd, mask int, proc FileProc, clientData any
 	}
 	fe.mask |= mask
 	if mask&Readable != 0 {
-		fe.rproc, fe.rid = proc, funcID(proc)
+		fe.rproc = proc
 	}
 	if mask&Writable != 0 {
-		fe.wproc, fe.wid = proc, funcID(proc)
+		fe.wproc = proc
 	}
 	fe.clientData = clientData
 	if fd > el.maxfd {
@@ -286,9 +286,9 @@ func (el *EventLoop) DeleteFileEvent(fd, mask int) {
 	}
 	el.api.del(fd, fe.mask, mask)
 	fe.mask &^= mask
-	// Drop references so the GC can free them. rid and wid stay: a
-	// handler that deleted its own read event must still count as "the
-	// same" for the writable half of this dispatch, as in Redis.
+	// Drop references so the GC can free them (Redis leaves the stale
+	// pointers; dispatch remembers the identity of the handler it ran
+	// instead, see there).
 	if fe.mask&Readable == 0 {
 		fe.rproc = nil
 	}
@@ -408,28 +408,43 @@ func (el *EventLoop) dispatch(fd, mask int) {
 	// Normally the readable handler runs first: a reply can then be
 	// written right after the query is processed. With Barrier the
 	// writable handler runs first (see Barrier).
+	//
+	// Redis runs the second handler only if nothing fired yet or
+	// wfileProc != rfileProc, comparing the current handler of the other
+	// direction with the one of the direction that fired, which is stale
+	// when that handler deleted itself (Redis keeps the pointer). Here
+	// deleting drops the func value, so ran keeps the identity of the
+	// handler that ran, replaced by the current one if its direction is
+	// still registered: the same comparison.
 	invert := fe.mask&Barrier != 0
-	fired := 0
+	fired := false
+	var ran uintptr
 	if !invert && fe.mask&mask&Readable != 0 {
+		ran = funcID(fe.rproc)
 		fe.rproc(el, fd, fe.clientData, mask)
-		fired++
+		fired = true
 		if fd >= el.setsize {
 			return
 		}
 		fe = &el.events[fd]
+		if fe.mask&Readable != 0 {
+			ran = funcID(fe.rproc)
+		}
 	}
-	if fe.mask&mask&Writable != 0 && (fired == 0 || fe.wid != fe.rid) {
+	if fe.mask&mask&Writable != 0 && (!fired || funcID(fe.wproc) != ran) {
+		ran = funcID(fe.wproc)
 		fe.wproc(el, fd, fe.clientData, mask)
-		fired++
-	}
-	if invert {
+		fired = true
 		if fd >= el.setsize {
 			return
 		}
 		fe = &el.events[fd]
-		if fe.mask&mask&Readable != 0 && (fired == 0 || fe.wid != fe.rid) {
-			fe.rproc(el, fd, fe.clientData, mask)
+		if fe.mask&Writable != 0 {
+			ran = funcID(fe.wproc)
 		}
+	}
+	if invert && fe.mask&mask&Readable != 0 && (!fired || funcID(fe.rproc) != ran) {
+		fe.rproc(el, fd, fe.clientData, mask)
 	}
 }
 

@@ -323,6 +323,38 @@ func TestSharedHandlerDeletingReadRunsOnce(t *testing.T) {
 	})
 }
 
+// Input: a shared handler h for both directions of a ready fd; without a
+// barrier its read call replaces the read handler with g; with a barrier
+// its write call replaces the write handler with g.
+// Expected: h's other half runs too, because Redis compares the current
+// handlers (g != h) after the first call, not the ones it started with;
+// g is not called in this iteration.
+func TestSharedHandlerReplacedRunsOtherHalf(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, newLoop func(int) *EventLoop) {
+		for _, barrier := range []int{0, Barrier} {
+			el := newLoop(1024)
+			fd := readyPair(t)
+			var calls []string
+			g := func(*EventLoop, int, any, int) { calls = append(calls, "g") }
+			h := func(el *EventLoop, fd int, _ any, mask int) {
+				calls = append(calls, "h")
+				if len(calls) == 1 {
+					replace := Readable
+					if barrier != 0 {
+						replace = Writable
+					}
+					el.CreateFileEvent(fd, replace, g, nil)
+				}
+			}
+			el.CreateFileEvent(fd, Readable|Writable|barrier, h, nil)
+			el.ProcessEvents(FileEvents | DontWait)
+			if got := strings.Join(calls, " "); got != "h h" {
+				t.Errorf("barrier=%v: calls %q, want \"h h\"", barrier != 0, got)
+			}
+		}
+	})
+}
+
 // Input: two readable fds whose handlers each delete the other's event.
 // Expected: exactly one handler runs; the other, fired in the same batch,
 // is skipped because the mask is read again before each call.

@@ -185,17 +185,12 @@ func UnixServer(path string, perm uint32, backlog int) (int, error) {
 // unix.EAGAIN), which event loops treat as "done for now" rather than a
 // failure. Errors read "accept: ...".
 func TCPAccept(fd int) (cfd int, ip string, port int, err error) {
-	cfd, sa, err := accept(fd)
-	if err != nil {
-		return -1, "", 0, err
-	}
-	ip, port, _ = sockaddrIPPort(sa)
-	return cfd, ip, port, nil
+	return accept(fd)
 }
 
 // UnixAccept is TCPAccept for a listening unix socket (anetUnixAccept):
 // the same flags and errors, and no address.
 func UnixAccept(fd int) (int, error) {
-	cfd, _, err := accept(fd)
+	cfd, _, _, err := accept(fd)
 	return cfd, err
 }

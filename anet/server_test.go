@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -161,6 +162,65 @@ func TestTCPAcceptAddressAndFlags(t *testing.T) {
 	}
 	if fdfl&unix.FD_CLOEXEC == 0 {
 		t.Error("accepted fd is not close-on-exec")
+	}
+}
+
+// TestTCP6Accept: a connection from ::1 to a TCP6Server listener is
+// reported as "::1" with the client's own port, decoded from the IPv6
+// socket address.
+func TestTCP6Accept(t *testing.T) {
+	lfd, err := anet.TCP6Server(0, "::1", 16)
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	closeLater(t, lfd)
+	_, lport, _ := anet.FdToString(lfd, anet.SockName)
+	client, err := anet.TCPNonBlockConnect("::1", lport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLater(t, client)
+	server, ip, port, err := anet.TCPAccept(lfd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLater(t, server)
+	_, cport, _ := anet.FdToString(client, anet.SockName)
+	if ip != "::1" || port != cport {
+		t.Errorf("TCPAccept reported %s:%d, want ::1:%d", ip, port, cport)
+	}
+}
+
+// TestTCPAcceptAllocs: accepting a pending IPv4 connection allocates
+// only the ip string (unix.Accept4 would add its 112-byte raw address and
+// a Sockaddr), so an accept burst leaves little garbage.
+func TestTCPAcceptAllocs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the raw accept4 path is Linux's")
+	}
+	lfd, err := anet.TCPServer(0, "127.0.0.1", 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeLater(t, lfd)
+	_, lport, _ := anet.FdToString(lfd, anet.SockName)
+	const runs = 20
+	for i := 0; i < runs+1; i++ { // AllocsPerRun calls once more to warm up
+		c, err := anet.TCPNonBlockConnect("127.0.0.1", lport)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeLater(t, c)
+	}
+	allocs := testing.AllocsPerRun(runs, func() {
+		fd, _, _, err := anet.TCPAccept(lfd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(fd)
+	})
+	if allocs > 1 {
+		t.Errorf("TCPAccept: %.1f allocations per call, want at most 1 (the ip string)", allocs)
 	}
 }
 

@@ -39,11 +39,10 @@ func sysSocket(family int) (int, error) {
 // blocking mode (servers return blocking fds), and holding the lock while
 // blocked in accept would stall every fork in the process. The standard
 // library makes the same choice.
-func accept(s int) (int, unix.Sockaddr, error) {
+func accept(s int) (cfd int, ip string, port int, err error) {
 	var (
-		fd  int
-		sa  unix.Sockaddr
-		err error
+		fd int
+		sa unix.Sockaddr
 	)
 	for {
 		fd, sa, err = unix.Accept(s)
@@ -52,15 +51,16 @@ func accept(s int) (int, unix.Sockaddr, error) {
 		}
 	}
 	if err != nil {
-		return -1, nil, wrapSyscallError("accept", err)
+		return -1, "", 0, wrapSyscallError("accept", err)
 	}
 	if err := Cloexec(fd); err != nil {
 		unix.Close(fd)
-		return -1, nil, err
+		return -1, "", 0, err
 	}
 	if err := NonBlock(fd); err != nil {
 		unix.Close(fd)
-		return -1, nil, err
+		return -1, "", 0, err
 	}
-	return fd, sa, nil
+	ip, port, _ = sockaddrIPPort(sa)
+	return fd, ip, port, nil
 }

@@ -11,7 +11,6 @@ type client struct {
 	db      int
 	authed  bool
 	lastcmd *command
-	laddr   string // found once by CLIENT LIST/INFO/KILL
 }
 
 // connected creates the kv state of a new connection.

@@ -190,19 +190,17 @@ func (s *server) clientByID(self *client, id int64) *client {
 	return nil
 }
 
-// clientLaddr is the client's local address, found once and kept
-// (getClientSockname).
+// clientLaddr is the client's local address (getClientSockname). Redis
+// keeps it in the client once found; here it is asked of the socket each
+// time, so that an idle connection does not carry the string: CLIENT
+// LIST, INFO and KILL are rare next to the clients they list.
 func clientLaddr(c *client) string {
-	if c.laddr == "" && c.FD >= 0 {
-		ip, port, err := anet.FdToString(c.FD, anet.SockName)
-		if err == nil {
-			c.laddr = anet.FormatAddr(ip, port)
+	if c.FD >= 0 {
+		if ip, port, err := anet.FdToString(c.FD, anet.SockName); err == nil {
+			return anet.FormatAddr(ip, port)
 		}
 	}
-	if c.laddr == "" {
-		return "?:0"
-	}
-	return c.laddr
+	return "?:0"
 }
 
 // clientFlagsString is the flags= field of CLIENT LIST, for the flags this

@@ -74,13 +74,15 @@ type Parser struct {
 	// pipeline lifts the limits for the very next command, as in Redis.
 	Unauthenticated bool
 
+	// The small fields sit together so that they share one word: a
+	// server holds a Parser per connection.
 	reqtype      reqType
+	haveBulkLen  bool  // Redis's bulklen != -1
+	nul          bool  // the line being searched holds a NUL before any terminator
 	multibulklen int64 // arguments still to read; 0 before the "*" line is read
 	bulklen      int64 // length of the argument being read, when haveBulkLen
-	haveBulkLen  bool  // Redis's bulklen != -1
 	pos          int   // bytes of the current command parsed so far (qb_pos)
 	scan         int   // the line search resumes here: buf[pos:scan] has no terminator and no NUL
-	nul          bool  // the line being searched holds a NUL before any terminator
 	need         int   // see Need
 	spans        []span
 	argv         [][]byte
@@ -163,6 +165,20 @@ func (p *Parser) Reset() {
 	p.need = 0
 	clear(p.argv[:cap(p.argv)])
 	p.argv = p.argv[:0]
+}
+
+// Release gives up the storage the Parser keeps between commands (the
+// argument vector and the argument positions, reused by each command so
+// that parsing does not allocate), so that an idle connection holds none;
+// the next command allocates it again. The last argv returned must no
+// longer be used. Between commands it returns true; while a command has
+// partly arrived it keeps everything and returns false.
+func (p *Parser) Release() bool {
+	if p.reqtype != reqNone {
+		return false
+	}
+	p.spans, p.argv = nil, nil
+	return true
 }
 
 // resetCommand is Redis's resetClient as far as the parser is concerned.

@@ -385,6 +385,37 @@ func TestSteadyStateAllocs(t *testing.T) {
 	}
 }
 
+// TestRelease: between commands Release gives the argument storage back
+// (the next command allocates it again, where a warm Parser does not);
+// with half a command parsed it refuses and keeps the state, so the rest
+// of the command still completes it.
+func TestRelease(t *testing.T) {
+	cmd := []byte("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
+	var p Parser
+	p.Parse(cmd)
+	if allocs := testing.AllocsPerRun(10, func() { p.Parse(cmd) }); allocs != 0 {
+		t.Fatalf("warm Parser allocated %v times per command, want 0", allocs)
+	}
+	if allocs := testing.AllocsPerRun(10, func() {
+		if !p.Release() {
+			t.Fatal("Release between commands returned false")
+		}
+		p.Parse(cmd)
+	}); allocs == 0 {
+		t.Error("after Release the next command allocated nothing: the storage was kept")
+	}
+	if _, n, _ := p.Parse(cmd[:12]); n != 0 {
+		t.Fatalf("partial command: n = %d, want 0", n)
+	}
+	if p.Release() {
+		t.Error("Release with half a command parsed returned true")
+	}
+	argv, n, err := p.Parse(cmd)
+	if err != nil || n != len(cmd) || len(argv) != 2 || string(argv[1]) != "key" {
+		t.Errorf("completing the command after a refused Release: %q, %d, %v", argv, n, err)
+	}
+}
+
 // TestArgvPointsIntoInput parses multibulk and unquoted inline commands and
 // expects each argument to alias the input, with no room to grow into its
 // neighbour, and the input to be unchanged.

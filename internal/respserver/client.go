@@ -14,6 +14,7 @@ const (
 	UnixSocket                  // connected through the unix socket
 	WriteHandler                // the writable handler is installed
 	Freed                       // freed: lists that still hold it skip it
+	OutputLimited               // the output buffer limits apply (LimitOutput)
 )
 
 // Client is one connection (Redis's client struct). Its exported fields
@@ -46,9 +47,8 @@ type Client struct {
 	// obufMax: an append that leaves Out longer than this checks the
 	// output buffer limits (math.MaxInt for a client without limits; 0
 	// once it is closing, so that further replies are dropped).
-	obufMax     int
-	obufLimited bool // the output buffer limits apply
-	srv         *Server
+	obufMax int
+	srv     *Server
 }
 
 // checkOutput runs after every append: one comparison unless the output

@@ -219,7 +219,7 @@ func (s *Server) SetOutputBufferLimit(l OutputBufferLimit) {
 	s.cfg.OutputBufferLimit = l.normalize()
 	s.obufThreshold = s.cfg.OutputBufferLimit.threshold()
 	for _, c := range s.clients {
-		if c != nil && c.obufLimited {
+		if c != nil && c.Flags&OutputLimited != 0 {
 			s.LimitOutput(c)
 		}
 	}
@@ -231,7 +231,7 @@ func (s *Server) SetOutputBufferLimit(l OutputBufferLimit) {
 // connected one would be: it takes no more commands and its replies are
 // dropped).
 func (s *Server) LimitOutput(c *Client) {
-	c.obufLimited = true
+	c.Flags |= OutputLimited
 	if c.Flags&(CloseASAP|Freed) == 0 {
 		c.obufMax = int(min(s.obufThreshold, math.MaxInt))
 	}
@@ -596,6 +596,14 @@ func (s *Server) Cron(hz int) {
 		}
 		if c.qbpos == len(c.querybuf) && idle > idleQueryMs {
 			c.querybuf, c.qbpos = nil, 0
+			// More than Redis, whose client keeps its 16 KB reply
+			// buffer: an idle client also gives back its drained reply
+			// buffer and the parser's argument storage, so that it
+			// costs little more than its struct.
+			if c.sent == len(c.Out) {
+				c.Out, c.sent = nil, 0
+			}
+			c.Parser.Release()
 		}
 	}
 }
@@ -627,7 +635,7 @@ func (s *Server) checkOutputBufferLimits(c *Client) bool {
 // (closeClientOnOutputBufferLimitReached with async set). In-memory
 // clients (NewClient) are not limited unless LimitOutput says so.
 func (s *Server) closeClientOnOutputBufferLimitReached(c *Client) bool {
-	if !c.obufLimited || c.PendingOutput() == 0 || c.Flags&(CloseASAP|Freed) != 0 {
+	if c.Flags&OutputLimited == 0 || c.PendingOutput() == 0 || c.Flags&(CloseASAP|Freed) != 0 {
 		return false
 	}
 	if !s.checkOutputBufferLimits(c) {

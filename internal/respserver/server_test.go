@@ -131,3 +131,64 @@ func TestFeedInMemory(t *testing.T) {
 		t.Fatalf("NumClients = %d", s.NumClients())
 	}
 }
+
+// Input: a connected client that sent "PING" and got its reply, then
+// stayed idle past 2 s as the clients cron sees it; a second client with
+// half a command pending.
+// Expected: the cron takes back the idle client's query buffer (as
+// Redis's clientsCronResizeQueryBuffer does) and also its drained reply
+// buffer; the client with a partial command keeps its bytes, and both
+// still work afterwards.
+func TestCronReleasesIdleBuffers(t *testing.T) {
+	el, err := ae.New(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { el.Close() })
+	s := New(el, Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Handler{Command: func(c *Client) {
+		c.AddReplyBulk(c.Argv[0])
+	}})
+	s.Now = 1_000_000
+	pair := func() (*Client, int) {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Close(fds[1]) })
+		s.AcceptUnix(fds[0], "", 0)
+		return s.Clients()[fds[0]], fds[1]
+	}
+	idle, idlePeer := pair()
+	busy, busyPeer := pair()
+	unix.Write(idlePeer, []byte("PING\r\n"))
+	unix.Write(busyPeer, []byte("*1\r\n$4\r\nPI"))
+	el.ProcessEvents(ae.FileEvents | ae.DontWait)
+	// Reply written by BeforeSleep; the buffer it was built in stays.
+	s.BeforeSleep()
+	buf := make([]byte, 64)
+	if n, _ := unix.Read(idlePeer, buf); string(buf[:n]) != "$4\r\nPING\r\n" {
+		t.Fatalf("reply %q", buf[:n])
+	}
+	if idle.OutputCap() == 0 || busy.QueryCap() == 0 {
+		t.Fatalf("before the cron: idle output cap %d, busy query cap %d; want both > 0", idle.OutputCap(), busy.QueryCap())
+	}
+	s.Now += idleQueryMs + 1
+	for i := 0; i < 20; i++ { // enough calls to visit every slot
+		s.Cron(10)
+	}
+	if idle.OutputCap() != 0 || idle.QueryCap() != 0 {
+		t.Errorf("idle client keeps output cap %d, query cap %d; want 0, 0", idle.OutputCap(), idle.QueryCap())
+	}
+	if busy.QueryLen() != len("*1\r\n$4\r\nPI") {
+		t.Errorf("client with a partial command has %d query bytes, want %d", busy.QueryLen(), len("*1\r\n$4\r\nPI"))
+	}
+	unix.Write(idlePeer, []byte("PING\r\n"))
+	unix.Write(busyPeer, []byte("NG\r\n"))
+	el.ProcessEvents(ae.FileEvents | ae.DontWait)
+	s.BeforeSleep()
+	for _, fd := range []int{idlePeer, busyPeer} {
+		if n, _ := unix.Read(fd, buf); string(buf[:n]) != "$4\r\nPING\r\n" {
+			t.Errorf("reply after the cron: %q", buf[:n])
+		}
+	}
+}
