@@ -58,9 +58,10 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startProc runs bin with a client port whose bus port (port+10000) was
-// free a moment ago, retrying on other ports when the process exits
-// early (a port taken meanwhile). port, if not 0, is used as is.
+// startProc runs bin with a client port that, like its bus port
+// (port+10000), was free a moment ago, retrying on other ports when the
+// process exits early (a port taken meanwhile). port, if not 0, is used
+// as is.
 func startProc(t *testing.T, bin string, port int, args ...string) *proc {
 	t.Helper()
 	for attempt := 0; attempt < 10; attempt++ {
@@ -71,6 +72,14 @@ func startProc(t *testing.T, bin string, port int, args ...string) *proc {
 				continue
 			}
 			p.port = cport - PortIncr
+			// Readiness below is a dial to the client port: another
+			// server listening there would pass it while our process
+			// exits, unable to bind.
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p.port))
+			if err != nil {
+				continue
+			}
+			l.Close()
 		}
 		p.cmd = exec.Command(bin, append([]string{"--port", strconv.Itoa(p.port), "--loglevel", "warning"}, args...)...)
 		p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
