@@ -15,6 +15,14 @@
 // Post may be called from another goroutine. Post queues a function to run
 // on the loop and wakes it (an eventfd on Linux; wake-ups are coalesced).
 //
+// The loop's goroutine waits in epoll_wait(2) as a system call, keeping
+// its P (the runtime's right to run Go code) while it sleeps. With a
+// single P, as in a process pinned to one CPU, the runtime's monitor
+// thread takes the P back from each long wait so that other goroutines
+// (signal delivery, the garbage collector's workers) can run; that costs
+// context switches. A program that pins its loop to one CPU does better
+// with GOMAXPROCS of at least 2, as examples/kv sets.
+//
 // # From ae.h to goae
 //
 //	Redis (ae.h)                    goae

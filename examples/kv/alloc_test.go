@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/goae/goae/internal/resp"
@@ -75,4 +76,37 @@ func BenchmarkCommandPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGetKeyspace runs GET over a keyspace of 100,000 keys (redis-benchmark -r 100000) named
+// as redis-benchmark -r names them ("key:" and 12 digits) with 3-byte
+// values, in a fixed pseudo-random order: unlike BenchmarkCommandPath,
+// whose one key stays in the cache, this measures the cache misses of
+// the key lookup, most of GET's cost under redis-benchmark.
+func BenchmarkGetKeyspace(b *testing.B) {
+	const keys = 100_000
+	s := newTestServer(b)
+	defer s.close()
+	name := func(i int) string { return fmt.Sprintf("key:%012d", i) }
+	for i := 0; i < keys; i++ {
+		s.setKey([]byte(name(i)), []byte("xxx"), false)
+	}
+	const batches = 4096
+	cmds := make([][]byte, batches)
+	x := uint32(2463534242)
+	for i := range cmds {
+		for j := 0; j < 16; j++ { // 16 pipelined GETs, as -P 16
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			cmds[i] = resp.AppendCommand(cmds[i], "GET", name(int(x%keys)))
+		}
+	}
+	c := benchClient(s)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		feed(s, c, cmds[i%batches])
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*16), "ns/GET")
 }
