@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,5 +79,60 @@ func TestSignalsShutDownCleanly(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Input: kv run with --cpuprofile and --memprofile, a few commands, then
+// SIGTERM; and kv with --cpuprofile in a directory that does not exist.
+// Expected: a clean exit leaving both files as gzip-compressed pprof
+// profiles, the heap one naming setKey, which allocated the keys; the bad path
+// is refused at startup with the error and exit status 1.
+func TestProfileFlags(t *testing.T) {
+	exe := buildKV(t)
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.out"), filepath.Join(dir, "mem.out")
+	port := testenv.FreePort(t)
+	cmd := exec.Command(exe, "--port", fmt.Sprint(port), "--cpuprofile", cpu, "--memprofile", mem)
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	waitUntil(t, "the server to log that it is ready", func() bool {
+		return strings.Contains(logs.String(), "Ready to accept connections")
+	})
+	c := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", port))
+	for i := 0; i < 2000; i++ { // about 200 KB of new keys: dozens of heap samples
+		c.do("SET", fmt.Sprint("k", i), "v")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
+	}
+	for _, f := range []string{cpu, mem} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s is not a gzip-compressed profile (%d bytes): %v", filepath.Base(f), len(data), err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		// The profile's string table names the functions of its samples.
+		if f == mem && !bytes.Contains(raw, []byte("main.(*server).setKey")) {
+			t.Errorf("the heap profile does not name setKey, which allocated every new key")
+		}
+	}
+
+	bad := exec.Command(exe, "--port", "0", "--cpuprofile", filepath.Join(dir, "no", "such", "dir", "cpu.out"))
+	out, err := bad.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "no such file or directory") {
+		t.Errorf("--cpuprofile into a missing directory: %v\n%s", err, out)
 	}
 }
