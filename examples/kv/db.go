@@ -1,5 +1,7 @@
 package main
 
+import "unsafe"
+
 // Object types (OBJ_*), and the names TYPE replies.
 const (
 	objString = iota
@@ -14,13 +16,31 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash"}
 // robj is a value in the keyspace (redisObject). Strings keep their bytes
 // in str; the other types keep their structure in ptr.
 type robj struct {
-	key    string
+	// The fields a GET reads come first: see embstr.
 	typ    uint8
 	slot   int32 // position in db.slots, for SCAN and RANDOMKEY
 	expire int64 // unix ms, 0 = no TTL
 	str    []byte
+	key    string
 	ptr    any // *list, *hash, *set, *zset
 }
+
+// embstr is a string object allocated with its key and value inside it,
+// as Redis embeds a short string in its robj (OBJ_ENCODING_EMBSTR), and
+// more: here the key too. The bytes come first and the fields a GET reads
+// right after, so that comparing the key during the map lookup brings the
+// object's first cache line in, and the expire check and the value cost
+// nothing more. The value may later grow in place (up to the end of buf)
+// or move out; nothing writes the key's bytes, which come before it.
+type embstr struct {
+	buf [embstrBytes]byte
+	o   robj
+}
+
+// embstrBytes holds a key and value such as redis-benchmark's
+// "key:000000012345" and "xxx", and keeps buf and the fields GET reads
+// within 64 bytes.
+const embstrBytes = 24
 
 // db is the keyspace (redisDb): a map for lookups, plus
 //   - expires: the keys with a TTL, sampled by the active expiry cycle;
@@ -68,8 +88,11 @@ func (s *server) lookupRead(key []byte) *robj {
 }
 
 // add stores a new object under key, which must be absent.
-func (d *db) add(key []byte, o *robj) {
-	o.key = string(key)
+func (d *db) add(key []byte, o *robj) { d.addNamed(string(key), o) }
+
+// addNamed is add with the key already a string of its own.
+func (d *db) addNamed(key string, o *robj) {
+	o.key = key
 	if n := len(d.freeSlots); n > 0 {
 		o.slot = d.freeSlots[n-1]
 		d.freeSlots = d.freeSlots[:n-1]
@@ -144,6 +167,14 @@ func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 			s.db.setExpire(o, 0)
 		}
 		return o
+	}
+	if len(key)+len(val) <= embstrBytes && len(key) > 0 {
+		e := &embstr{}
+		n := copy(e.buf[:], key)
+		copy(e.buf[n:], val)
+		e.o.typ, e.o.str = objString, e.buf[n:n+len(val)]
+		s.db.addNamed(unsafe.String(&e.buf[0], n), &e.o)
+		return &e.o
 	}
 	o := &robj{typ: objString, str: append([]byte(nil), val...)}
 	s.db.add(key, o)

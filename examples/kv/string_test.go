@@ -39,3 +39,30 @@ func TestSelectOnlyZero(t *testing.T) {
 		t.Fatalf("SELECT 0 = %q", got)
 	}
 }
+
+// Input: short string keys, whose key and value share one allocation
+// (embstr), changed in every way a value can grow or move: APPEND within
+// the spare bytes, APPEND past them, SET of a longer and of a shorter
+// value, INCR, RENAME, and a long key that does not fit. Compared with a
+// real redis-server 7.0 when installed.
+// Expected: values as Redis gives them, and the keys' names unchanged
+// (KEYS, EXISTS, GET by name): growing a value in place never writes over
+// the key's bytes that sit before it.
+func TestEmbeddedStringKeys(t *testing.T) {
+	s := newTestServer(t)
+	diffRedis(t, startServer(t, s), cmds(
+		"SET key:000000000001 xxx", "APPEND key:000000000001 yy", "GET key:000000000001",
+		"APPEND key:000000000001 zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "GET key:000000000001",
+		"SET k2 abc", "SET k2 abcdefghijklmnopqrstuvwxyz0123456789", "GET k2", "SET k2 a", "GET k2",
+		"SET n 9", "INCR n", "INCRBY n 123456789012", "GET n", "APPEND n 0", "GET n",
+		"SET a123456789012345678901 v", "APPEND a123456789012345678901 w", "GET a123456789012345678901",
+		"SET src val", "RENAME src dst", "APPEND dst ue", "GET dst", "EXISTS src dst",
+		"SET empty ''", "APPEND empty abc", "GET empty",
+		"KEYS key:*", "KEYS k?", "KEYS a1*", "DBSIZE",
+	))
+	for _, k := range []string{"key:000000000001", "k2", "n", "a123456789012345678901", "dst", "empty"} {
+		if got := s.exec("EXISTS", k); got != ":1\r\n" {
+			t.Errorf("EXISTS %s = %q after its value changed, want :1", k, got)
+		}
+	}
+}
