@@ -153,6 +153,9 @@ type node struct {
 	cln      *listener.Listener
 	replyBuf []byte
 
+	// cronID is clusterCron's time event.
+	cronID int64
+
 	// loading is server.loading: while set, clusterAcceptHandler accepts
 	// nothing. Any goroutine may set it.
 	loading atomic.Bool
@@ -259,7 +262,7 @@ func newNode(cfg Config) (*node, error) {
 			return nil, err
 		}
 	}
-	el.CreateTimeEvent(1, n.clusterCronProc, nil, nil)
+	n.cronID = el.CreateTimeEvent(1, n.clusterCronProc, nil, nil)
 	el.SetBeforeSleepProc(n.beforeSleep)
 	if saveconf {
 		n.clusterDoBeforeSleep(todoSaveConfig | todoFsyncConfig)
