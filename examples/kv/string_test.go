@@ -49,8 +49,8 @@ func TestSelectOnlyZero(t *testing.T) {
 // (KEYS, EXISTS, GET by name): growing a value in place never writes over
 // the key's bytes that sit before it.
 func TestEmbeddedStringKeys(t *testing.T) {
-	s := newTestServer(t)
-	diffRedis(t, startServer(t, s), cmds(
+	addr := startServer(t, newTestServer(t))
+	diffRedis(t, addr, cmds(
 		"SET key:000000000001 xxx", "APPEND key:000000000001 yy", "GET key:000000000001",
 		"APPEND key:000000000001 zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "GET key:000000000001",
 		"SET k2 abc", "SET k2 abcdefghijklmnopqrstuvwxyz0123456789", "GET k2", "SET k2 a", "GET k2",
@@ -60,8 +60,9 @@ func TestEmbeddedStringKeys(t *testing.T) {
 		"SET empty ''", "APPEND empty abc", "GET empty",
 		"KEYS key:*", "KEYS k?", "KEYS a1*", "DBSIZE",
 	))
+	c := dialRaw(t, addr) // the loop runs: ask it over a connection
 	for _, k := range []string{"key:000000000001", "k2", "n", "a123456789012345678901", "dst", "empty"} {
-		if got := s.exec("EXISTS", k); got != ":1\r\n" {
+		if got := c.do("EXISTS", k); got != ":1\r\n" {
 			t.Errorf("EXISTS %s = %q after its value changed, want :1", k, got)
 		}
 	}
