@@ -87,7 +87,7 @@ const burstDialerEnv = "CLUSTERBUS_BURST_DIALER"
 // left), the dialer exits, the node is stopped, and this process's fd
 // count must be back where it was.
 func BenchmarkAcceptBurst(b *testing.B) {
-	burstRaiseNofile(b, burstConns+1000)
+	testenv.RaiseNofile(b, burstConns+1000) // each of the two processes holds one side
 	for _, backlog := range []int{tcpBacklog, 4096} {
 		b.Run(fmt.Sprintf("backlog=%d", backlog), func(b *testing.B) {
 			var runs []burstResult
@@ -134,27 +134,6 @@ type burstResult struct {
 	idleCronLate          time.Duration
 	crons, acceptCalls    int64
 	overflows, iterations int64
-}
-
-// burstRaiseNofile makes room for need open fds: the soft RLIMIT_NOFILE
-// is raised to need, and the hard one too when it is lower (root may, up
-// to /proc/sys/fs/nr_open). Both are restored when the benchmark ends. It
-// skips when that is not possible.
-func burstRaiseNofile(b *testing.B, need uint64) {
-	b.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		b.Skipf("getrlimit: %v", err)
-	}
-	if old.Cur >= need {
-		return
-	}
-	raised := syscall.Rlimit{Cur: need, Max: max(old.Max, need)}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
-		b.Skipf("needs %d fds (%d connections + 1000) in each of its two processes but RLIMIT_NOFILE is %d (hard %d) "+
-			"and cannot be raised: %v (raise the hard limit: ulimit -Hn %d)", need, burstConns, old.Cur, old.Max, err, need)
-	}
-	b.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
 
 // burstOpenFds counts this process's open fds.

@@ -9,8 +9,9 @@ import (
 )
 
 // RaiseNofile makes sure at least need fds may be open, raising the soft
-// RLIMIT_NOFILE up to the hard one (restored when the test ends), or skips
-// the test when the hard limit is lower.
+// RLIMIT_NOFILE up to the hard one, and the hard one to need when it is
+// lower and the process may (CAP_SYS_RESOURCE); both are restored when the
+// test ends. It skips the test when the limit cannot be raised.
 func RaiseNofile(t testing.TB, need uint64) {
 	t.Helper()
 	var old syscall.Rlimit
@@ -20,13 +21,10 @@ func RaiseNofile(t testing.TB, need uint64) {
 	if old.Cur >= need {
 		return
 	}
-	if old.Max < need {
-		t.Skipf("needs %d fds; RLIMIT_NOFILE hard limit is %d (raise it with ulimit -Hn)", need, old.Max)
-	}
-	raised := old
-	raised.Cur = old.Max
+	raised := syscall.Rlimit{Cur: max(old.Max, need), Max: max(old.Max, need)}
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
-		t.Skipf("cannot raise RLIMIT_NOFILE to %d: %v", old.Max, err)
+		t.Skipf("needs %d fds; RLIMIT_NOFILE is %d (hard %d) and cannot be raised: %v (raise it with ulimit -Hn %d)",
+			need, old.Cur, old.Max, err, need)
 	}
 	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
