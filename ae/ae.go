@@ -72,9 +72,10 @@ var ErrClosed = errors.New("ae: event loop closed")
 var ErrNoSuchEvent = errors.New("ae: no such time event")
 
 // fileEvent is one registered fd (aeFileEvent). The array of them is
-// sized by setsize, so the struct is kept to Redis's four words and a
-// mask: one handler registered for both directions is recognised in
-// dispatch (see funcID), not by identities stored here.
+// sized by setsize, so the struct holds only what Redis's does (the mask,
+// the two handlers, clientData): one handler registered for both
+// directions is recognised in dispatch (see funcID), not by identities
+// stored here.
 type fileEvent struct {
 	mask       int
 	rproc      FileProc
