@@ -672,6 +672,34 @@ func TestMaxclientsLoweredToFitNofile(t *testing.T) {
 	})
 }
 
+// kvProc is the kv command running as a child process.
+type kvProc struct {
+	cmd    *exec.Cmd
+	logs   *lockedBuffer // its stderr
+	addr   string
+	exited chan error // receives cmd.Wait's result once it exits
+}
+
+// startKV runs exe (from buildKV) on a free port with args, and returns
+// once it logs that it is ready. The test's end kills it if it still runs.
+func startKV(t *testing.T, exe string, args ...string) *kvProc {
+	t.Helper()
+	port := testenv.FreePort(t)
+	p := &kvProc{logs: &lockedBuffer{}, addr: fmt.Sprintf("127.0.0.1:%d", port), exited: make(chan error, 1)}
+	p.cmd = exec.Command(exe, append([]string{"--port", fmt.Sprint(port)}, args...)...)
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { p.exited <- p.cmd.Wait(); close(done) }()
+	t.Cleanup(func() { p.cmd.Process.Kill(); <-done })
+	waitUntil(t, "the server to log that it is ready", func() bool {
+		return strings.Contains(p.logs.String(), "Ready to accept connections")
+	})
+	return p
+}
+
 // lockedBuffer collects a child's stderr.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -716,18 +744,8 @@ func procCPU(t testing.TB, pid int) time.Duration {
 // the limit is raised again every pending client gets its PONG and a new
 // client is served.
 func TestFdExhaustionChildProcess(t *testing.T) {
-	exe := buildKV(t)
-	port := testenv.FreePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(exe, "--port", fmt.Sprint(port))
-	logs := &lockedBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitUntil(t, "the server to be ready", func() bool { return strings.Contains(logs.String(), "Ready to accept connections") })
+	kv := startKV(t, buildKV(t))
+	addr, logs, pid := kv.addr, kv.logs, kv.cmd.Process.Pid
 	a, b := dialRaw(t, addr), dialRaw(t, addr)
 	if a.do("PING") != resp.Pong || b.do("PING") != resp.Pong {
 		t.Fatal("no PONG")

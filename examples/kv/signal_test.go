@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/goae/goae/internal/resp"
-	"github.com/goae/goae/internal/testenv"
 )
 
 // Input: the kv command (built into a temp dir) on a free port with two
@@ -30,20 +29,8 @@ func TestSignalsShutDownCleanly(t *testing.T) {
 	exe := buildKV(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			port := testenv.FreePort(t)
-			addr := fmt.Sprintf("127.0.0.1:%d", port)
-			cmd := exec.Command(exe, "--port", fmt.Sprint(port))
-			logs := &lockedBuffer{}
-			cmd.Stderr = logs
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() { cmd.Process.Kill() })
-			waitUntil(t, "the server to log that it is ready", func() bool {
-				return strings.Contains(logs.String(), "Ready to accept connections")
-			})
+			kv := startKV(t, exe)
+			addr, logs, cmd, exited := kv.addr, kv.logs, kv.cmd, kv.exited
 			a, b := dialRaw(t, addr), dialRaw(t, addr)
 			if a.do("SET", "k", "v") != resp.OK {
 				t.Fatal("SET failed")
@@ -91,24 +78,14 @@ func TestProfileFlags(t *testing.T) {
 	exe := buildKV(t)
 	dir := t.TempDir()
 	cpu, mem := filepath.Join(dir, "cpu.out"), filepath.Join(dir, "mem.out")
-	port := testenv.FreePort(t)
-	cmd := exec.Command(exe, "--port", fmt.Sprint(port), "--cpuprofile", cpu, "--memprofile", mem)
-	logs := &lockedBuffer{}
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	waitUntil(t, "the server to log that it is ready", func() bool {
-		return strings.Contains(logs.String(), "Ready to accept connections")
-	})
-	c := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", port))
+	kv := startKV(t, exe, "--cpuprofile", cpu, "--memprofile", mem)
+	c := dialRaw(t, kv.addr)
 	for i := 0; i < 2000; i++ { // about 200 KB of new keys: dozens of heap samples
 		c.do("SET", fmt.Sprint("k", i), "v")
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("exit: %v\n%s", err, logs.String())
+	kv.cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-kv.exited; err != nil {
+		t.Fatalf("exit: %v\n%s", err, kv.logs.String())
 	}
 	for _, f := range []string{cpu, mem} {
 		data, err := os.ReadFile(f)
