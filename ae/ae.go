@@ -9,35 +9,45 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Mask is a set of file events on one fd (the mask of aeFileEvent). It
+// is its own type so that a mask cannot be passed where ProcessEvents
+// flags are wanted: in Redis both are ints, and AE_READABLE ==
+// AE_FILE_EVENTS, AE_BARRIER == AE_DONT_WAIT.
+type Mask int
+
 // File event masks (AE_NONE, AE_READABLE, AE_WRITABLE, AE_BARRIER).
 const (
 	// None is the mask of an fd with nothing registered.
-	None = 0
+	None Mask = 0
 	// Readable fires when the fd is readable.
-	Readable = 1
+	Readable Mask = 1
 	// Writable fires when the fd is writable.
-	Writable = 2
+	Writable Mask = 2
 	// Barrier, set together with Writable, makes the loop call the
 	// writable handler before the readable one when both fire in the same
 	// iteration. Redis uses it to persist data before replying: never
 	// write after read in one iteration.
-	Barrier = 4
+	Barrier Mask = 4
 )
+
+// Flags tell ProcessEvents what to do in one iteration (the flags
+// argument of aeProcessEvents).
+type Flags int
 
 // ProcessEvents flags (AE_FILE_EVENTS ... AE_CALL_AFTER_SLEEP).
 const (
 	// FileEvents processes file events.
-	FileEvents = 1 << 0
+	FileEvents Flags = 1 << 0
 	// TimeEvents processes time events.
-	TimeEvents = 1 << 1
+	TimeEvents Flags = 1 << 1
 	// AllEvents is FileEvents|TimeEvents.
 	AllEvents = FileEvents | TimeEvents
 	// DontWait polls without blocking.
-	DontWait = 1 << 2
+	DontWait Flags = 1 << 2
 	// CallBeforeSleep calls the before-sleep hook before polling.
-	CallBeforeSleep = 1 << 3
+	CallBeforeSleep Flags = 1 << 3
 	// CallAfterSleep calls the after-sleep hook right after polling.
-	CallAfterSleep = 1 << 4
+	CallAfterSleep Flags = 1 << 4
 )
 
 const (
@@ -50,7 +60,7 @@ const (
 
 // FileProc handles a file event (aeFileProc). mask is what the poller
 // reported for fd and may hold both Readable and Writable.
-type FileProc func(el *EventLoop, fd int, clientData any, mask int)
+type FileProc func(el *EventLoop, fd int, clientData any, mask Mask)
 
 // TimeProc handles a time event (aeTimeProc). It returns the number of
 // milliseconds until it should run again, or NoMore to delete the event.
@@ -77,7 +87,7 @@ var ErrNoSuchEvent = errors.New("ae: no such time event")
 // directions is recognised in dispatch (see funcID), not by identities
 // stored here.
 type fileEvent struct {
-	mask       int
+	mask       Mask
 	rproc      FileProc
 	wproc      FileProc
 	clientData any
@@ -86,7 +96,7 @@ type fileEvent struct {
 // firedEvent is one fd reported ready by the poller (aeFiredEvent).
 type firedEvent struct {
 	fd   int
-	mask int
+	mask Mask
 }
 
 // EventLoop is the state of one event loop (aeEventLoop).
@@ -108,7 +118,7 @@ type EventLoop struct {
 	api             poller
 	beforesleep     BeforeSleepProc
 	aftersleep      BeforeSleepProc
-	flags           int // only DontWait, set by SetDontWait
+	flags           Flags // only DontWait, set by SetDontWait
 	post            postQueue
 	closed          bool
 }
@@ -175,9 +185,9 @@ func (el *EventLoop) Main() {
 	}
 }
 
-// ApiName returns the name of the poller: "epoll", "kqueue" or "poll"
+// APIName returns the name of the poller: "epoll", "kqueue" or "poll"
 // (aeGetApiName).
-func (el *EventLoop) ApiName() string { return el.api.name() }
+func (el *EventLoop) APIName() string { return el.api.name() }
 
 // SetBeforeSleepProc sets the hook called before the loop polls, when
 // ProcessEvents is given CallBeforeSleep (aeSetBeforeSleepProc).
@@ -245,7 +255,7 @@ func (el *EventLoop) ResizeSetSize(setsize int) error {
 // the same top-level function, or the same closure or method value (keep
 // a method value in a field and pass that field each time: evaluating
 // c.handle twice makes two values).
-func (el *EventLoop) CreateFileEvent(fd, mask int, proc FileProc, clientData any) error {
+func (el *EventLoop) CreateFileEvent(fd int, mask Mask, proc FileProc, clientData any) error {
 	if fd < 0 || fd >= el.setsize {
 		return fmt.Errorf("ae: fd %d outside the set of %d: %w", fd, el.setsize, unix.ERANGE)
 	}
@@ -273,7 +283,7 @@ func (el *EventLoop) CreateFileEvent(fd, mask int, proc FileProc, clientData any
 // DeleteFileEvent unregisters the events in mask from fd
 // (aeDeleteFileEvent). Removing Writable also removes Barrier. Deleting
 // what is not registered, or an fd outside the set, does nothing.
-func (el *EventLoop) DeleteFileEvent(fd, mask int) {
+func (el *EventLoop) DeleteFileEvent(fd int, mask Mask) {
 	if fd < 0 || fd >= el.setsize {
 		return
 	}
@@ -310,7 +320,7 @@ func (el *EventLoop) DeleteFileEvent(fd, mask int) {
 
 // GetFileEvents returns the mask registered for fd, Barrier included
 // (aeGetFileEvents); None for an fd outside the set.
-func (el *EventLoop) GetFileEvents(fd int) int {
+func (el *EventLoop) GetFileEvents(fd int) Mask {
 	if fd < 0 || fd >= el.setsize {
 		return None
 	}
@@ -352,7 +362,7 @@ func funcID(f FileProc) uintptr {
 // runs due time events when TimeEvents is given. The loop does not poll
 // at all when no fd is registered, no post is pending and it is not to
 // wait for a timer.
-func (el *EventLoop) ProcessEvents(flags int) int {
+func (el *EventLoop) ProcessEvents(flags Flags) int {
 	if flags&(TimeEvents|FileEvents) == 0 || el.closed {
 		return 0
 	}
@@ -401,7 +411,7 @@ func (el *EventLoop) ProcessEvents(flags int) int {
 // dispatch calls the handlers of one fired fd. The registered mask is read
 // again before each call because a handler may delete events of this or
 // any fd, or resize the set.
-func (el *EventLoop) dispatch(fd, mask int) {
+func (el *EventLoop) dispatch(fd int, mask Mask) {
 	if fd >= el.setsize {
 		return // the set shrank under a deleted fd during this batch
 	}

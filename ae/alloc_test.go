@@ -12,8 +12,8 @@ func TestZeroAllocsHotPath(t *testing.T) {
 		write(t, b, "x") // stays unread: fires every iteration
 		reads, writes := 0, 0
 		conn := &struct{ n int }{}
-		el.CreateFileEvent(a, Readable, func(_ *EventLoop, _ int, cd any, _ int) { reads++; cd.(*struct{ n int }).n++ }, conn)
-		el.CreateFileEvent(a, Writable, func(*EventLoop, int, any, int) { writes++ }, conn)
+		el.CreateFileEvent(a, Readable, func(_ *EventLoop, _ int, cd any, _ Mask) { reads++; cd.(*struct{ n int }).n++ }, conn)
+		el.CreateFileEvent(a, Writable, func(*EventLoop, int, any, Mask) { writes++ }, conn)
 		if n := testing.AllocsPerRun(1000, func() { el.ProcessEvents(FileEvents | DontWait) }); n != 0 {
 			t.Errorf("file event dispatch: %v allocs per iteration", n)
 		}

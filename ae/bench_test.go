@@ -18,7 +18,7 @@ func BenchmarkDispatch(b *testing.B) {
 				}
 				defer el.Close()
 				calls := 0
-				h := func(*EventLoop, int, any, int) { calls++ }
+				h := func(*EventLoop, int, any, Mask) { calls++ }
 				for i := 0; i < k; i++ {
 					a, p := socketpair(b)
 					write(b, p, "x")

@@ -48,7 +48,7 @@
 //	aeDeleteTimeEvent               DeleteTimeEvent
 //	aeProcessEvents                 ProcessEvents
 //	aeWait                          ae.Wait
-//	aeGetApiName                    ApiName
+//	aeGetApiName                    APIName
 //	aeSetBeforeSleepProc            SetBeforeSleepProc
 //	aeSetAfterSleepProc             SetAfterSleepProc
 //	aeGetSetSize, aeResizeSetSize   SetSize, ResizeSetSize

@@ -34,8 +34,8 @@ func Example() {
 			el.DeleteFileEvent(fd, ae.Writable)
 		}
 	}
-	onWrite = func(el *ae.EventLoop, fd int, cd any, mask int) { flush(el, fd, cd.(*client)) }
-	onRead = func(el *ae.EventLoop, fd int, cd any, mask int) {
+	onWrite = func(el *ae.EventLoop, fd int, cd any, mask ae.Mask) { flush(el, fd, cd.(*client)) }
+	onRead = func(el *ae.EventLoop, fd int, cd any, mask ae.Mask) {
 		var buf [4096]byte
 		n, err := unix.Read(fd, buf[:])
 		if n <= 0 && err != unix.EAGAIN {
@@ -47,7 +47,7 @@ func Example() {
 		c.out = append(c.out, buf[:max(n, 0)]...)
 		flush(el, fd, c)
 	}
-	el.CreateFileEvent(lfd, ae.Readable, func(el *ae.EventLoop, fd int, _ any, _ int) {
+	el.CreateFileEvent(lfd, ae.Readable, func(el *ae.EventLoop, fd int, _ any, _ ae.Mask) {
 		if cfd, _, _, err := anet.TCPAccept(fd); err == nil {
 			el.CreateFileEvent(cfd, ae.Readable, onRead, &client{})
 		}

@@ -8,14 +8,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func nop(el *EventLoop, fd int, clientData any, mask int) {}
+func nop(el *EventLoop, fd int, clientData any, mask Mask) {}
 
 func TestApiName(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, newLoop func(int) *EventLoop) {
 		el := newLoop(16)
 		want := map[string]bool{"epoll": true, "poll": true, "kqueue": true}
-		if !want[el.ApiName()] || !strings.Contains(t.Name(), el.ApiName()) {
-			t.Fatalf("ApiName() = %q in subtest %s", el.ApiName(), t.Name())
+		if !want[el.APIName()] || !strings.Contains(t.Name(), el.APIName()) {
+			t.Fatalf("APIName() = %q in subtest %s", el.APIName(), t.Name())
 		}
 	})
 	el, err := New(16)
@@ -23,8 +23,8 @@ func TestApiName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer el.Close()
-	if got := el.ApiName(); got != defaultApiName {
-		t.Fatalf("New(16).ApiName() = %q, want %q", got, defaultApiName)
+	if got := el.APIName(); got != defaultApiName {
+		t.Fatalf("New(16).APIName() = %q, want %q", got, defaultApiName)
 	}
 }
 
@@ -124,7 +124,7 @@ func TestResizeSetSize(t *testing.T) {
 		a, b := socketpair(t)
 		el := newLoop(a + 10)
 		calls := 0
-		if err := el.CreateFileEvent(a, Readable, func(el *EventLoop, fd int, cd any, mask int) {
+		if err := el.CreateFileEvent(a, Readable, func(el *EventLoop, fd int, cd any, mask Mask) {
 			calls++
 			if cd != "data" {
 				t.Errorf("clientData = %v after resize", cd)
@@ -168,7 +168,7 @@ func TestLevelTriggered(t *testing.T) {
 		a, b := socketpair(t)
 		el := newLoop(1024)
 		calls := 0
-		el.CreateFileEvent(a, Readable, func(*EventLoop, int, any, int) { calls++ }, nil)
+		el.CreateFileEvent(a, Readable, func(*EventLoop, int, any, Mask) { calls++ }, nil)
 		write(t, b, "x")
 		for i := 0; i < 3; i++ {
 			if n := el.ProcessEvents(FileEvents | DontWait); n != 1 {
@@ -195,9 +195,9 @@ func TestErrorAndHangupWakeBothDirections(t *testing.T) {
 		el := newLoop(1024)
 		r1, w1 := pipe(t)
 		r2, w2 := pipe(t)
-		var gotErr, gotHup int
-		el.CreateFileEvent(w1, Readable, func(_ *EventLoop, _ int, _ any, mask int) { gotErr = mask }, nil)
-		el.CreateFileEvent(r2, Writable, func(_ *EventLoop, _ int, _ any, mask int) { gotHup = mask }, nil)
+		var gotErr, gotHup Mask
+		el.CreateFileEvent(w1, Readable, func(_ *EventLoop, _ int, _ any, mask Mask) { gotErr = mask }, nil)
+		el.CreateFileEvent(r2, Writable, func(_ *EventLoop, _ int, _ any, mask Mask) { gotHup = mask }, nil)
 		if n := el.ProcessEvents(FileEvents | DontWait); n != 0 {
 			t.Fatalf("nothing ready yet, processed %d", n)
 		}
@@ -221,10 +221,10 @@ func TestSecondMaskMergesAndDeleteKeepsOther(t *testing.T) {
 		a, b := socketpair(t)
 		el := newLoop(1024)
 		var reads, writes int
-		if err := el.CreateFileEvent(a, Readable, func(*EventLoop, int, any, int) { reads++ }, nil); err != nil {
+		if err := el.CreateFileEvent(a, Readable, func(*EventLoop, int, any, Mask) { reads++ }, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := el.CreateFileEvent(a, Writable|Barrier, func(*EventLoop, int, any, int) { writes++ }, nil); err != nil {
+		if err := el.CreateFileEvent(a, Writable|Barrier, func(*EventLoop, int, any, Mask) { writes++ }, nil); err != nil {
 			t.Fatalf("adding Writable to a Readable fd: %v", err)
 		}
 		if got := el.GetFileEvents(a); got != Readable|Writable|Barrier {
@@ -255,20 +255,20 @@ func readyPair(t *testing.T) int {
 
 var order []string
 
-func sharedProc(el *EventLoop, fd int, cd any, mask int) { order = append(order, "shared") }
+func sharedProc(el *EventLoop, fd int, cd any, mask Mask) { order = append(order, "shared") }
 
 // Input: an fd both readable and writable, with several registrations.
 // Expected: Redis's order and the one-call rule for a shared handler.
 func TestDispatchOrder(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, newLoop func(int) *EventLoop) {
-		rd := func(*EventLoop, int, any, int) { order = append(order, "read") }
-		wr := func(*EventLoop, int, any, int) { order = append(order, "write") }
+		rd := func(*EventLoop, int, any, Mask) { order = append(order, "read") }
+		wr := func(*EventLoop, int, any, Mask) { order = append(order, "write") }
 		type reg struct {
-			mask int
+			mask Mask
 			proc FileProc
 		}
 		makeClosure := func(name string) FileProc {
-			return func(*EventLoop, int, any, int) { order = append(order, name) }
+			return func(*EventLoop, int, any, Mask) { order = append(order, name) }
 		}
 		closure := makeClosure("closure")
 		cases := []struct {
@@ -311,7 +311,7 @@ func TestSharedHandlerDeletingReadRunsOnce(t *testing.T) {
 		el := newLoop(1024)
 		fd := readyPair(t)
 		calls := 0
-		h := func(el *EventLoop, fd int, _ any, _ int) {
+		h := func(el *EventLoop, fd int, _ any, _ Mask) {
 			calls++
 			el.DeleteFileEvent(fd, Readable)
 		}
@@ -331,12 +331,12 @@ func TestSharedHandlerDeletingReadRunsOnce(t *testing.T) {
 // g is not called in this iteration.
 func TestSharedHandlerReplacedRunsOtherHalf(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, newLoop func(int) *EventLoop) {
-		for _, barrier := range []int{0, Barrier} {
+		for _, barrier := range []Mask{0, Barrier} {
 			el := newLoop(1024)
 			fd := readyPair(t)
 			var calls []string
-			g := func(*EventLoop, int, any, int) { calls = append(calls, "g") }
-			h := func(el *EventLoop, fd int, _ any, mask int) {
+			g := func(*EventLoop, int, any, Mask) { calls = append(calls, "g") }
+			h := func(el *EventLoop, fd int, _ any, mask Mask) {
 				calls = append(calls, "h")
 				if len(calls) == 1 {
 					replace := Readable
@@ -364,8 +364,8 @@ func TestHandlerDeletesOtherFd(t *testing.T) {
 		a := readyPair(t)
 		b := readyPair(t)
 		calls := 0
-		el.CreateFileEvent(a, Readable, func(el *EventLoop, _ int, _ any, _ int) { calls++; el.DeleteFileEvent(b, Readable) }, nil)
-		el.CreateFileEvent(b, Readable, func(el *EventLoop, _ int, _ any, _ int) { calls++; el.DeleteFileEvent(a, Readable) }, nil)
+		el.CreateFileEvent(a, Readable, func(el *EventLoop, _ int, _ any, _ Mask) { calls++; el.DeleteFileEvent(b, Readable) }, nil)
+		el.CreateFileEvent(b, Readable, func(el *EventLoop, _ int, _ any, _ Mask) { calls++; el.DeleteFileEvent(a, Readable) }, nil)
 		if n := el.ProcessEvents(FileEvents | DontWait); n != 2 {
 			t.Fatalf("processed %d, want 2 (each fired fd counts)", n)
 		}
@@ -380,12 +380,12 @@ func TestHandlerDeletesOtherFd(t *testing.T) {
 // Expected: the deleted half is not called.
 func TestHandlerDeletesOwnOtherHalf(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, newLoop func(int) *EventLoop) {
-		for _, barrier := range []int{0, Barrier} {
+		for _, barrier := range []Mask{0, Barrier} {
 			el := newLoop(1024)
 			fd := readyPair(t)
 			var reads, writes int
-			el.CreateFileEvent(fd, Readable, func(el *EventLoop, fd int, _ any, _ int) { reads++; el.DeleteFileEvent(fd, Writable) }, nil)
-			el.CreateFileEvent(fd, Writable|barrier, func(el *EventLoop, fd int, _ any, _ int) { writes++; el.DeleteFileEvent(fd, Readable) }, nil)
+			el.CreateFileEvent(fd, Readable, func(el *EventLoop, fd int, _ any, _ Mask) { reads++; el.DeleteFileEvent(fd, Writable) }, nil)
+			el.CreateFileEvent(fd, Writable|barrier, func(el *EventLoop, fd int, _ any, _ Mask) { writes++; el.DeleteFileEvent(fd, Readable) }, nil)
 			el.ProcessEvents(FileEvents | DontWait)
 			if reads+writes != 1 {
 				t.Fatalf("barrier=%d: reads %d writes %d, want one call", barrier, reads, writes)
@@ -431,7 +431,7 @@ func TestTimeOnlyFlagsSkipFileEvents(t *testing.T) {
 		el := newLoop(1024)
 		fd := readyPair(t)
 		calls := 0
-		el.CreateFileEvent(fd, Readable, func(*EventLoop, int, any, int) { calls++ }, nil)
+		el.CreateFileEvent(fd, Readable, func(*EventLoop, int, any, Mask) { calls++ }, nil)
 		if n := el.ProcessEvents(TimeEvents | DontWait); n != 0 || calls != 0 {
 			t.Fatalf("TimeEvents only: processed %d, calls %d, want 0 0", n, calls)
 		}
@@ -464,7 +464,7 @@ func TestNestedProcessEvents(t *testing.T) {
 		var outer, nested []int
 		depth := 0
 		var buf [8]byte
-		h := func(el *EventLoop, fd int, _ any, _ int) {
+		h := func(el *EventLoop, fd int, _ any, _ Mask) {
 			if depth > 0 {
 				nested = append(nested, fd)
 				unix.Read(fd, buf[:])

@@ -39,7 +39,7 @@ func (p *epollPoller) resize(setsize int) error {
 
 func (p *epollPoller) close() error { return syscallErr("close", unix.Close(p.epfd)) }
 
-func epollMask(mask int) uint32 {
+func epollMask(mask Mask) uint32 {
 	var ev uint32
 	if mask&Readable != 0 {
 		ev |= unix.EPOLLIN
@@ -50,7 +50,7 @@ func epollMask(mask int) uint32 {
 	return ev
 }
 
-func (p *epollPoller) add(fd, old, mask int) error {
+func (p *epollPoller) add(fd int, old, mask Mask) error {
 	// ADD the first time, else MOD with the union of old and new.
 	op := unix.EPOLL_CTL_MOD
 	if old == None {
@@ -60,7 +60,7 @@ func (p *epollPoller) add(fd, old, mask int) error {
 	return syscallErr("epoll_ctl", unix.EpollCtl(p.epfd, op, fd, &ev))
 }
 
-func (p *epollPoller) del(fd, old, delmask int) {
+func (p *epollPoller) del(fd int, old, delmask Mask) {
 	mask := old &^ delmask
 	ev := unix.EpollEvent{Events: epollMask(mask), Fd: int32(fd)}
 	if mask&(Readable|Writable) != None {
@@ -86,7 +86,7 @@ func (p *epollPoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
 			woke = true
 			continue
 		}
-		mask := 0
+		var mask Mask
 		if e.Events&unix.EPOLLIN != 0 {
 			mask |= Readable
 		}

@@ -57,7 +57,7 @@ func (p *kqueuePoller) resize(setsize int) error {
 
 func (p *kqueuePoller) close() error { return syscallErr("close", unix.Close(p.kq)) }
 
-func (p *kqueuePoller) add(fd, old, mask int) error {
+func (p *kqueuePoller) add(fd int, old, mask Mask) error {
 	if mask&Readable != 0 && old&Readable == 0 {
 		if err := p.change(fd, unix.EVFILT_READ, unix.EV_ADD); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (p *kqueuePoller) add(fd, old, mask int) error {
 	return nil
 }
 
-func (p *kqueuePoller) del(fd, old, delmask int) {
+func (p *kqueuePoller) del(fd int, old, delmask Mask) {
 	if delmask&Readable != 0 && old&Readable != 0 {
 		p.change(fd, unix.EVFILT_READ, unix.EV_DELETE)
 	}
@@ -111,14 +111,14 @@ func (p *kqueuePoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
 		}
 		switch e.Filter {
 		case unix.EVFILT_READ:
-			p.pending[fd] |= Readable
+			p.pending[fd] |= uint8(Readable)
 		case unix.EVFILT_WRITE:
-			p.pending[fd] |= Writable
+			p.pending[fd] |= uint8(Writable)
 		}
 	}
 	for i := 0; i < numevents; i++ {
 		fd := fired[i].fd
-		fired[i].mask = int(p.pending[fd])
+		fired[i].mask = Mask(p.pending[fd])
 		p.pending[fd] = 0
 	}
 	return numevents, woke

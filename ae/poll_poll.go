@@ -36,7 +36,7 @@ func (p *pollPoller) resize(setsize int) error {
 
 func (p *pollPoller) close() error { return nil }
 
-func pollEvents(mask int) int16 {
+func pollEvents(mask Mask) int16 {
 	var ev int16
 	if mask&Readable != 0 {
 		ev |= unix.POLLIN
@@ -47,7 +47,7 @@ func pollEvents(mask int) int16 {
 	return ev
 }
 
-func (p *pollPoller) add(fd, old, mask int) error {
+func (p *pollPoller) add(fd int, old, mask Mask) error {
 	i := p.index[fd]
 	if i == 0 {
 		i = int32(len(p.pfds))
@@ -58,7 +58,7 @@ func (p *pollPoller) add(fd, old, mask int) error {
 	return nil
 }
 
-func (p *pollPoller) del(fd, old, delmask int) {
+func (p *pollPoller) del(fd int, old, delmask Mask) {
 	i := p.index[fd]
 	if i == 0 {
 		return
@@ -102,7 +102,7 @@ func (p *pollPoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
 			woke = true
 			continue
 		}
-		mask := 0
+		var mask Mask
 		if re&unix.POLLIN != 0 {
 			mask |= Readable
 		}

@@ -11,11 +11,11 @@ type poller interface {
 	name() string
 	// add adds the Readable/Writable bits of mask to fd, whose registered
 	// mask is old (aeApiAddEvent).
-	add(fd, old, mask int) error
+	add(fd int, old, mask Mask) error
 	// del removes the bits of delmask from fd, whose registered mask is
 	// old (aeApiDelEvent). Errors are ignored, as in Redis: the fd may
 	// already be closed.
-	del(fd, old, delmask int)
+	del(fd int, old, delmask Mask)
 	// resize makes room for fds up to setsize-1 (aeApiResize).
 	resize(setsize int) error
 	// poll waits up to timeoutUs microseconds (-1: forever, 0: not at

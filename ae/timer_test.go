@@ -254,7 +254,7 @@ func TestSleepHooks(t *testing.T) {
 		el.SetAfterSleepProc(func(*EventLoop) { log = append(log, "after") })
 		el.ProcessEvents(AllEvents | DontWait)
 		a, _ := socketpair(t)
-		el.CreateFileEvent(a, Writable, func(*EventLoop, int, any, int) { log = append(log, "file") }, nil)
+		el.CreateFileEvent(a, Writable, func(*EventLoop, int, any, Mask) { log = append(log, "file") }, nil)
 		el.ProcessEvents(AllEvents | DontWait)
 		if len(log) != 1 || log[0] != "file" {
 			t.Fatalf("without call flags: %v", log)

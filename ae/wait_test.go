@@ -2,6 +2,7 @@ package ae
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,7 +34,7 @@ func TestWaitConnectRefused(t *testing.T) {
 	if err != nil && err != unix.EINPROGRESS && err != unix.ECONNREFUSED {
 		t.Fatalf("connect: %v", err)
 	}
-	mask, err := Wait(fd, Writable, 5000)
+	mask, err := Wait(fd, Writable, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestWaitConnectRefused(t *testing.T) {
 	}
 	// Asked for Readable, the error condition still comes back as
 	// Writable, never Readable: aeWait's mapping.
-	if mask, err := Wait(fd, Readable, 5000); mask&Writable == 0 || err != nil {
+	if mask, err := Wait(fd, Readable, 5*time.Second); mask&Writable == 0 || err != nil {
 		t.Fatalf("Wait(R) on refused connect = %d, %v; want Writable set", mask, err)
 	}
 	if soerr, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR); unix.Errno(soerr) != unix.ECONNREFUSED {
@@ -55,9 +56,9 @@ func TestWaitConnectRefused(t *testing.T) {
 // or POLLNVAL, never a hang.
 func TestWaitReadable(t *testing.T) {
 	r, w := pipe(t)
-	for _, ms := range []int64{0, 20} {
-		if mask, err := Wait(r, Readable, ms); mask != 0 || err != nil {
-			t.Fatalf("Wait(empty, %dms) = %d, %v; want 0, nil", ms, mask, err)
+	for _, d := range []time.Duration{0, 20 * time.Millisecond} {
+		if mask, err := Wait(r, Readable, d); mask != 0 || err != nil {
+			t.Fatalf("Wait(empty, %v) = %d, %v; want 0, nil", d, mask, err)
 		}
 	}
 	write(t, w, "x")

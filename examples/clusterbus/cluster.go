@@ -649,7 +649,7 @@ func (n *node) clusterAcceptHandler(fd int, ip string, port int) {
 // and totlen, checked, then the rest in reads of at most 4352 bytes, as
 // long as data is there; each complete message is processed at once. The
 // buffer grows only by what was read.
-func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ int) {
+func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
 	link := clientData.(*clusterLink)
 	for !link.freed {
 		readlen, err := NextReadLen(link.rcvbuf)
@@ -692,7 +692,7 @@ func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ int
 
 // clusterWriteHandler writes the send buffer; the handler goes once it is
 // drained. A write error frees the link.
-func (n *node) clusterWriteHandler(el *ae.EventLoop, fd int, clientData any, _ int) {
+func (n *node) clusterWriteHandler(el *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
 	link := clientData.(*clusterLink)
 	if link.freed {
 		return
@@ -752,7 +752,7 @@ func (n *node) clusterBroadcastMessage(m *Message) {
 
 // clusterLinkConnectHandler finishes a non-blocking connect: on success
 // the link reads and a MEET or PING goes out at once.
-func (n *node) clusterLinkConnectHandler(el *ae.EventLoop, fd int, clientData any, _ int) {
+func (n *node) clusterLinkConnectHandler(el *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
 	link := clientData.(*clusterLink)
 	if link.freed || !link.connecting {
 		return

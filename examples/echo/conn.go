@@ -50,7 +50,7 @@ func (s *server) newConn(fd int) {
 
 // readHandler reads once per event (readQueryFromClient) and queues the
 // bytes to be echoed.
-func (s *server) readHandler(el *ae.EventLoop, fd int, cd any, _ int) {
+func (s *server) readHandler(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
 	c := cd.(*conn)
 	n, err := unix.Read(fd, s.readBuf[:])
 	if n <= 0 {
@@ -73,7 +73,7 @@ func (s *server) readHandler(el *ae.EventLoop, fd int, cd any, _ int) {
 }
 
 // writeHandler runs while output remains after a short write.
-func (s *server) writeHandler(el *ae.EventLoop, fd int, cd any, _ int) {
+func (s *server) writeHandler(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
 	c := cd.(*conn)
 	if !s.writeToConn(c) {
 		return

@@ -46,6 +46,6 @@ func main() {
 		s.el.Post(func(el *ae.EventLoop) { el.Stop() })
 	}()
 	ip, port := s.addr()
-	cfg.log.Info("ready to accept connections", "addr", ip, "port", port, "poller", s.el.ApiName())
+	cfg.log.Info("ready to accept connections", "addr", ip, "port", port, "poller", s.el.APIName())
 	s.serve()
 }

@@ -110,7 +110,7 @@ func infoServer(s *server, b *infoBuilder) {
 	b.str("go_version", runtime.Version())
 	b.str("os", unameString())
 	b.int("arch_bits", strconv.IntSize)
-	b.str("multiplexing_api", s.el.ApiName())
+	b.str("multiplexing_api", s.el.APIName())
 	b.int("process_id", int64(os.Getpid()))
 	b.int("tcp_port", int64(port))
 	b.int("server_time_usec", time.Now().UnixMicro())

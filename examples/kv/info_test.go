@@ -75,7 +75,7 @@ func TestInfo(t *testing.T) {
 	_, port := s.addr()
 	for sec, want := range map[string]map[string]string{
 		"server": {"redis_version": "7.0.15", "redis_mode": "standalone", "arch_bits": strconv.Itoa(strconv.IntSize),
-			"process_id": strconv.Itoa(os.Getpid()), "tcp_port": strconv.Itoa(port), "hz": "10", "multiplexing_api": s.el.ApiName()},
+			"process_id": strconv.Itoa(os.Getpid()), "tcp_port": strconv.Itoa(port), "hz": "10", "multiplexing_api": s.el.APIName()},
 		"clients":     {"connected_clients": "1", "maxclients": strconv.Itoa(maxclients), "blocked_clients": "0"},
 		"memory":      {"maxmemory": "0", "mem_allocator": "go"},
 		"persistence": {"loading": "0"},

@@ -76,7 +76,7 @@ func main() {
 		s.el.Post(func(*ae.EventLoop) { s.shutdown() })
 	}()
 	ip, port := s.addr()
-	cfg.log.Info("Ready to accept connections", "addr", ip, "port", port, "unixsocket", cfg.unixsocket, "maxclients", s.cfg.maxclients, "poller", s.el.ApiName())
+	cfg.log.Info("Ready to accept connections", "addr", ip, "port", port, "unixsocket", cfg.unixsocket, "maxclients", s.cfg.maxclients, "poller", s.el.APIName())
 	stopProfiles, err := startProfiles(*cpuprofile, *memprofile)
 	if err != nil {
 		cfg.log.Error(err.Error())

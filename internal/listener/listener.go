@@ -113,7 +113,7 @@ func (l *Listener) Close() {
 	l.paused = false
 }
 
-func (l *Listener) accept(el *ae.EventLoop, fd int, _ any, _ int) {
+func (l *Listener) accept(el *ae.EventLoop, fd int, _ any, _ ae.Mask) {
 	l.Calls.Add(1)
 	if l.cfg.Hold != nil && l.cfg.Hold() {
 		return

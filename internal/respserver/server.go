@@ -311,7 +311,7 @@ func (s *Server) accept(fd int, addr string, flags int) {
 
 // readQueryFromClient reads once per readable event and runs the commands
 // that arrived complete.
-func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ int) {
+func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
 	c := cd.(*Client)
 	readlen := protoIOBufLen
 	if need := c.Parser.Need(); need >= protoMbulkBigArg {
@@ -485,7 +485,7 @@ func (s *Server) BeforeSleep() {
 }
 
 // sendReplyToClient is the writable handler.
-func (s *Server) sendReplyToClient(el *ae.EventLoop, fd int, cd any, _ int) {
+func (s *Server) sendReplyToClient(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
 	s.writeToClient(cd.(*Client))
 }
 
