@@ -1,3 +1,8 @@
+//go:build linux
+
+// BenchmarkAcceptBurst is Linux only: its dialer uses SOCK_CLOEXEC and
+// Pdeathsig, and it reads listen overflows and open fds from /proc.
+
 package main
 
 import (

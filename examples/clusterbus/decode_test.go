@@ -293,6 +293,16 @@ func TestMalformedAgainstRedis(t *testing.T) {
 		return strings.Contains(r.cli(t, "cluster", "nodes"), n1.name.String()+" 127.0.0.1")
 	})
 	base := validPing(n1.header())
+	// The valid PING sent after each row carries a currentEpoch higher
+	// than any before it: Redis adopts it from a known sender before it
+	// replies, so the PONG that carries it is the PING's, and every PONG
+	// before it is the row's.
+	fenceEpoch := uint64(1 << 20)
+	fence := func(epoch uint64) []byte {
+		h := n1.header()
+		h.CurrentEpoch = epoch
+		return validPing(h)
+	}
 
 	// One row at a time: Redis keeps one inbound link per known node and
 	// frees the older one when another connects
@@ -307,7 +317,8 @@ func TestMalformedAgainstRedis(t *testing.T) {
 			want = row.redis
 		}
 		msg := row.build(bytes.Clone(base))
-		got, err := sendAndCount(r.busPort, msg, base)
+		fenceEpoch++
+		got, err := sendAndCount(r.busPort, msg, fence(fenceEpoch), fenceEpoch)
 		if err != nil {
 			t.Errorf("%s: %v", row.name, err)
 			continue
@@ -333,10 +344,14 @@ func TestMalformedAgainstRedis(t *testing.T) {
 	}
 }
 
-// sendAndCount writes msg then next on a new bus connection and returns
-// accepted if two PONGs come back, dropped if one does, closed if the
-// connection ends first.
-func sendAndCount(busPort int, msg, next []byte) (outcome, error) {
+// sendAndCount writes msg then next on a new bus connection, next being
+// a valid PING whose currentEpoch, fenceEpoch, is higher than the
+// receiver's: the PONG to next is the first one carrying fenceEpoch or
+// more, and it comes after the PONG to msg, if any (one link's messages
+// are handled in order). It returns accepted if msg got a PONG, dropped
+// if only next did, closed if the connection ends first. Nothing is timed
+// but a generous deadline for the whole exchange.
+func sendAndCount(busPort int, msg, next []byte, fenceEpoch uint64) (outcome, error) {
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", busPort))
 	if err != nil {
 		return "", err
@@ -346,16 +361,13 @@ func sendAndCount(busPort int, msg, next []byte) (outcome, error) {
 		return closed, nil
 	}
 	pongs := 0
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
 		b, err := readMessage(c)
 		var ne net.Error
 		switch {
 		case errors.As(err, &ne) && ne.Timeout():
-			if pongs == 0 {
-				return "", errors.New("no reply to the valid PING, and the link is open")
-			}
-			return dropped, nil
+			return "", fmt.Errorf("no PONG to the valid PING within 10 s (%d PONGs before), and the link is open", pongs)
 		case err != nil:
 			if pongs == 0 {
 				return closed, nil
@@ -365,12 +377,16 @@ func sendAndCount(busPort int, msg, next []byte) (outcome, error) {
 		if MsgType(be16(b[12:])) != TypePong {
 			return "", fmt.Errorf("reply of type %d", be16(b[12:]))
 		}
-		if pongs++; pongs == 2 {
-			return accepted, nil
+		if be64(b[16:]) >= fenceEpoch {
+			switch pongs {
+			case 0:
+				return dropped, nil
+			case 1:
+				return accepted, nil
+			}
+			return "", fmt.Errorf("%d PONGs before the valid PING's", pongs)
 		}
-		// Redis handles both messages in one read event and queues both
-		// replies together: a second PONG, if any, is right behind.
-		c.SetReadDeadline(time.Now().Add(150 * time.Millisecond))
+		pongs++
 	}
 }
 
