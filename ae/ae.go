@@ -74,7 +74,8 @@ type EventFinalizerProc func(el *EventLoop, clientData any)
 // (aeBeforeSleepProc).
 type BeforeSleepProc func(el *EventLoop)
 
-// ErrClosed is returned by Post and Close once the loop is closed.
+// ErrClosed is returned by Post, Close, CreateFileEvent and
+// ResizeSetSize once the loop is closed.
 var ErrClosed = errors.New("ae: event loop closed")
 
 // ErrNoSuchEvent is returned by DeleteTimeEvent for an id that is not a
@@ -156,8 +157,14 @@ func newWithPoller(setsize int, newPoller func(setsize, wakefd int) (poller, err
 
 // Close releases the poller and the wake fd and frees every time event,
 // running its finalizer (aeDeleteEventLoop). Registered fds are the
-// caller's and stay open. Close must not be called while the loop runs:
-// stop it first and call Close after Main returns.
+// caller's and stay open; the loop forgets them.
+//
+// Close may be called from a handler, a finalizer or a posted function:
+// the loop then does nothing more (the rest of the fired batch is not
+// dispatched, no more time events run, ProcessEvents returns and Main
+// returns), and the methods that would need the poller fail with
+// ErrClosed or do nothing. In Redis, aeDeleteEventLoop from inside the
+// loop would free memory the loop is still using.
 //
 // Redis 7.0 freed time events without their finalizers; 7.4 calls them,
 // and so does goae, so that finalizers can release what they own.
@@ -168,6 +175,8 @@ func (el *EventLoop) Close() error {
 	el.closed = true
 	el.post.close()
 	err := el.api.close()
+	clear(el.events)
+	el.maxfd = -1
 	el.timers.freeAll(el)
 	return err
 }
@@ -176,11 +185,11 @@ func (el *EventLoop) Close() error {
 // safe to call from another goroutine; use Post(func(el) { el.Stop() }).
 func (el *EventLoop) Stop() { el.stop = true }
 
-// Main runs the loop until Stop (aeMain): each iteration processes file
-// and time events and calls both sleep hooks.
+// Main runs the loop until Stop or Close (aeMain): each iteration
+// processes file and time events and calls both sleep hooks.
 func (el *EventLoop) Main() {
 	el.stop = false
-	for !el.stop {
+	for !el.stop && !el.closed {
 		el.ProcessEvents(AllEvents | CallBeforeSleep | CallAfterSleep)
 	}
 }
@@ -220,6 +229,9 @@ func (el *EventLoop) MaxFD() int { return el.maxfd }
 // registered event is kept. It fails, with an error matching unix.ERANGE,
 // when a registered fd would not fit: setsize <= MaxFD().
 func (el *EventLoop) ResizeSetSize(setsize int) error {
+	if el.closed {
+		return ErrClosed
+	}
 	if setsize == el.setsize {
 		return nil
 	}
@@ -249,6 +261,9 @@ func (el *EventLoop) ResizeSetSize(setsize int) error {
 // case, as in Redis, where one clientData serves both directions.
 //
 // fd must be in 0 .. SetSize()-1, else the error matches unix.ERANGE.
+// mask must hold Readable or Writable or both, Barrier only beside them,
+// and proc must not be nil, else the error matches unix.EINVAL. On a
+// closed loop the error is ErrClosed.
 //
 // When the same handler serves both directions and both fire, it runs
 // once, with both bits in its mask. "The same" means the same func value:
@@ -256,10 +271,19 @@ func (el *EventLoop) ResizeSetSize(setsize int) error {
 // a method value in a field and pass that field each time: evaluating
 // c.handle twice makes two values).
 func (el *EventLoop) CreateFileEvent(fd int, mask Mask, proc FileProc, clientData any) error {
+	if el.closed {
+		return ErrClosed
+	}
 	if fd < 0 || fd >= el.setsize {
 		return fmt.Errorf("ae: fd %d outside the set of %d: %w", fd, el.setsize, unix.ERANGE)
 	}
-	if proc == nil && mask&(Readable|Writable) != 0 {
+	// A mask with neither direction would register the fd with the
+	// poller for nothing (an epoll ADD of no events, after which a real
+	// registration is a MOD the loop would not make): refuse it.
+	if mask&(Readable|Writable) == 0 || mask&^(Readable|Writable|Barrier) != 0 {
+		return fmt.Errorf("ae: mask %#x for fd %d: want Readable and/or Writable (Barrier only with them): %w", int(mask), fd, unix.EINVAL)
+	}
+	if proc == nil {
 		return fmt.Errorf("ae: nil handler for fd %d: %w", fd, unix.EINVAL)
 	}
 	fe := &el.events[fd]
@@ -284,7 +308,7 @@ func (el *EventLoop) CreateFileEvent(fd int, mask Mask, proc FileProc, clientDat
 // (aeDeleteFileEvent). Removing Writable also removes Barrier. Deleting
 // what is not registered, or an fd outside the set, does nothing.
 func (el *EventLoop) DeleteFileEvent(fd int, mask Mask) {
-	if fd < 0 || fd >= el.setsize {
+	if fd < 0 || fd >= el.setsize || el.closed {
 		return
 	}
 	fe := &el.events[fd]
@@ -371,6 +395,9 @@ func (el *EventLoop) ProcessEvents(flags Flags) int {
 	if el.maxfd != -1 || (flags&TimeEvents != 0 && flags&DontWait == 0) || posted {
 		if el.beforesleep != nil && flags&CallBeforeSleep != 0 {
 			el.beforesleep(el)
+			if el.closed {
+				return 0
+			}
 		}
 		timeout := int64(-1)
 		if flags&DontWait != 0 || el.flags&DontWait != 0 {
@@ -378,32 +405,48 @@ func (el *EventLoop) ProcessEvents(flags Flags) int {
 		} else if flags&TimeEvents != 0 {
 			timeout = el.timers.usUntilEarliest()
 		}
-		// Each recursion depth has its own fired buffer: a handler that
-		// calls ProcessEvents must not overwrite the batch being
-		// dispatched (in Redis it does).
-		if el.depth == len(el.fired) {
-			el.fired = append(el.fired, make([]firedEvent, el.setsize))
-		}
-		fired := el.fired[el.depth]
-		numevents, woke := el.api.poll(fired, timeout)
-		if flags&FileEvents == 0 {
-			numevents, woke = 0, false
-		}
-		if el.aftersleep != nil && flags&CallAfterSleep != 0 {
-			el.aftersleep(el)
-		}
-		el.depth++
-		if woke {
-			processed += el.runPosted()
-		}
-		for j := 0; j < numevents; j++ {
-			el.dispatch(fired[j].fd, fired[j].mask)
-			processed++
-		}
-		el.depth--
+		processed += el.pollAndDispatch(flags, timeout)
 	}
-	if flags&TimeEvents != 0 {
+	if flags&TimeEvents != 0 && !el.closed {
 		processed += el.processTimeEvents()
+	}
+	return processed
+}
+
+// pollAndDispatch polls for up to timeoutUs, calls the after-sleep hook,
+// runs posted functions and dispatches the fired fds: the middle of
+// aeProcessEvents.
+//
+// Each recursion depth has its own fired buffer: a handler that calls
+// ProcessEvents must not overwrite the batch being dispatched (in Redis it
+// does). depth is restored by a deferred call, so a handler that panics
+// leaves the loop as it was: the rest of its batch is not dispatched, but
+// the fds stay registered and, being level-triggered, are reported again
+// by the next poll.
+func (el *EventLoop) pollAndDispatch(flags Flags, timeoutUs int64) int {
+	if el.depth == len(el.fired) {
+		el.fired = append(el.fired, make([]firedEvent, el.setsize))
+	}
+	fired := el.fired[el.depth]
+	numevents, woke := el.api.poll(fired, timeoutUs)
+	if flags&FileEvents == 0 {
+		numevents, woke = 0, false
+	}
+	if el.aftersleep != nil && flags&CallAfterSleep != 0 {
+		el.aftersleep(el)
+		if el.closed {
+			return 0
+		}
+	}
+	processed := 0
+	el.depth++
+	defer func() { el.depth-- }()
+	if woke {
+		processed += el.runPosted()
+	}
+	for j := 0; j < numevents && !el.closed; j++ {
+		el.dispatch(fired[j].fd, fired[j].mask)
+		processed++
 	}
 	return processed
 }

@@ -29,10 +29,10 @@
 // # From ae.h to goae
 //
 //	Redis (ae.h)                    goae
-//	AE_NONE/READABLE/WRITABLE/BARRIER ae.None, ae.Readable, ae.Writable, ae.Barrier (0, 1, 2, 4)
-//	AE_FILE_EVENTS, AE_TIME_EVENTS  ae.FileEvents, ae.TimeEvents, ae.AllEvents
-//	AE_DONT_WAIT                    ae.DontWait
-//	AE_CALL_BEFORE/AFTER_SLEEP      ae.CallBeforeSleep, ae.CallAfterSleep
+//	AE_NONE/READABLE/WRITABLE/BARRIER ae.None, ae.Readable, ae.Writable, ae.Barrier (ae.Mask: 0, 1, 2, 4)
+//	AE_FILE_EVENTS, AE_TIME_EVENTS  ae.FileEvents, ae.TimeEvents, ae.AllEvents (ae.Flags)
+//	AE_DONT_WAIT                    ae.DontWait (ae.Flags)
+//	AE_CALL_BEFORE/AFTER_SLEEP      ae.CallBeforeSleep, ae.CallAfterSleep (ae.Flags)
 //	AE_NOMORE, AE_DELETED_EVENT_ID  ae.NoMore, ae.DeletedEventID (-1)
 //	aeFileProc, aeTimeProc          ae.FileProc, ae.TimeProc
 //	aeEventFinalizerProc            ae.EventFinalizerProc
@@ -47,7 +47,7 @@
 //	aeCreateTimeEvent               CreateTimeEvent
 //	aeDeleteTimeEvent               DeleteTimeEvent
 //	aeProcessEvents                 ProcessEvents
-//	aeWait                          ae.Wait
+//	aeWait(fd, mask, ms)            ae.Wait(fd, mask, time.Duration)
 //	aeGetApiName                    APIName
 //	aeSetBeforeSleepProc            SetBeforeSleepProc
 //	aeSetAfterSleepProc             SetAfterSleepProc
@@ -58,7 +58,9 @@
 //
 // AE_OK/AE_ERR become Go errors that keep the errno: an fd outside the set
 // gives an error for which errors.Is(err, unix.ERANGE) holds, as Redis sets
-// errno to ERANGE.
+// errno to ERANGE. Masks and ProcessEvents flags are distinct types (Mask,
+// Flags): in C both are int, and AE_READABLE == AE_FILE_EVENTS, AE_BARRIER
+// == AE_DONT_WAIT, so a mixed-up argument compiles; in Go it does not.
 //
 // # Semantics
 //
@@ -89,10 +91,43 @@
 //     reschedule of more than 2^31 microseconds does not overflow.
 //   - Time events sit in a min-heap, not Redis's unsorted list: finding
 //     the nearest one is O(1) and firing one O(log n), so 100,000 timers
-//     cost an iteration about what 10 do.
-//   - A handler may call ProcessEvents (Redis does so while loading);
-//     each nesting level has its own fired buffer, and a time event whose
-//     proc is running is not run again by the nested call.
+//     cost an iteration about what 10 do. The order differs from Redis's
+//     where several are due in one pass: goae runs them earliest deadline
+//     first, equal deadlines in creation order; Redis walks its list from
+//     the head, where it inserts, so it runs the due ones newest first
+//     whatever their deadlines. Code that needs an order between two
+//     timers should not rely on either.
+//   - Delays saturate: a CreateTimeEvent delay or TimeProc return too
+//     large to represent waits forever rather than wrapping round and
+//     firing at once, and Wait's timeout likewise. kqueue waits at most
+//     10^6 seconds at a time, as Go's runtime does (Darwin refuses longer
+//     ones), and the loop simply polls again.
+//   - A handler may call ProcessEvents (Redis does so while loading), at
+//     any depth, from a file handler, a time proc, a finalizer or a posted
+//     function: each nesting level has its own fired buffer, posted
+//     functions and deleted time events are drained into per-call lists,
+//     and a time event whose proc is running is not run again by the
+//     nested call.
+//   - A handler that panics leaves the loop consistent, the way net/http
+//     survives a handler's panic: the panic goes up to the caller of
+//     ProcessEvents (or Main), and once it is recovered the loop can run
+//     again. Nothing more of that iteration runs. The fds of the batch
+//     not dispatched yet are reported by the next poll (level-triggered);
+//     posted functions not run yet stay queued, in order; a time event
+//     whose proc panicked is deleted as if it had returned NoMore, and its
+//     finalizer runs in the next pass; the time events that already ran
+//     are rescheduled. Redis has no such case: a C handler that crashes
+//     takes the process.
+//   - Close may be called from inside the loop; Main then returns, and
+//     nothing else of the iteration runs.
+//   - An fd must be unregistered (DeleteFileEvent) before it is closed,
+//     as in Redis. What happens otherwise depends on the poller: epoll
+//     and kqueue drop a closed fd by themselves, so its handlers never run
+//     again, but the loop still counts it registered and a later
+//     CreateFileEvent for a new fd of that number fails (epoll: ENOENT);
+//     poll(2) reports it invalid (POLLNVAL), which goae passes on once as
+//     both directions, so the handler's read or write sees EBADF, and
+//     then stops watching the fd.
 //   - A poll failure other than EINTR panics, as in Redis 7.0: it means
 //     the loop's own fd is broken. Wait retries EINTR, which the Go
 //     runtime's signals cause and C programs do not see.

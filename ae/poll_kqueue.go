@@ -38,6 +38,9 @@ func newKqueuePoller(setsize, wakefd int) (poller, error) {
 	return p, nil
 }
 
+// maxKeventTimeoutUs is the longest single kevent wait: 10^6 seconds.
+const maxKeventTimeoutUs = 1e6 * 1e6
+
 func (p *kqueuePoller) name() string { return "kqueue" }
 
 func (p *kqueuePoller) change(fd, filter, flags int) error {
@@ -83,6 +86,11 @@ func (p *kqueuePoller) del(fd int, old, delmask Mask) {
 func (p *kqueuePoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
 	var ts *unix.Timespec
 	if timeoutUs >= 0 {
+		// Darwin's kevent refuses a timeout past 10^8 seconds with EINVAL,
+		// which would panic the loop here; the runtime's netpoll_kqueue.go
+		// caps its own at 10^6 seconds (11.6 days). A longer wait is
+		// polled again by the loop, which finds nothing due yet.
+		timeoutUs = min(timeoutUs, maxKeventTimeoutUs)
 		t := unix.NsecToTimespec(timeoutUs * 1000)
 		ts = &t
 	}

@@ -12,9 +12,24 @@ import (
 // ae_select.c without select's FD_SETSIZE limit. It keeps a dense pollfd
 // array (the wake fd first) and each fd's index in it, so adding and
 // deleting are O(1) and a poll scans only registered fds.
+//
+// An fd closed while still registered (the caller's bug: see the package
+// doc) makes poll(2) report POLLNVAL at every call, where epoll simply
+// forgets a closed fd. The poller reports it once, both directions, so
+// its handler sees EBADF, and then drops it: the entry's fd is negated
+// (poll(2) skips negative fds) until the loop deletes it or registers the
+// fd number again.
 type pollPoller struct {
 	pfds  []unix.PollFd
 	index []int32 // fd -> position in pfds, 0 when absent (0 is the wake fd)
+}
+
+// entryFd is the fd of a pfds entry, dropped (negated) or not.
+func entryFd(pfd *unix.PollFd) int32 {
+	if pfd.Fd < 0 {
+		return ^pfd.Fd
+	}
+	return pfd.Fd
 }
 
 func newPollPoller(setsize, wakefd int) (poller, error) {
@@ -54,6 +69,7 @@ func (p *pollPoller) add(fd int, old, mask Mask) error {
 		p.pfds = append(p.pfds, unix.PollFd{Fd: int32(fd)})
 		p.index[fd] = i
 	}
+	p.pfds[i].Fd = int32(fd) // an entry dropped after POLLNVAL is live again
 	p.pfds[i].Events = pollEvents(old | mask)
 	return nil
 }
@@ -71,7 +87,7 @@ func (p *pollPoller) del(fd int, old, delmask Mask) {
 	last := int32(len(p.pfds) - 1)
 	if i != last {
 		p.pfds[i] = p.pfds[last]
-		p.index[p.pfds[i].Fd] = i
+		p.index[entryFd(&p.pfds[i])] = i
 	}
 	p.pfds = p.pfds[:last]
 	p.index[fd] = 0
@@ -110,12 +126,17 @@ func (p *pollPoller) poll(fired []firedEvent, timeoutUs int64) (int, bool) {
 			mask |= Writable
 		}
 		// As with epoll, errors and hang-ups wake both directions. POLLNVAL
-		// (an fd closed while registered) does too, so its handler sees
-		// EBADF instead of the loop spinning silently.
+		// (an fd closed while registered) does too, once, so its handler
+		// sees EBADF; then the entry is dropped rather than reported at
+		// every poll, a spin.
 		if re&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 {
 			mask |= Readable | Writable
 		}
-		fired[numevents] = firedEvent{fd: int(pfd.Fd), mask: mask}
+		fd := pfd.Fd
+		if re&unix.POLLNVAL != 0 {
+			pfd.Fd = ^fd
+		}
+		fired[numevents] = firedEvent{fd: int(fd), mask: mask}
 		numevents++
 	}
 	return numevents, woke

@@ -50,6 +50,16 @@ func (el *EventLoop) Post(fn func(el *EventLoop)) error {
 }
 
 // runPosted drains the wake fd and runs the queued functions.
+//
+// The batch taken off the queue is this call's alone: a posted function
+// may call ProcessEvents, whose own runPosted must neither read nor
+// refill the slice being run here. So the spare buffer is lent to the
+// queue only while no drain holds it (q.spare is nil during a drain),
+// and a nested drain makes do with a fresh slice.
+//
+// If a posted function panics, the rest of its batch goes back to the
+// front of the queue, with the wake fd signalled again, so that they run
+// in the next iteration, in order, when the caller recovers.
 func (el *EventLoop) runPosted() int {
 	q := &el.post
 	q.wake.drain()
@@ -58,16 +68,40 @@ func (el *EventLoop) runPosted() int {
 	q.pending.Store(false)
 	q.mu.Lock()
 	fns := q.fns
-	q.fns = q.spare[:0]
+	q.fns, q.spare = q.spare[:0], nil
 	q.mu.Unlock()
-	for i, fn := range fns {
+	i := 0
+	defer func() {
+		if i < len(fns) {
+			q.requeue(fns[i+1:])
+		}
+	}()
+	for ; i < len(fns); i++ {
+		fn := fns[i]
 		fns[i] = nil
 		fn(el)
 	}
 	q.mu.Lock()
-	q.spare = fns[:0]
+	if q.spare == nil {
+		q.spare = fns[:0]
+	}
 	q.mu.Unlock()
 	return len(fns)
+}
+
+// requeue puts the functions a panic left unrun back at the front of the
+// queue and signals the loop, so the next iteration runs them.
+func (q *postQueue) requeue(rest []func(*EventLoop)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.fns = append(append(make([]func(*EventLoop), 0, len(rest)+len(q.fns)), rest...), q.fns...)
+	clear(rest)
+	if len(q.fns) > 0 && q.pending.CompareAndSwap(false, true) {
+		q.wake.signal()
+	}
 }
 
 func (q *postQueue) close() {

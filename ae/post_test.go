@@ -3,6 +3,7 @@ package ae
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -91,27 +92,73 @@ func TestPostWakesSleepingLoop(t *testing.T) {
 	})
 }
 
-// Input: Post racing Close. Expected: every Post either succeeds or
-// returns ErrClosed; no write reaches a closed fd (-race, no panic).
+// Input: 4 goroutines posting in a tight loop while the loop's goroutine
+// calls Close and at once opens pipes, which take the lowest free fd
+// numbers, the wake fd's among them; 200 rounds. Expected: every Post
+// either succeeds or returns ErrClosed, and no wake-up write lands in a
+// pipe that took the wake fd's number (Post signals under the lock Close
+// takes before closing the fd; a Post that signalled after unlocking
+// would write its 8 bytes into the new pipe, or to fd -1, the number the
+// closed waker keeps). The pipe check needs a lucky interleaving; under
+// -race, as CI runs it, such a Post is caught every time: its read of
+// the waker's fd races with Close's reset of it (checked by moving the
+// signal after the unlock).
 func TestPostRacingClose(t *testing.T) {
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 200; i++ {
 		el, err := New(16)
 		if err != nil {
 			t.Fatal(err)
 		}
+		wakefd := el.post.wake.rfd
 		var wg sync.WaitGroup
+		stop := make(chan struct{})
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for j := 0; j < 100; j++ {
-					if err := el.Post(func(*EventLoop) {}); err != nil && err != ErrClosed {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := el.Post(func(*EventLoop) {}); err == ErrClosed {
+						return
+					} else if err != nil {
 						t.Error(err)
+						return
 					}
 				}
 			}()
 		}
+		time.Sleep(20 * time.Microsecond)
 		el.Close()
+		// Take the freed numbers: the wake fd's (and, on the pipe waker,
+		// its write end's) are now the lowest free ones.
+		var pipes [][2]int
+		for k := 0; k < 2; k++ {
+			var p [2]int
+			if err := unix.Pipe(p[:]); err != nil {
+				t.Fatal(err)
+			}
+			unix.SetNonblock(p[0], true)
+			pipes = append(pipes, p)
+		}
+		close(stop)
 		wg.Wait()
+		reused := false
+		for _, p := range pipes {
+			if p[0] == wakefd || p[1] == wakefd {
+				reused = true
+			}
+			if n, _ := unix.Read(p[0], make([]byte, 64)); n > 0 {
+				t.Fatalf("round %d: %d bytes reached a pipe opened after Close (fds %v, wake fd was %d)", i, n, p, wakefd)
+			}
+			unix.Close(p[0])
+			unix.Close(p[1])
+		}
+		if !reused && i == 0 {
+			t.Logf("the wake fd's number %d was not reused by the pipes; the check is weaker", wakefd)
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package ae
 
-import "time"
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
 
 // Time events.
 //
@@ -48,13 +53,40 @@ var clockBase = time.Now()
 // monotonicUs returns microseconds on the monotonic clock.
 func monotonicUs() int64 { return int64(time.Since(clockBase) / time.Microsecond) }
 
+// afterMs returns now + ms milliseconds in microseconds, saturated: a
+// delay too long to represent waits forever (math.MaxInt64 microseconds
+// is 292,000 years) instead of wrapping to the past and firing at once,
+// and a very negative one is simply due. Redis 7.0 computes ms*1000 in
+// int and overflows past about 35 minutes; 7.4 widens it to 64 bits.
+func afterMs(now, ms int64) int64 {
+	const maxMs = (math.MaxInt64 - 1<<62) / 1000 // now < 2^62 µs: 146,000 years
+	switch {
+	case ms > maxMs:
+		return math.MaxInt64
+	case ms < -maxMs:
+		return now - maxMs*1000
+	}
+	return now + ms*1000
+}
+
 // CreateTimeEvent schedules proc to run in ms milliseconds and returns the
 // event's id (aeCreateTimeEvent). Ids start at 0 and only grow. finalizer,
 // if not nil, runs when the event is freed after its deletion.
 //
 // A time event created while time events are being processed does not run
-// in the same pass, whatever its delay.
+// in the same pass, whatever its delay. A delay too long to represent
+// (past about 146,000 years) waits forever; a negative one is due at once.
+// On a closed loop nothing is scheduled: the finalizer runs at once and
+// the id returned is DeletedEventID.
 func (el *EventLoop) CreateTimeEvent(ms int64, proc TimeProc, clientData any, finalizer EventFinalizerProc) int64 {
+	if el.closed {
+		// Nothing will run it: it is freed at once, as Close frees the
+		// others.
+		if finalizer != nil {
+			finalizer(el, clientData)
+		}
+		return DeletedEventID
+	}
 	t := &el.timers
 	id := el.timeEventNextID
 	el.timeEventNextID++
@@ -69,7 +101,7 @@ func (el *EventLoop) CreateTimeEvent(ms int64, proc TimeProc, clientData any, fi
 	*te = timeEvent{
 		id:         id,
 		key:        id,
-		when:       monotonicUs() + ms*1000,
+		when:       afterMs(monotonicUs(), ms),
 		proc:       proc,
 		finalizer:  finalizer,
 		clientData: clientData,
@@ -118,9 +150,19 @@ func (t *timers) usUntilEarliest() int64 {
 
 // processTimeEvents frees deleted events and runs the due ones
 // (processTimeEvents). It returns the number of procs run.
+//
+// A proc may panic. The pass then ends where it is, the way net/http
+// ends one request: the events that already ran this pass go back on the
+// heap as they would have, and the one that panicked is deleted, as if
+// it had returned NoMore (it has no return value to reschedule it by);
+// its finalizer runs in the next pass. The panic goes on up to the
+// caller of ProcessEvents, and the loop is usable once it is recovered.
 func (el *EventLoop) processTimeEvents() int {
 	t := &el.timers
 	el.freeDeleted()
+	if el.closed {
+		return 0 // a finalizer closed the loop
+	}
 
 	processed := 0
 	maxID := el.timeEventNextID - 1
@@ -128,6 +170,16 @@ func (el *EventLoop) processTimeEvents() int {
 	// A recursive ProcessEvents from inside a proc appends after base and
 	// puts back only its own part.
 	base := len(t.resched)
+	var running *timeEvent // set while a proc runs: the one that panicked
+	defer func() {
+		if running != nil {
+			running.refcount--
+			if running.id != DeletedEventID {
+				t.markDeleted(running)
+			}
+		}
+		el.endTimePass(base)
+	}()
 	for len(t.heap) > 0 && t.heap[0].when <= now {
 		te := t.heap[0]
 		t.remove(0)
@@ -137,9 +189,14 @@ func (el *EventLoop) processTimeEvents() int {
 			continue
 		}
 		te.refcount++
+		running = te
 		ret := te.proc(el, te.id, te.clientData)
+		running = nil
 		te.refcount--
 		processed++
+		if el.closed {
+			return processed // the proc closed the loop: all is freed
+		}
 		now = monotonicUs()
 		switch {
 		case te.id == DeletedEventID:
@@ -149,9 +206,19 @@ func (el *EventLoop) processTimeEvents() int {
 		default:
 			// Back on the heap only after the pass: a proc returning 0
 			// runs again in the next iteration, not in this one.
-			te.when = now + int64(ret)*1000
+			te.when = afterMs(now, int64(ret))
 			t.resched = append(t.resched, te)
 		}
+	}
+	return processed
+}
+
+// endTimePass puts the events fired or skipped since base back on the
+// heap, the end of a processTimeEvents pass.
+func (el *EventLoop) endTimePass(base int) {
+	t := &el.timers
+	if el.closed || base > len(t.resched) {
+		return // Close freed everything, resched included
 	}
 	for i := base; i < len(t.resched); i++ {
 		// Skip events deleted meanwhile; a recursive pass may even have
@@ -162,31 +229,51 @@ func (el *EventLoop) processTimeEvents() int {
 		t.resched[i] = nil
 	}
 	t.resched = t.resched[:base]
-	return processed
 }
 
 // freeDeleted frees the deleted events whose proc is not running, calling
-// their finalizers. A finalizer may create or delete time events: those go
-// to the other buffer and wait for the next pass.
+// their finalizers (the AE_DELETED_EVENT_ID branch of processTimeEvents).
+//
+// The list being freed is this call's alone: a finalizer may delete time
+// events, which go to a new list for the next pass, and may call
+// ProcessEvents, whose own freeDeleted must not touch this list. So the
+// spare buffer is lent to t.deleted only while no free is running (spare
+// is nil meanwhile). Each record is released before its finalizer runs:
+// if the finalizer panics, that event is freed all the same and the ones
+// not reached yet go back on the list, for the next pass.
 func (el *EventLoop) freeDeleted() {
 	t := &el.timers
 	if len(t.deleted) == 0 {
 		return
 	}
 	list := t.deleted
-	t.deleted = t.spare[:0]
-	for i, te := range list {
+	t.deleted, t.spare = t.spare[:0], nil
+	i := 0
+	defer func() {
+		if i < len(list) {
+			// A finalizer panicked: the rest wait for the next pass.
+			t.deleted = append(t.deleted, list[i+1:]...)
+		}
+	}()
+	for ; i < len(list); i++ {
+		te := list[i]
 		list[i] = nil
-		if te.refcount > 0 {
+		// Once a finalizer has closed the loop, the rest of this list,
+		// which Close could not see, is freed here: every finalizer
+		// still runs once.
+		if te.refcount > 0 && !el.closed {
 			t.deleted = append(t.deleted, te)
 			continue
 		}
-		if te.finalizer != nil {
-			te.finalizer(el, te.clientData)
-		}
+		finalizer, clientData := te.finalizer, te.clientData
 		t.release(te)
+		if finalizer != nil {
+			finalizer(el, clientData)
+		}
 	}
-	t.spare = list[:0]
+	if t.spare == nil && !el.closed {
+		t.spare = list[:0]
+	}
 }
 
 // release puts a freed record on the free list, dropping its references.
@@ -196,12 +283,21 @@ func (t *timers) release(te *timeEvent) {
 }
 
 // freeAll frees every time event, live or deleted, running the finalizers
-// (aeDeleteEventLoop as in Redis 7.4).
+// (aeDeleteEventLoop as in Redis 7.4), oldest first. Live events are the
+// ones in byID: on the heap, and also those off it while a pass runs
+// (fired and waiting to go back, or running now, when Close is called
+// from a proc).
 func (t *timers) freeAll(el *EventLoop) {
-	all := append(t.deleted, t.heap...)
+	all := make([]*timeEvent, 0, len(t.byID)+len(t.deleted))
+	for _, te := range t.byID {
+		all = append(all, te)
+	}
+	all = append(all, t.deleted...)
+	slices.SortFunc(all, func(a, b *timeEvent) int { return cmp.Compare(a.key, b.key) })
 	t.heap, t.deleted, t.spare, t.resched, t.free = nil, nil, nil, nil, nil
 	t.byID = make(map[int64]*timeEvent)
 	for _, te := range all {
+		te.id, te.index = DeletedEventID, -1
 		if te.finalizer != nil {
 			te.finalizer(el, te.clientData)
 		}

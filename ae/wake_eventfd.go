@@ -46,4 +46,10 @@ func (w *waker) drain() {
 	}
 }
 
-func (w *waker) close() { unix.Close(w.rfd) }
+// close closes the eventfd and forgets its number, so that a signal after
+// close writes to fd -1 (EBADF) rather than to whatever file reused the
+// number; and, under -race, such a signal shows as a data race.
+func (w *waker) close() {
+	unix.Close(w.rfd)
+	w.rfd = -1
+}

@@ -51,7 +51,11 @@ func (w *waker) drain() {
 	}
 }
 
+// close closes both ends and forgets their numbers, so that a signal
+// after close writes to fd -1 (EBADF) rather than to whatever file reused
+// the number; and, under -race, such a signal shows as a data race.
 func (w *waker) close() {
 	unix.Close(w.rfd)
 	unix.Close(w.wfd)
+	w.rfd, w.wfd = -1, -1
 }
