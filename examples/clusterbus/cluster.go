@@ -67,7 +67,9 @@ type failReport struct {
 }
 
 // clusterNode is Redis's clusterNode, without the replication and slot
-// migration fields this node has no use for.
+// migration fields this node has no use for. slots and numslots are what
+// the node claims as a master; clusterState.slots is the same
+// information by slot (slots.go keeps the two in step).
 type clusterNode struct {
 	ctime        int64 // creation time, ms
 	name         NodeName
@@ -76,6 +78,7 @@ type clusterNode struct {
 	slots        SlotBitmap
 	numslots     int
 	slaveof      NodeName // CLUSTER_NODE_NULL_NAME for a master
+	replOffset   uint64   // repl_offset: the offset of its last header
 	pingSent     int64    // ms of the pending PING, 0 if none
 	pongReceived int64    // ms of the last PONG
 	dataReceived int64    // ms of the last data on any link
@@ -105,8 +108,8 @@ type clusterLink struct {
 	freed      bool
 }
 
-// clusterState is Redis's clusterState, reduced to what a node without
-// slots and replicas needs.
+// clusterState is Redis's clusterState, reduced to what a node that
+// serves no slots itself and has no replicas needs.
 type clusterState struct {
 	myself        *clusterNode
 	currentEpoch  uint64
@@ -116,7 +119,7 @@ type clusterState struct {
 	nodes         map[NodeName]*clusterNode
 	order         []*clusterNode // the nodes again, for random picks (dictGetRandomKey)
 	blacklist     map[NodeName]int64
-	slots         [ClusterSlots]*clusterNode // only from nodes.conf: we never take slots
+	slots         [ClusterSlots]*clusterNode // slot -> owner, from headers, UPDATEs and nodes.conf
 
 	statsBusMessagesSent     [TypeCount]uint64
 	statsBusMessagesReceived [TypeCount]uint64
@@ -166,7 +169,10 @@ type node struct {
 	links            map[*clusterLink]struct{} // every open link, to close them all
 	cronIteration    uint64
 	clusterPingsSent uint64 // clusterSendPing's static cluster_pings_sent
-	firstUpdate      int64
+	firstUpdate      int64  // clusterUpdateState's first_call_time
+	// amongMinorityTime is clusterUpdateState's among_minority_time: when
+	// it last saw fewer than a majority of the masters with slots.
+	amongMinorityTime int64
 
 	readBuf [ReadChunkLen]byte // clusterReadHandler's stack buffer
 	in      Message            // decoded incoming message, reused

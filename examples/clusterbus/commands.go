@@ -56,11 +56,11 @@ func pingCommand(argv [][]byte, out []byte) []byte {
 // implement (negative: at least).
 var clusterArity = map[string]int{
 	"meet": -4, "nodes": 2, "myid": 2, "info": 2, "links": 2, "forget": 3, "reset": -2, "help": 2,
-	"saveconfig": 2, "count-failure-reports": 3,
+	"saveconfig": 2, "count-failure-reports": 3, "slots": 2, "shards": 2,
 }
 
-// clusterCommand is CLUSTER MEET|NODES|MYID|INFO|LINKS|FORGET|RESET|
-// SAVECONFIG|COUNT-FAILURE-REPORTS|HELP.
+// clusterCommand is CLUSTER MEET|NODES|SLOTS|SHARDS|MYID|INFO|LINKS|
+// FORGET|RESET|SAVECONFIG|COUNT-FAILURE-REPORTS|HELP.
 func (n *node) clusterCommand(argv [][]byte, out []byte) []byte {
 	if len(argv) < 2 {
 		return wrongArity(out, "cluster")
@@ -89,6 +89,9 @@ func (n *node) clusterCommand(argv [][]byte, out []byte) []byte {
 			"    <id> <ip:port@bus-port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
 			"RESET [HARD|SOFT]", "    Reset current node (default: soft).",
 			"SAVECONFIG", "    Force saving cluster configuration on disk.",
+			"SLOTS", "    Return information about slots range mappings. Each range is made of:",
+			"    start, end, master and replicas IP addresses, ports and ids",
+			"SHARDS", "    Return information about slot range mappings and the nodes associated with them.",
 			"COUNT-FAILURE-REPORTS <node-id>", "    Return number of failure reports for <node-id>.",
 			"HELP", "    Print this help.",
 		}
@@ -117,6 +120,10 @@ func (n *node) clusterCommand(argv [][]byte, out []byte) []byte {
 		return resp.AppendSimpleString(out, "OK")
 	case "nodes":
 		return resp.AppendBulkString(out, n.clusterGenNodesDescription(0))
+	case "slots":
+		return n.clusterReplyMultiBulkSlots(out)
+	case "shards":
+		return n.clusterReplyShards(out)
 	case "myid":
 		return resp.AppendBulkString(out, n.cluster.myself.name.String())
 	case "info":
@@ -188,6 +195,9 @@ func (n *node) clusterReset(hard bool) {
 		if node != myself {
 			n.clusterDelNode(node)
 		}
+	}
+	for j := 0; j < ClusterSlots; j++ {
+		n.clusterDelSlot(j)
 	}
 	if hard {
 		n.cluster.currentEpoch, n.cluster.lastVoteEpoch = 0, 0

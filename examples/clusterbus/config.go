@@ -176,16 +176,6 @@ func (n *node) clusterLoadConfig(path string) (bool, error) {
 	return true, nil
 }
 
-// clusterAddSlot gives slot to node (only nodes.conf does).
-func (n *node) clusterAddSlot(node *clusterNode, slot int) {
-	if n.cluster.slots[slot] != nil {
-		return
-	}
-	n.cluster.slots[slot] = node
-	node.slots.Set(slot)
-	node.numslots++
-}
-
 // clusterGenConfig is the content of nodes.conf.
 func (n *node) clusterGenConfig() string {
 	return n.clusterGenNodesDescription(NodeHandshake) +

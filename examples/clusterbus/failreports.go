@@ -48,16 +48,16 @@ func (n *node) clusterNodeFailureReportsCount(node *clusterNode) int {
 }
 
 // markNodeAsFailingIfNeeded turns PFAIL into FAIL when enough masters
-// agree: failure reports from masters, plus our own view if we are a
-// master, must reach needed_quorum = size/2 + 1, where size is the number
-// of masters serving at least one slot (clusterUpdateState).
-//
-// In a cluster of masters without slots, size is 0 (1 before the first
-// clusterUpdateState), so the quorum is 1 and our own PFAIL is enough: as
-// in Redis, the node becomes FAIL as soon as one other master's gossip
-// reports it failing, because only a report triggers this check. That is
-// what Redis 7.0 does for slotless masters; with only two nodes no report
-// ever comes and the node stays PFAIL (observed on Redis).
+// agree, as Redis 7.0.15 counts them: the failure reports gossiped by
+// masters (clusterProcessGossipSection takes reports from any master),
+// plus one for our own PFAIL if we are a master, must reach
+// needed_quorum = size/2 + 1, where size is the number of masters serving
+// at least one slot (clusterUpdateState). With three slot-owning masters
+// the quorum is 2: our own PFAIL alone is not enough, one more master's
+// report is. Only a received report triggers this check (PFAIL set by
+// clusterCron does not), so a node alone with a silent peer never marks
+// it FAIL. A master without slots (this node) votes here as in Redis 7.0;
+// it only never votes in failover elections.
 func (n *node) markNodeAsFailingIfNeeded(node *clusterNode) {
 	neededQuorum := n.cluster.size/2 + 1
 	if !nodeTimedOut(node) || nodeFailed(node) {

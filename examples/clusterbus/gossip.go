@@ -96,6 +96,19 @@ func (n *node) clusterSendPing(link *clusterLink, t MsgType) {
 	n.clusterSendMessage(link, m)
 }
 
+// clusterSendUpdate tells the node at the other end of link (our
+// outbound link to it, if any) the slots about serves under its
+// configEpoch.
+func (n *node) clusterSendUpdate(link *clusterLink, about *clusterNode) {
+	if link == nil {
+		return
+	}
+	m := &n.out
+	n.clusterBuildMessageHdr(&m.Header, TypeUpdate)
+	m.Update = Update{ConfigEpoch: about.configEpoch, NodeName: about.name, Slots: about.slots}
+	n.clusterSendMessage(link, m)
+}
+
 // clusterSendFail broadcasts that nodename is failing.
 func (n *node) clusterSendFail(nodename NodeName) {
 	m := &n.out

@@ -77,6 +77,7 @@ func (n *node) clusterRenameNode(node *clusterNode, newname NodeName) {
 }
 
 func nodeIsMaster(node *clusterNode) bool    { return node.flags&NodeMaster != 0 }
+func nodeIsSlave(node *clusterNode) bool     { return node.flags&NodeSlave != 0 }
 func nodeInHandshake(node *clusterNode) bool { return node.flags&NodeHandshake != 0 }
 func nodeTimedOut(node *clusterNode) bool    { return node.flags&NodePFail != 0 }
 func nodeFailed(node *clusterNode) bool      { return node.flags&NodeFail != 0 }

@@ -87,14 +87,18 @@ func (n *node) clusterProcessPacket(link *clusterLink) bool {
 	if sender != nil {
 		sender.dataReceived = now
 	}
+	senderConfigEpoch := h.ConfigEpoch
 	if sender != nil && !nodeInHandshake(sender) {
+		// Adopt a newer currentEpoch, and the sender's configEpoch if it
+		// publishes a newer one.
 		if h.CurrentEpoch > n.cluster.currentEpoch {
 			n.cluster.currentEpoch = h.CurrentEpoch
 		}
-		if h.ConfigEpoch > sender.configEpoch {
-			sender.configEpoch = h.ConfigEpoch
+		if senderConfigEpoch > sender.configEpoch {
+			sender.configEpoch = senderConfigEpoch
 			n.clusterDoBeforeSleep(todoSaveConfig | todoFsyncConfig)
 		}
+		sender.replOffset = h.Offset
 	}
 
 	// Initial processing of PING and MEET: reply with a PONG.
@@ -180,16 +184,14 @@ func (n *node) clusterProcessPacket(link *clusterLink) bool {
 			}
 		}
 		if sender != nil && !nodeInHandshake(sender) {
-			// Role: we only follow master <-> replica flags; a node
-			// without slots and replication has nothing else to do.
+			// Role switch: replica -> master or master -> replica.
 			if h.SlaveOf.IsNull() {
-				if !nodeIsMaster(sender) {
-					sender.flags = sender.flags&^NodeSlave | NodeMaster
-					sender.slaveof = NodeName{}
-					n.clusterDoBeforeSleep(todoSaveConfig | todoUpdateState)
-				}
+				n.clusterSetNodeAsMaster(sender)
 			} else {
 				if nodeIsMaster(sender) {
+					// A master turned into a replica: its slots are
+					// unassigned until their new owner claims them.
+					n.clusterDelNodeSlots(sender)
 					sender.flags = sender.flags&^(NodeMaster|NodeMigrateTo) | NodeSlave
 					n.clusterDoBeforeSleep(todoSaveConfig | todoUpdateState)
 				}
@@ -199,6 +201,7 @@ func (n *node) clusterProcessPacket(link *clusterLink) bool {
 					n.clusterDoBeforeSleep(todoSaveConfig)
 				}
 			}
+			n.clusterProcessSlotsClaim(sender, senderConfigEpoch, &h.MySlots)
 			// configEpoch collision between two masters.
 			myself := n.cluster.myself
 			if nodeIsMaster(myself) && nodeIsMaster(sender) && h.ConfigEpoch == myself.configEpoch {
@@ -225,7 +228,18 @@ func (n *node) clusterProcessPacket(link *clusterLink) bool {
 	case t == TypePublish || t == TypePublishShard:
 		n.logf(llDebug, "%s message ignored (channel %q, %d bytes): this node has no clients to deliver to", t, m.Publish.Channel, len(m.Publish.Message))
 	case t == TypeUpdate:
-		n.logf(llDebug, "UPDATE message ignored (node %s, configEpoch %d): this node serves no slots", m.Update.NodeName, m.Update.ConfigEpoch)
+		if sender == nil {
+			break // we do not know the sender
+		}
+		about := n.clusterLookupNode(m.Update.NodeName)
+		if about == nil || about.configEpoch >= m.Update.ConfigEpoch {
+			break // a node we do not know, or nothing new
+		}
+		n.logf(llVerbose, "UPDATE from %s: node %s has configEpoch %d", sender.name, about.name, m.Update.ConfigEpoch)
+		n.clusterSetNodeAsMaster(about)
+		about.configEpoch = m.Update.ConfigEpoch
+		n.clusterDoBeforeSleep(todoSaveConfig | todoFsyncConfig)
+		n.clusterUpdateSlotsConfigWith(about, m.Update.ConfigEpoch, &m.Update.Slots)
 	case t == TypeFailoverAuthRequest || t == TypeFailoverAuthAck || t == TypeMFStart || t == TypeModule:
 		// A master without slots does not vote
 		// (clusterSendFailoverAuthIfNeeded); we have no replicas and no
@@ -242,4 +256,39 @@ func linkNodeName(link *clusterLink) string {
 		return "NULL"
 	}
 	return link.node.name.String()
+}
+
+// clusterProcessSlotsClaim is the part of clusterProcessPacket that reads
+// the slots a PING, PONG or MEET claims (myslots: a replica sends its
+// master's), once the sender's role is up to date. When the claim differs
+// from what we hold for the sender (or its master), a master's claim is
+// applied by clusterUpdateSlotsConfigWith; and if the claim includes a
+// slot whose owner has a greater configEpoch than the sender's, the
+// sender's view is stale: it gets an UPDATE about that owner (only the
+// first such owner, as in Redis).
+func (n *node) clusterProcessSlotsClaim(sender *clusterNode, senderConfigEpoch uint64, claimed *SlotBitmap) {
+	senderMaster := sender
+	if !nodeIsMaster(sender) {
+		senderMaster = n.clusterLookupNode(sender.slaveof)
+	}
+	if senderMaster == nil || senderMaster.slots == *claimed {
+		return
+	}
+	if nodeIsMaster(sender) {
+		n.clusterUpdateSlotsConfigWith(sender, senderConfigEpoch, claimed)
+	}
+	for j := 0; j < ClusterSlots; j++ {
+		if !claimed.Has(j) {
+			continue
+		}
+		owner := n.cluster.slots[j]
+		if owner == sender || owner == nil {
+			continue
+		}
+		if owner.configEpoch > senderConfigEpoch {
+			n.logf(llVerbose, "Node %s has old slots configuration, sending an UPDATE message about %s", sender.name, owner.name)
+			n.clusterSendUpdate(sender.link, owner)
+			break
+		}
+	}
 }
