@@ -81,6 +81,8 @@ var configParams = []*configParam{
 			s.cfg.clientOutputBufferLimit = l
 			return ""
 		}},
+	{name: "active-expire-effort", get: func(s *server) string { return itoa(int64(s.cfg.activeExpireEffort)) },
+		set: intSetter(1, 10, func(s *server, v int64) { s.cfg.activeExpireEffort = int(v) })},
 	{name: "save", get: fixed("")},
 	{name: "appendonly", get: fixed("no")},
 	{name: "databases", get: fixed("1")},

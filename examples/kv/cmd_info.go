@@ -198,6 +198,9 @@ func infoStats(s *server, b *infoBuilder) {
 	b.int("total_net_output_bytes", s.rs.Stats.NetOutputBytes)
 	b.int("rejected_connections", s.rs.Stats.Rejected)
 	b.int("expired_keys", st.expiredKeys)
+	b.str("expired_stale_perc", strconv.FormatFloat(st.expiredStalePerc*100, 'f', 2, 64))
+	b.int("expired_time_cap_reached_count", st.expiredTimeCapReachedCount)
+	b.int("expire_cycle_cpu_milliseconds", st.expireCycleTimeUsed/1000)
 	b.int("evicted_keys", 0)
 	b.int("keyspace_hits", st.keyspaceHits)
 	b.int("keyspace_misses", st.keyspaceMisses)
@@ -224,10 +227,10 @@ func infoCPU(s *server, b *infoBuilder) {
 	b.str("used_cpu_user", tv(ru.Utime))
 }
 
-// infoKeyspace lists db0 when it holds keys. avg_ttl, which Redis
-// estimates from its expiry sampling, is not kept here and shows 0.
+// infoKeyspace lists db0 when it holds keys; avg_ttl is the expiry
+// cycle's running estimate, in ms (db->avg_ttl).
 func infoKeyspace(s *server, b *infoBuilder) {
 	if n := s.db.size(); n > 0 {
-		b.str("db0", "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(len(s.db.expires))+",avg_ttl=0")
+		b.str("db0", "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(len(s.db.expires))+",avg_ttl="+strconv.FormatInt(s.db.avgTTL, 10))
 	}
 }

@@ -43,20 +43,25 @@ type embstr struct {
 const embstrBytes = 24
 
 // db is the keyspace (redisDb): a map for lookups, plus
-//   - expires: the keys with a TTL, sampled by the active expiry cycle;
+//   - expires: the keys with a TTL, in a dense slice walked by the active
+//     expiry cycle's cursor (expire.go says why a slice), with expirePos
+//     holding each key's index in it, by the key's slot;
 //   - slots: every key at a fixed position until it is deleted (deleted
 //     positions are reused), so a SCAN cursor, which is a position, returns
 //     every key present for the whole scan at least once, as Redis's
 //     reverse-binary cursor does over its rehashing table.
 type db struct {
-	dict      map[string]*robj
-	expires   map[string]*robj
-	slots     []*robj
-	freeSlots []int32
+	dict          map[string]*robj
+	expires       []expireEntry
+	expirePos     []int32 // by slot; meaningful while the key has a TTL
+	expiresCursor int     // db->expires_cursor: see expire.go
+	avgTTL        int64   // db->avg_ttl, ms, estimated by the expiry cycle
+	slots         []*robj
+	freeSlots     []int32
 }
 
 func newDB() *db {
-	return &db{dict: map[string]*robj{}, expires: map[string]*robj{}}
+	return &db{dict: map[string]*robj{}}
 }
 
 func (d *db) size() int { return len(d.dict) }
@@ -100,10 +105,11 @@ func (d *db) addNamed(key string, o *robj) {
 	} else {
 		o.slot = int32(len(d.slots))
 		d.slots = append(d.slots, o)
+		d.expirePos = append(d.expirePos, 0)
 	}
 	d.dict[o.key] = o
 	if o.expire != 0 {
-		d.expires[o.key] = o
+		d.linkExpire(o, o.expire)
 	}
 }
 
@@ -111,7 +117,7 @@ func (d *db) addNamed(key string, o *robj) {
 func (d *db) remove(o *robj) {
 	delete(d.dict, o.key)
 	if o.expire != 0 {
-		delete(d.expires, o.key)
+		d.unlinkExpire(o)
 	}
 	d.slots[o.slot] = nil
 	if int(o.slot) == len(d.slots)-1 {
@@ -121,6 +127,7 @@ func (d *db) remove(o *robj) {
 			n--
 		}
 		d.slots = d.slots[:n]
+		d.expirePos = d.expirePos[:n]
 		d.pruneFreeSlots()
 	} else {
 		d.freeSlots = append(d.freeSlots, o.slot)
@@ -143,9 +150,11 @@ func (d *db) pruneFreeSlots() {
 func (d *db) setExpire(o *robj, when int64) {
 	switch {
 	case when == 0 && o.expire != 0:
-		delete(d.expires, o.key)
+		d.unlinkExpire(o)
 	case when != 0 && o.expire == 0:
-		d.expires[o.key] = o
+		d.linkExpire(o, when)
+	case when != 0:
+		d.expires[d.expirePos[o.slot]].when = when
 	}
 	o.expire = when
 }
@@ -179,31 +188,4 @@ func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 	o := &robj{typ: objString, str: append([]byte(nil), val...)}
 	s.db.add(key, o)
 	return o
-}
-
-// activeExpireCycle samples keys with a TTL and deletes the expired ones,
-// repeating while more than a quarter of a sample had expired, within a
-// quarter of the cron period (activeExpireCycle, ACTIVE_EXPIRE_CYCLE_SLOW).
-func (d *db) activeExpireCycle(s *server, periodMs int) {
-	const keysPerLoop = 20 // ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP
-	budget := int64(periodMs) * 1000 / 4
-	start := monotonicMicros()
-	for len(d.expires) > 0 {
-		sampled, expired := 0, 0
-		// Go's map iteration starts at a random position: a fair sample.
-		for _, o := range d.expires {
-			if sampled == keysPerLoop {
-				break
-			}
-			sampled++
-			if o.expire <= s.mstime {
-				d.remove(o)
-				s.stats.expiredKeys++
-				expired++
-			}
-		}
-		if expired*4 <= sampled || monotonicMicros()-start > budget {
-			return
-		}
-	}
 }

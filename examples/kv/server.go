@@ -9,6 +9,7 @@ import (
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/internal/listener"
+	"github.com/goae/goae/internal/rlimit"
 	"github.com/goae/goae/internal/respserver"
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +45,10 @@ type config struct {
 	// client-output-buffer-limit, in respserver's terms (negative: no
 	// limit).
 	clientOutputBufferLimit respserver.OutputBufferLimit
-	log                     *slog.Logger
+	// activeExpireEffort is active-expire-effort, 1 to 10: how much work
+	// the active expiry cycle does (expire.go).
+	activeExpireEffort int
+	log                *slog.Logger
 }
 
 func defaultConfig() config {
@@ -62,7 +66,8 @@ func defaultConfig() config {
 			Soft:        respserver.DefaultOutputBufferSoft,
 			SoftSeconds: respserver.DefaultOutputBufferSoftSeconds,
 		},
-		log: slog.Default(),
+		activeExpireEffort: 1,
+		log:                slog.Default(),
 	}
 }
 
@@ -86,7 +91,8 @@ type server struct {
 	startTime time.Time
 	cronloops int64
 
-	stats stats
+	stats       stats
+	expireCycle expireCycleState
 }
 
 // stats are INFO's counters.
@@ -100,6 +106,13 @@ type stats struct {
 	lastSampleTime   int64
 	lastSampleCount  int64
 	totalErrorReplys int64
+
+	// Active expiry (expire.go): the running estimate of the share of
+	// keys with a TTL that are expired but present (0 to 1), how many
+	// cycles stopped at their time limit, and the microseconds spent.
+	expiredStalePerc           float64
+	expiredTimeCapReachedCount int64
+	expireCycleTimeUsed        int64
 }
 
 func newServer(cfg config) (*server, error) {
@@ -109,6 +122,7 @@ func newServer(cfg config) (*server, error) {
 	if cfg.hz > 500 {
 		cfg.hz = 500
 	}
+	cfg.activeExpireEffort = min(max(cfg.activeExpireEffort, 1), 10)
 	maxclients, err := adjustOpenFilesLimit(cfg)
 	if err != nil {
 		return nil, err
@@ -194,24 +208,24 @@ func (s *server) listen(fd int, isUnix bool) error {
 // the hard limit the administrator set.
 func adjustOpenFilesLimit(cfg config) (int, error) {
 	want := uint64(cfg.maxclients + minReservedFds)
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+	old, hard, err := rlimit.NoFile()
+	if err != nil {
 		cfg.log.Warn(fmt.Sprintf("Unable to obtain the current NOFILE limit (%v), assuming 1024 and setting the max clients configuration accordingly.", err))
 		return 1024 - minReservedFds, nil
 	}
-	old := rl.Cur
 	if old >= want {
 		return cfg.maxclients, nil
 	}
 	var setErr error = unix.EPERM // what raising past the hard limit meets
-	if rl.Max > old {
-		rl.Cur = min(want, rl.Max)
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+	best := old
+	if hard > old {
+		if err := rlimit.SetNoFile(min(want, hard), hard); err != nil {
 			setErr = err
 		}
-		unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
+		if cur, _, err := rlimit.NoFile(); err == nil {
+			best = cur
+		}
 	}
-	best := rl.Cur
 	if best >= want {
 		cfg.log.Info(fmt.Sprintf("Increased maximum number of open files to %d (it was originally set to %d).", want, old))
 		return cfg.maxclients, nil
@@ -267,9 +281,14 @@ func (s *server) updateCachedTime() {
 	}
 }
 
-// beforeSleep runs before the loop polls: free the clients scheduled to
-// close, then write pending replies (handleClientsWithPendingWrites).
-func (s *server) beforeSleep(el *ae.EventLoop) { s.rs.BeforeSleep() }
+// beforeSleep runs before the loop polls: a fast expiry cycle when one is
+// due (it returns at once otherwise), then free the clients scheduled to
+// close and write pending replies (handleClientsWithPendingWrites), in
+// Redis's order.
+func (s *server) beforeSleep(el *ae.EventLoop) {
+	s.activeExpireCycle(activeExpireCycleFast)
+	s.rs.BeforeSleep()
+}
 
 // afterSleep refreshes the cached clock once per iteration, so every
 // command of a batch sees the same time, as Redis's cached mstime.
@@ -282,7 +301,10 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 		s.trackInstantaneousMetric()
 	}
 	s.rs.Cron(s.cfg.hz)
-	s.db.activeExpireCycle(s, 1000/s.cfg.hz)
+	// databasesCron: expire keys by sampling, then give back the memory
+	// of a mostly empty expires table.
+	s.activeExpireCycle(activeExpireCycleSlow)
+	s.db.shrinkExpires()
 	s.cronloops++
 	return 1000 / s.cfg.hz
 }
