@@ -34,6 +34,7 @@
 //	anetFormatAddr                        FormatAddr
 //	anetFormatFdAddr                      FormatFdAddr
 //	anetPipe                              Pipe
+//	anetSetSockMarkId                     SetSockMarkID
 //	FD_TO_PEER_NAME, FD_TO_SOCK_NAME      PeerName, SockName
 //	ANET_IP_ONLY                          Resolve's ipOnly argument
 //

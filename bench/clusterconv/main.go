@@ -244,9 +244,9 @@ func start(cfg *config, kind string, port int, dir string) (*nodeProc, error) {
 	defer log.Close()
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = log, log
-	// Belt and braces: the kernel kills the node if this process dies
-	// without its cleanup (SIGKILL).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Belt and braces: where the kernel can, it kills the node if this
+	// process dies without its cleanup (SIGKILL).
+	cmd.SysProcAttr = dieWithParent()
 	p := &nodeProc{cmd: cmd, port: port, dir: dir, done: make(chan struct{})}
 	live.Lock()
 	defer live.Unlock()

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/goae/goae/internal/rlimit"
 )
 
 func main() {
@@ -30,10 +32,8 @@ func main() {
 	flag.Parse()
 
 	// Raise the soft fd limit to the hard one.
-	var rl syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < rl.Max {
-		rl.Cur = rl.Max
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	if cur, hard, err := rlimit.NoFile(); err == nil && cur < hard {
+		rlimit.SetNoFile(hard, hard)
 	}
 
 	conns := make([]net.Conn, *n)

@@ -9,8 +9,8 @@ import (
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/internal/listener"
-	"github.com/goae/goae/internal/rlimit"
 	"github.com/goae/goae/internal/respserver"
+	"github.com/goae/goae/internal/rlimit"
 	"golang.org/x/sys/unix"
 )
 

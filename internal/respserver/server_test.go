@@ -150,10 +150,12 @@ func TestCronReleasesIdleBuffers(t *testing.T) {
 	}})
 	s.Now = 1_000_000
 	pair := func() (*Client, int) {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		unix.SetNonblock(fds[0], true)
+		unix.SetNonblock(fds[1], true)
 		t.Cleanup(func() { unix.Close(fds[1]) })
 		s.AcceptUnix(fds[0], "", 0)
 		return s.Clients()[fds[0]], fds[1]

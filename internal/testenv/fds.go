@@ -6,6 +6,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/goae/goae/internal/rlimit"
 )
 
 // RaiseNofile makes sure at least need fds may be open, raising the soft
@@ -14,19 +16,18 @@ import (
 // test ends. It skips the test when the limit cannot be raised.
 func RaiseNofile(t testing.TB, need uint64) {
 	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+	cur, hard, err := rlimit.NoFile()
+	if err != nil {
 		t.Skipf("getrlimit: %v", err)
 	}
-	if old.Cur >= need {
+	if cur >= need {
 		return
 	}
-	raised := syscall.Rlimit{Cur: max(old.Max, need), Max: max(old.Max, need)}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+	if err := rlimit.SetNoFile(max(hard, need), max(hard, need)); err != nil {
 		t.Skipf("needs %d fds; RLIMIT_NOFILE is %d (hard %d) and cannot be raised: %v (raise it with ulimit -Hn %d)",
-			need, old.Cur, old.Max, err, need)
+			need, cur, hard, err, need)
 	}
-	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+	t.Cleanup(func() { rlimit.SetNoFile(cur, hard) })
 }
 
 // LeaveFreeFds leaves exactly free more fds for this process to open: it
@@ -37,8 +38,8 @@ func RaiseNofile(t testing.TB, need uint64) {
 // deterministically.
 func LeaveFreeFds(t testing.TB, free int) (restore func()) {
 	t.Helper()
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+	cur, hard, err := rlimit.NoFile()
+	if err != nil {
 		t.Skipf("getrlimit: %v", err)
 	}
 	ents, err := os.ReadDir("/proc/self/fd")
@@ -51,22 +52,21 @@ func LeaveFreeFds(t testing.TB, free int) (restore func()) {
 			highest = fd
 		}
 	}
-	low := old
-	low.Cur = uint64(highest + 1 + 16)
-	if low.Cur > old.Cur {
-		t.Skipf("soft RLIMIT_NOFILE %d too low for this test", old.Cur)
+	low := uint64(highest + 1 + 16)
+	if low > cur {
+		t.Skipf("soft RLIMIT_NOFILE %d too low for this test", cur)
 	}
 	var fillers []int
 	restore = sync.OnceFunc(func() {
 		for _, fd := range fillers {
 			syscall.Close(fd)
 		}
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		if err := rlimit.SetNoFile(cur, hard); err != nil {
 			t.Errorf("restoring RLIMIT_NOFILE: %v", err)
 		}
 	})
 	t.Cleanup(restore)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+	if err := rlimit.SetNoFile(low, hard); err != nil {
 		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
 	}
 	for {
