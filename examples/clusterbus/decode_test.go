@@ -583,6 +583,10 @@ type fakeNode struct {
 	mu    sync.Mutex
 	recv  [][]byte
 	quiet bool // stop answering, to be marked failing
+	// slots and configEpoch go in every header f sends, as a master's
+	// claim (zero: no slots, epoch 0).
+	slots       SlotBitmap
+	configEpoch uint64
 }
 
 func newFakeNode(t testing.TB, name string) *fakeNode {
@@ -601,7 +605,10 @@ func newFakeNode(t testing.TB, name string) *fakeNode {
 }
 
 func (f *fakeNode) header() Header {
-	return Header{Port: uint16(f.port), CPort: uint16(f.cport), Sender: f.name, Flags: NodeMaster}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return Header{Port: uint16(f.port), CPort: uint16(f.cport), Sender: f.name, Flags: NodeMaster,
+		MySlots: f.slots, ConfigEpoch: f.configEpoch, CurrentEpoch: f.configEpoch}
 }
 
 func (f *fakeNode) serve() {
@@ -612,7 +619,6 @@ func (f *fakeNode) serve() {
 		}
 		go func() {
 			defer c.Close()
-			pong := AppendMessage(nil, &Message{Header: withType(f.header(), TypePong)})
 			for {
 				b, err := readMessage(c)
 				if err != nil {
@@ -623,7 +629,7 @@ func (f *fakeNode) serve() {
 				quiet := f.quiet
 				f.mu.Unlock()
 				if t := MsgType(be16(b[12:])); !quiet && (t == TypePing || t == TypeMeet) {
-					c.Write(pong)
+					c.Write(AppendMessage(nil, &Message{Header: withType(f.header(), TypePong)}))
 				}
 			}
 		}()
