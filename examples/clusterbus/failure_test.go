@@ -12,14 +12,16 @@ import (
 	"time"
 )
 
-// logRecorder is a slog.Handler that keeps the messages at notice level
-// and above, for tests that check what a node logged.
+// logRecorder is a slog.Handler that keeps the messages at level and
+// above (the zero level is notice, llNotice being slog.LevelInfo), for
+// tests that check what a node logged.
 type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
+	level slog.Level
+	mu    sync.Mutex
+	msgs  []string
 }
 
-func (r *logRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= llNotice }
+func (r *logRecorder) Enabled(_ context.Context, l slog.Level) bool { return l >= r.level }
 func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	r.msgs = append(r.msgs, rec.Message)
@@ -28,6 +30,18 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 }
 func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
 func (r *logRecorder) WithGroup(string) slog.Handler      { return r }
+
+// index returns the position of the first message containing s, or -1.
+func (r *logRecorder) index(s string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, m := range r.msgs {
+		if strings.Contains(m, s) {
+			return i
+		}
+	}
+	return -1
+}
 
 func (r *logRecorder) has(s string) bool {
 	r.mu.Lock()
