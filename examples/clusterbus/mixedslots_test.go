@@ -92,7 +92,8 @@ func infoFields(info string) string {
 // Input: three real redis-server 7.0 masters (node timeout 3000 ms)
 // given all 16384 slots with CLUSTER ADDSLOTSRANGE (0-5460, 5461-10922,
 // 10923-16383) and our node (node timeout 1000 ms, so that it sees a
-// failure first); redis1 meets redis2, redis3 and ours. Then redis3 is
+// failure first); redis1 meets redis2, redis3 and ours. Then redis2 runs
+// CLUSTER BUMPEPOCH and CLUSTER SETSLOT 0 NODE <redis2>; then redis3 is
 // killed with SIGKILL (by its PID).
 // Expected, converged: ours' CLUSTER INFO says cluster_state:ok,
 // cluster_slots_assigned:16384, cluster_slots_ok:16384, cluster_size:3,
@@ -102,7 +103,10 @@ func infoFields(info string) string {
 // has the same shards, byte for byte, as each redis node's (in any
 // order); ours' CLUSTER NODES has the same lines as each redis node's
 // once myself, ping_sent and pong_received are set aside (so the same
-// owners, ranges, epochs, flags and links). After the kill: ours flags
+// owners, ranges, epochs, flags and links). After redis2's claim under
+// its new, greatest epoch, ours has slot 0 at redis2 (CLUSTER NODES "0
+// 5461-10922") and agrees with every redis node again. After the kill:
+// ours flags
 // redis3 "fail?" first, and while neither redis node has it "fail?" or
 // "fail" ours never flags it "fail" (the quorum is 2 of 3 slot owners and
 // ours is one vote; the window is sampled every 50 ms and must be seen);
@@ -179,6 +183,24 @@ func TestMixedSlotsCluster(t *testing.T) {
 		return agree(rports, true)
 	})
 	t.Logf("agreed %v after the MEETs:\n%s", time.Since(start).Round(time.Millisecond), callStr(t, ours, "cluster", "nodes"))
+
+	// A newer-epoch claim: redis2 takes the greatest configEpoch, then
+	// slot 0 from redis1.
+	id2 := redisStr(t, rports[1], "cluster", "myid")
+	redisStr(t, rports[1], "cluster", "bumpepoch")
+	if s := redisStr(t, rports[1], "cluster", "setslot", "0", "node", id2); s != "OK" {
+		t.Fatalf("CLUSTER SETSLOT 0 NODE redis2: %s", s)
+	}
+	waitFor(t, 15*time.Second, "slot 0 to move to redis2 everywhere, all in agreement", func() bool {
+		if o := slotOwners(ours)[0]; o != id2 {
+			last = "ours has slot 0 at " + o
+			return false
+		}
+		return agree(rports, true)
+	})
+	if got := strings.Join(clusterNodes(t, ours)[id2].slots, " "); got != "0 5461-10922" {
+		t.Errorf("ours' CLUSTER NODES slots of redis2: %q, want \"0 5461-10922\"", got)
+	}
 
 	pid, err := strconv.Atoi(strings.TrimSpace(infoValue(redisStr(t, rports[2], "info", "server"), "process_id")))
 	if err != nil {

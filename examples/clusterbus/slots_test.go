@@ -303,3 +303,51 @@ func TestConfigEpochCollision(t *testing.T) {
 		return f.received(func(m *Message) bool { return m.Sender == me && m.ConfigEpoch > 0 }) != nil
 	})
 }
+
+// Input: an idle node (node timeout 1000 ms, so a rejoin delay of 1000
+// ms) knowing masters A, B and C that own 0-5460, 5461-10922 and
+// 10923-16383, with clusterUpdateState called: (1) within 2 s of its
+// first call; (2) after; (3) with B and C PFAIL; (4) with them healthy
+// again at once; (5) once the rejoin delay has passed; (6) with slot 0
+// unassigned; (7) with A FAIL and slot 0 back.
+// Expected: (1) nothing computed yet (CLUSTER_WRITABLE_DELAY): state
+// fail, size 1 as clusterInit sets it; (2) ok, size 3;
+// (3) fail: 1 reachable of 3, a minority; (4) still fail: a master
+// rejoining from a minority waits the rejoin delay; (5) ok; (6) fail,
+// not every slot served; (7) fail, a slot owner FAIL; size stays 3.
+func TestClusterUpdateState(t *testing.T) {
+	nd := idleNode(t)
+	owners := []*clusterNode{addTestNode(nd, 'a', NodeMaster, true), addTestNode(nd, 'b', NodeMaster, true), addTestNode(nd, 'c', NodeMaster, true)}
+	for i, r := range [][2]int{{0, 5460}, {5461, 10922}, {10923, 16383}} {
+		for s := r[0]; s <= r[1]; s++ {
+			nd.clusterAddSlot(owners[i], s)
+		}
+	}
+	check := func(step string, want int) {
+		t.Helper()
+		nd.clusterUpdateState()
+		if nd.cluster.state != want || nd.cluster.size != 3 {
+			t.Fatalf("%s: state %d size %d, want state %d size 3", step, nd.cluster.state, nd.cluster.size, want)
+		}
+	}
+	nd.firstUpdate = mstime()
+	nd.clusterUpdateState()
+	if nd.cluster.state != clusterStateFail || nd.cluster.size != 1 {
+		t.Fatalf("(1) within the writable delay: state %d size %d, want it untouched (fail, 1)", nd.cluster.state, nd.cluster.size)
+	}
+	nd.firstUpdate = mstime() - clusterWritableDelay - 1
+	check("(2) after the writable delay", clusterStateOK)
+	owners[1].flags |= NodePFail
+	owners[2].flags |= NodePFail
+	check("(3) two of three owners PFAIL", clusterStateFail)
+	owners[1].flags &^= NodePFail
+	owners[2].flags &^= NodePFail
+	check("(4) back from a minority at once", clusterStateFail)
+	nd.amongMinorityTime = mstime() - nd.cfg.NodeTimeout - 1
+	check("(5) after the rejoin delay", clusterStateOK)
+	nd.clusterDelSlot(0)
+	check("(6) slot 0 unassigned", clusterStateFail)
+	nd.clusterAddSlot(owners[0], 0)
+	owners[0].flags |= NodeFail
+	check("(7) an owner FAIL", clusterStateFail)
+}
