@@ -587,6 +587,7 @@ type fakeNode struct {
 	// claim (zero: no slots, epoch 0).
 	slots       SlotBitmap
 	configEpoch uint64
+	hostname    string // sent as a hostname extension in PONGs, if set
 }
 
 func newFakeNode(t testing.TB, name string) *fakeNode {
@@ -611,6 +612,18 @@ func (f *fakeNode) header() Header {
 		MySlots: f.slots, ConfigEpoch: f.configEpoch, CurrentEpoch: f.configEpoch}
 }
 
+// message is a PING, PONG or MEET from f: its header, and its hostname
+// extension if it has one.
+func (f *fakeNode) message(t MsgType) *Message {
+	m := &Message{Header: withType(f.header(), t)}
+	f.mu.Lock()
+	if f.hostname != "" {
+		m.Exts = []Extension{HostnameExt(f.hostname)}
+	}
+	f.mu.Unlock()
+	return m
+}
+
 func (f *fakeNode) serve() {
 	for {
 		c, err := f.ln.Accept()
@@ -629,7 +642,7 @@ func (f *fakeNode) serve() {
 				quiet := f.quiet
 				f.mu.Unlock()
 				if t := MsgType(be16(b[12:])); !quiet && (t == TypePing || t == TypeMeet) {
-					c.Write(AppendMessage(nil, &Message{Header: withType(f.header(), TypePong)}))
+					c.Write(AppendMessage(nil, f.message(TypePong)))
 				}
 			}
 		}()

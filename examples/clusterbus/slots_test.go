@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -48,8 +49,9 @@ func (f *fakeNode) dial(t *testing.T, n *node) *fakeLink {
 // the PONG: the node has then processed the PING.
 func (l *fakeLink) ping(gossip ...Gossip) {
 	l.t.Helper()
-	h := withType(l.f.header(), TypePing)
-	l.send(&Message{Header: h, Gossip: gossip})
+	m := l.f.message(TypePing)
+	m.Gossip = gossip
+	l.send(m)
 	l.c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
 		b, err := readMessage(l.c)
@@ -350,4 +352,51 @@ func TestClusterUpdateState(t *testing.T) {
 	nd.clusterAddSlot(owners[0], 0)
 	owners[0].flags |= NodeFail
 	check("(7) an owner FAIL", clusterStateFail)
+}
+
+// Input: our node meets a fake master A that claims slots 5, 6, 7 and
+// 100 under configEpoch 1 and sends the hostname extension
+// "host-a.example" in its PINGs and PONGs.
+// Expected: ours' CLUSTER SLOTS and A's shard in CLUSTER SHARDS are byte
+// for byte what redis-server 7.0.15 replied for a node with those slots
+// and that cluster-announce-hostname (observed: the hostname in the
+// fourth, metadata, element of each SLOTS node, and a "hostname" field
+// after "endpoint" in SHARDS), here with A's ip and port; ours' own shard
+// has an empty "slots" array; CLUSTER NODES shows A's address with
+// ",host-a.example" and the ranges "5-7 100".
+func TestSlotsRepliesWithHostname(t *testing.T) {
+	n := startNode(t, Config{})
+	a := newFakeNode(t, fakeName('a', '2'))
+	a.setClaim(slotRange(5, 7), 1)
+	a.mu.Lock()
+	a.slots.Set(100)
+	a.hostname = "host-a.example"
+	a.mu.Unlock()
+	meetFakes(t, n, a)
+	id := a.name.String()
+	node := fmt.Sprintf("*4\r\n$9\r\n127.0.0.1\r\n:%d\r\n$40\r\n%s\r\n*2\r\n$8\r\nhostname\r\n$14\r\nhost-a.example\r\n", a.port, id)
+	wantSlots := "*2\r\n*3\r\n:5\r\n:7\r\n" + node + "*3\r\n:100\r\n:100\r\n" + node
+	if got := string(appendReply(nil, call(t, n, "cluster", "slots"))); got != wantSlots {
+		t.Errorf("CLUSTER SLOTS\n got %q\nwant %q", got, wantSlots)
+	}
+	wantShard := fmt.Sprintf("*4\r\n$5\r\nslots\r\n*4\r\n:5\r\n:7\r\n:100\r\n:100\r\n$5\r\nnodes\r\n*1\r\n*16\r\n"+
+		"$2\r\nid\r\n$40\r\n%s\r\n$4\r\nport\r\n:%d\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"+
+		"$8\r\nhostname\r\n$14\r\nhost-a.example\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$6\r\nonline\r\n", id, a.port)
+	shards := call(t, n, "cluster", "shards")
+	var gotShard string
+	for _, sh := range shards.Array {
+		enc := string(appendReply(nil, sh))
+		if strings.Contains(enc, id) {
+			gotShard = enc
+		} else if !strings.HasPrefix(enc, "*4\r\n$5\r\nslots\r\n*0\r\n") {
+			t.Errorf("our own shard has slots: %q", enc)
+		}
+	}
+	if len(shards.Array) != 2 || gotShard != wantShard {
+		t.Errorf("CLUSTER SHARDS: %d shards; A's\n got %q\nwant %q", len(shards.Array), gotShard, wantShard)
+	}
+	l := clusterNodes(t, n)[id]
+	if l.hostname != "host-a.example" || strings.Join(l.slots, " ") != "5-7 100" {
+		t.Errorf("CLUSTER NODES line of A: hostname %q slots %q", l.hostname, l.slots)
+	}
 }
