@@ -1,12 +1,16 @@
 // Command clusterbus is a Redis Cluster bus node that real redis-server
 // 7.0 nodes accept, built on ae and anet: a port of the link, handshake,
-// gossip and failure-detection parts of Redis 7.0's src/cluster.c, with
-// nodes.conf. It serves no slots and no keys.
+// gossip, failure-detection, slots-and-epochs parts of Redis 7.0's
+// src/cluster.c, with nodes.conf. It knows which master serves each slot
+// but serves no slots and no keys itself.
 //
 // The wire codec (msg.go, encode.go, decode.go) is tested against packets
-// captured from redis-server 7.0.15; the node (cluster.go), its commands
-// (commands.go) and nodes.conf (config.go) follow cluster.c's structure
-// and names.
+// captured from redis-server 7.0.15; the node follows cluster.c's
+// sections and names: cluster.go (structures, init, before-sleep),
+// node.go (node table), failreports.go, links.go, packet.go
+// (clusterProcessPacket), gossip.go, slots.go (slots, epochs, cluster
+// state), cron.go (clusterCron), commands.go and commands_slots.go (the
+// CLUSTER command), config.go (nodes.conf).
 //
 // Usage:
 //
@@ -16,24 +20,30 @@
 //
 // The bus listens on --cluster-port, or --port + 10000. The client port
 // (--port, served by internal/respserver) answers PING and CLUSTER MEET,
-// NODES, MYID, INFO, LINKS, FORGET and RESET, with Redis 7.0's replies.
+// NODES, SLOTS, SHARDS, MYID, INFO, LINKS, FORGET, RESET, SAVECONFIG and
+// COUNT-FAILURE-REPORTS, with Redis 7.0's replies.
 //
 // # Where this node departs from Redis 7.0, or had to choose
 //
+//   - Slots. Owners are learnt from masters' headers and UPDATE messages
+//     by Redis's configEpoch rules (clusterUpdateSlotsConfigWith), a
+//     sender claiming slots under an older epoch gets an UPDATE, and
+//     nodes.conf keeps the owners. This node never takes slots (no
+//     ADDSLOTS, SETSLOT or migration), holds no keys and replicates
+//     nothing: the importing, dirty-slot and turn-into-a-replica cases of
+//     clusterUpdateSlotsConfigWith have nothing to act on.
 //   - Failure quorum. markNodeAsFailingIfNeeded needs size/2+1 votes,
 //     size being the number of masters serving at least one slot
-//     (clusterUpdateState), counting our own PFAIL if we are a master.
-//     With slotless masters size is 0 (1 during the first 2 s,
-//     CLUSTER_WRITABLE_DELAY), so the quorum is 1: exactly as in Redis,
-//     a node we see as PFAIL becomes FAIL as soon as one other master
-//     gossips it as PFAIL or FAIL (only a failure report triggers the
-//     check). Two nodes alone never get there; three do.
-//   - Slots, replicas, failover, manual failover, UPDATE, PUBLISH and
-//     MODULE: not implemented. UPDATE and PUBLISH are decoded, logged at
-//     debug level and ignored; failover auth requests get no vote, which
-//     is what a master without slots does anyway. Slots are only read
-//     from nodes.conf (and written back); the slots a peer claims are not
-//     applied.
+//     (clusterUpdateState), counting failure reports from masters and our
+//     own PFAIL if we are a master, as Redis 7.0 does (slots or not). With
+//     three slot-owning masters the quorum is 2; with slotless masters
+//     only, size is 0 and the quorum 1, and a node we see as PFAIL becomes
+//     FAIL as soon as one other master gossips it as PFAIL or FAIL (only a
+//     failure report triggers the check).
+//   - Replicas, failover, manual failover, PUBLISH and MODULE: not
+//     implemented. PUBLISH is decoded, logged at debug level and ignored;
+//     failover auth requests get no vote, which is what a master without
+//     slots does anyway.
 //   - Names: a node learnt from gossip, or a handshake PONG, must carry a
 //     name verifyClusterNodeId accepts ([a-z0-9]{40}); Redis 7.0 takes any
 //     40 bytes, which could make nodes.conf unreadable.
