@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -398,5 +399,39 @@ func TestSlotsRepliesWithHostname(t *testing.T) {
 	l := clusterNodes(t, n)[id]
 	if l.hostname != "host-a.example" || strings.Join(l.slots, " ") != "5-7 100" {
 		t.Errorf("CLUSTER NODES line of A: hostname %q slots %q", l.hostname, l.slots)
+	}
+}
+
+// Input: a nodes.conf in which our node (myself, configEpoch 7) owns
+// slots 0-10 and 16000; the node starts on it and meets a fake peer.
+// Expected: the MEET and the PINGs it sends carry those slots in myslots
+// and configEpoch 7 (clusterBuildMessageHdr), and CLUSTER SLOTS lists
+// the two ranges at our node.
+func TestOwnHeaderCarriesOwnSlots(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "nodes.conf")
+	me := fakeName('9', '9')
+	text := me + " 127.0.0.1:7000@17000 myself,master - 0 0 7 connected 0-10 16000\nvars currentEpoch 7 lastVoteEpoch 0\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, Config{ConfigFile: conf})
+	want := slotRange(0, 10)
+	want.Set(16000)
+	f := newFakeNode(t, fakeName('c', '9'))
+	meetFakes(t, n, f)
+	var sender NodeName
+	copy(sender[:], me)
+	for _, typ := range []MsgType{TypeMeet, TypePing} {
+		waitFor(t, 10*time.Second, typ.String()+" from our node", func() bool {
+			return f.received(func(m *Message) bool { return m.Type == typ && m.Sender == sender }) != nil
+		})
+		m, _ := Decode(f.received(func(m *Message) bool { return m.Type == typ && m.Sender == sender }))
+		if m.MySlots != want || m.ConfigEpoch != 7 {
+			t.Errorf("%s: myslots has %d slots (want 0-10 and 16000: %v), configEpoch %d (want 7)", typ, m.MySlots.Count(), m.MySlots == want, m.ConfigEpoch)
+		}
+	}
+	r := call(t, n, "cluster", "slots")
+	if len(r.Array) != 2 || r.Array[0].Array[0].Int != 0 || r.Array[0].Array[1].Int != 10 || r.Array[1].Array[0].Int != 16000 {
+		t.Errorf("CLUSTER SLOTS %q", appendReply(nil, r))
 	}
 }
