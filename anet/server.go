@@ -39,7 +39,29 @@ func newSocket(family int) (int, error) {
 // example "bind: address already in use" (errors.Is(err,
 // unix.EADDRINUSE)).
 func TCPServer(port int, bindaddr string, backlog int) (fd int, err error) {
-	return tcpServer(port, bindaddr, unix.AF_INET, backlog)
+	return tcpServer(port, bindaddr, unix.AF_INET, backlog, ServerOptions{})
+}
+
+// ServerOptions are socket options TCPServerWith and TCP6ServerWith set
+// before bind, beyond what Redis sets.
+type ServerOptions struct {
+	// ReusePort sets SO_REUSEPORT, so that several sockets (one per event
+	// loop, say) can listen on the same address and port; on Linux the
+	// kernel then spreads incoming connections over them.
+	ReusePort bool
+	// DualStack clears IPV6_V6ONLY on an IPv6 socket, so that it accepts
+	// IPv4 connections too (as ::ffff:a.b.c.d); Redis always sets it.
+	DualStack bool
+}
+
+// TCPServerWith is TCPServer with the options in opts set before bind.
+func TCPServerWith(port int, bindaddr string, backlog int, opts ServerOptions) (fd int, err error) {
+	return tcpServer(port, bindaddr, unix.AF_INET, backlog, opts)
+}
+
+// TCP6ServerWith is TCP6Server with the options in opts set before bind.
+func TCP6ServerWith(port int, bindaddr string, backlog int, opts ServerOptions) (fd int, err error) {
+	return tcpServer(port, bindaddr, unix.AF_INET6, backlog, opts)
 }
 
 // TCP6Server is TCPServer for IPv6 (anetTcp6Server): bindaddr is an IPv6
@@ -47,13 +69,13 @@ func TCPServer(port int, bindaddr string, backlog int) (fd int, err error) {
 // "::*" means any address. IPV6_V6ONLY is set, so the socket never accepts
 // IPv4 connections; listen on both families with TCPServer and TCP6Server.
 func TCP6Server(port int, bindaddr string, backlog int) (fd int, err error) {
-	return tcpServer(port, bindaddr, unix.AF_INET6, backlog)
+	return tcpServer(port, bindaddr, unix.AF_INET6, backlog, ServerOptions{})
 }
 
 // tcpServer is _anetTcpServer. Redis binds the first address getaddrinfo
 // returns for which socket() succeeds; since every address has the same
 // family, that is the first address.
-func tcpServer(port int, bindaddr string, af int, backlog int) (int, error) {
+func tcpServer(port int, bindaddr string, af int, backlog int, opts ServerOptions) (int, error) {
 	if err := checkPort(port); err != nil {
 		return -1, err
 	}
@@ -82,24 +104,33 @@ func tcpServer(port int, bindaddr string, af int, backlog int) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	if err := setupTCPListener(s, af, sa, backlog); err != nil {
+	if err := setupTCPListener(s, af, sa, backlog, opts); err != nil {
 		unix.Close(s)
 		return -1, err
 	}
 	return s, nil
 }
 
-func setupTCPListener(s, af int, sa unix.Sockaddr, backlog int) error {
+func setupTCPListener(s, af int, sa unix.Sockaddr, backlog int, opts ServerOptions) error {
 	if af == unix.AF_INET6 {
 		// Without this, a wildcard IPv6 socket would also take the IPv4
 		// port (on Linux by default) and TCPServer on the same port
 		// would fail with EADDRINUSE.
-		if err := setsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1, "IPV6_V6ONLY"); err != nil {
+		v6only := 1
+		if opts.DualStack {
+			v6only = 0
+		}
+		if err := setsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only, "IPV6_V6ONLY"); err != nil {
 			return err
 		}
 	}
 	if err := setReuseAddr(s); err != nil {
 		return err
+	}
+	if opts.ReusePort {
+		if err := setsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1, "SO_REUSEPORT"); err != nil {
+			return err
+		}
 	}
 	return bindListen(s, sa, backlog, "", 0)
 }
