@@ -44,9 +44,16 @@ type WriteQueue struct {
 	// OnWriteError, if set, is told of a failed write before the
 	// connection is closed.
 	OnWriteError func(c *Conn, err error)
+	// OnDrain, if set, runs when a write leaves a connection with no
+	// output pending after its writable handler was installed: the moment
+	// a server that stopped reading from a slow peer reads again.
+	OnDrain func(c *Conn)
 
 	// BytesWritten counts the bytes written (stat_net_output_bytes).
 	BytesWritten int64
+	// WritableInstalls counts the writable handlers installed after a
+	// short write: the slow path.
+	WritableInstalls int64
 }
 
 // maxFreeChunks bounds the chunks a queue keeps for reuse (1 MiB).
@@ -136,6 +143,17 @@ func (c *Conn) queue() {
 // Pending returns the bytes appended and not yet written.
 func (c *Conn) Pending() int { return c.out.size }
 
+// OutputMemory returns the bytes the output buffers hold, their
+// capacity (Redis's getClientOutputBufferMemoryUsage, CLIENT LIST's omem
+// counts the same way).
+func (c *Conn) OutputMemory() int {
+	n := 0
+	for _, b := range c.out.bufs {
+		n += cap(b)
+	}
+	return n
+}
+
 // AvailableBuffer returns an empty slice whose capacity is the room left
 // in c's last output buffer, to append to (strconv.AppendInt, say) and
 // pass to Append, which then copies nothing, as bufio.Writer's. It may be
@@ -207,6 +225,12 @@ func (c *Conn) Flush() bool {
 	if c.flags&flagQueueWriting != 0 {
 		c.flags &^= flagQueueWriting
 		c.SetWriteHandler(nil)
+		if q.OnDrain != nil {
+			q.OnDrain(c)
+			if c.closed() {
+				return false
+			}
+		}
 	}
 	if c.flags&flagCloseAfterFlush != 0 {
 		c.Close()
@@ -232,6 +256,7 @@ func (q *WriteQueue) BeforeSleep() {
 		}
 		if c.out.size > 0 && c.flags&flagQueueWriting == 0 {
 			c.flags |= flagQueueWriting
+			q.WritableInstalls++
 			if err := c.SetWriteHandlerWithBarrier(queueWriteHandler, q.Barrier); err != nil {
 				c.flags &^= flagQueueWriting
 				c.lastErr = err

@@ -1,142 +1,91 @@
 package main
 
 import (
-	"github.com/goae/goae/ae"
-	"github.com/goae/goae/anet"
-	"golang.org/x/sys/unix"
+	"github.com/goae/goae/connection"
 )
 
-const (
-	// maxWritePerEvent bounds the bytes written to one client per event
-	// (NET_MAX_WRITES_PER_EVENT) so one greedy client cannot starve the
-	// others.
-	maxWritePerEvent = 64 * 1024
-	// maxPendingOutput is how much unsent echo a client may have before
-	// the server stops reading from it: a client that writes and never
-	// reads gets back-pressure, not an unbounded buffer.
-	maxPendingOutput = 1 << 20
-	// idleBufCap is the output capacity kept by a drained client.
-	idleBufCap = 16 * 1024
-)
+// maxPendingOutput is how much unsent echo a client may have before the
+// server stops reading from it: a client that writes and never reads gets
+// back-pressure, not an unbounded buffer.
+const maxPendingOutput = 1 << 20
 
-// conn is one client.
+// conn is one client: its connection and whether its reads are paused.
 type conn struct {
-	fd      int
-	out     []byte // output; out[sent:] is still to be written
-	sent    int
-	queued  bool // in server.pending
-	writing bool // writable handler installed
-	paused  bool // read handler removed for back-pressure
+	cn     *connection.Conn
+	fd     int
+	paused bool // read handler removed for back-pressure
 }
 
-func (c *conn) unsent() int { return len(c.out) - c.sent }
+// unsent is the echo still to be written.
+func (c *conn) unsent() int { return c.cn.Pending() }
 
-func (s *server) newConn(fd int) {
-	if s.nconns >= s.cfg.maxClients {
+// newConn takes an accepted connection (acceptCommonHandler): refused
+// past maxclients, else registered for reading.
+func (s *server) newConn(cn *connection.Conn) {
+	if s.cfg.clients.Add(1) > int64(s.cfg.maxClients) {
+		s.cfg.clients.Add(-1)
 		s.cfg.log.Warn("max number of clients reached, closing the new one", "maxclients", s.cfg.maxClients)
-		unix.Close(fd)
+		cn.Close()
 		return
 	}
-	anet.EnableTCPNoDelay(fd)
-	c := &conn{fd: fd}
-	if err := s.el.CreateFileEvent(fd, ae.Readable, s.onRead, c); err != nil {
+	cn.EnableTCPNoDelay()
+	c := &conn{cn: cn, fd: cn.FD()}
+	cn.SetPrivateData(c)
+	cn.SetWriteQueue(s.q)
+	if err := cn.SetReadHandler(s.onRead); err != nil {
 		s.cfg.log.Warn("registering client", "err", err)
-		unix.Close(fd)
+		s.cfg.clients.Add(-1)
+		cn.Close()
 		return
 	}
-	s.conns[fd] = c
+	if err := cn.Accept(nil); err != nil {
+		s.cfg.clients.Add(-1)
+		return
+	}
+	s.conns[c.fd] = c
 	s.nconns++
 }
 
 // readHandler reads once per event (readQueryFromClient) and queues the
-// bytes to be echoed.
-func (s *server) readHandler(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
-	c := cd.(*conn)
-	n, err := unix.Read(fd, s.readBuf[:])
-	if n <= 0 {
-		if n < 0 && (err == unix.EAGAIN || err == unix.EINTR) {
-			return
-		}
+// bytes to be echoed; the write queue writes them before the loop sleeps.
+func (s *server) readHandler(cn *connection.Conn) {
+	c := cn.PrivateData().(*conn)
+	n, err := cn.Read(s.readBuf[:])
+	if err == connection.ErrWouldBlock {
+		return
+	}
+	if err != nil {
 		s.freeConn(c) // EOF or error
 		return
 	}
-	c.out = append(c.out, s.readBuf[:n]...)
-	if !c.queued {
-		c.queued = true
-		s.pending = append(s.pending, c)
-	}
+	cn.Append(s.readBuf[:n])
 	if c.unsent() > maxPendingOutput {
-		el.DeleteFileEvent(fd, ae.Readable)
+		cn.SetReadHandler(nil)
 		c.paused = true
 		s.stats.readPauses.Add(1)
 	}
 }
 
-// writeHandler runs while output remains after a short write.
-func (s *server) writeHandler(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
-	c := cd.(*conn)
-	if !s.writeToConn(c) {
-		return
-	}
-	if c.unsent() == 0 {
-		el.DeleteFileEvent(fd, ae.Writable)
-		c.writing = false
-	}
-}
-
-// writeToConn writes up to maxWritePerEvent bytes. It reports false when
-// the client was freed on a write error.
-func (s *server) writeToConn(c *conn) bool {
-	written := 0
-	for c.unsent() > 0 && written < maxWritePerEvent {
-		chunk := c.out[c.sent:]
-		if len(chunk) > maxWritePerEvent-written {
-			chunk = chunk[:maxWritePerEvent-written]
-		}
-		n, err := unix.Write(c.fd, chunk)
-		if n > 0 {
-			c.sent += n
-			written += n
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil {
+// drained runs when a client's output is all written after a short
+// write: a paused client is read again.
+func (s *server) drained(cn *connection.Conn) {
+	c := cn.PrivateData().(*conn)
+	if c.paused {
+		if err := cn.SetReadHandler(s.onRead); err != nil {
 			s.freeConn(c)
-			return false
+			return
 		}
+		c.paused = false
 	}
-	if c.unsent() == 0 {
-		c.out, c.sent = c.out[:0], 0
-		if cap(c.out) > idleBufCap {
-			c.out = nil // give back what a burst grew
-		}
-		if c.paused {
-			if err := s.el.CreateFileEvent(c.fd, ae.Readable, s.onRead, c); err != nil {
-				s.freeConn(c)
-				return false
-			}
-			c.paused = false
-		}
-	} else if c.sent > cap(c.out)/2 {
-		// Slide the unsent tail down rather than let out grow forever.
-		c.out = c.out[:copy(c.out, c.out[c.sent:])]
-		c.sent = 0
-	}
-	return true
 }
 
 func (s *server) freeConn(c *conn) {
 	if c.fd < 0 {
 		return
 	}
-	s.el.DeleteFileEvent(c.fd, ae.Readable|ae.Writable)
-	unix.Close(c.fd)
 	s.conns[c.fd] = nil
 	s.nconns--
+	s.cfg.clients.Add(-1)
 	c.fd = -1
-	c.out = nil
+	c.cn.Close()
 }

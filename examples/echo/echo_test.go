@@ -270,7 +270,8 @@ func (ts *testServer) stateOfPeer(t testing.TB, port int) connState {
 				continue
 			}
 			if _, p, err := anet.FdToString(c.fd, anet.PeerName); err == nil && p == port {
-				return connState{true, c.paused, c.writing, c.unsent(), len(c.out), cap(c.out)}
+				writing := ts.el.GetFileEvents(c.fd)&ae.Writable != 0
+				return connState{true, c.paused, writing, c.unsent(), c.unsent(), c.cn.OutputMemory()}
 			}
 		}
 		return connState{}
@@ -339,7 +340,7 @@ func TestManyClientsLargePipelinedStreams(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	if n := ts.stats.writableInstalls.Load(); n == 0 {
+	if n := onLoop(t, ts, func() int64 { return ts.q.WritableInstalls }); n == 0 {
 		t.Errorf("the writable handler was never installed: no short write happened")
 	} else {
 		t.Logf("writable handler installed %d times", n)

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
-	"github.com/goae/goae/internal/listener"
-	"golang.org/x/sys/unix"
+	"github.com/goae/goae/connection"
 )
 
 const (
@@ -21,64 +19,88 @@ type config struct {
 	port       int
 	bind       string
 	maxClients int
+	threads    int
 	log        *slog.Logger
+	// clients counts the connected clients of every loop, for
+	// maxClients; newServer makes one if nil.
+	clients *atomic.Int64
 }
 
-// server owns the loop, the listening socket and the clients.
+// server owns one loop, its listener and its clients.
 type server struct {
 	cfg     config
 	el      *ae.EventLoop
-	lfd     int
-	ln      *listener.Listener // accepts in bounded batches, rests on EMFILE
-	conns   []*conn            // by fd
+	ln      *connection.Listener // accepts in bounded batches, rests on EMFILE
+	q       *connection.WriteQueue
+	conns   []*conn // by fd
 	nconns  int
-	pending []*conn // clients with output to write before the loop sleeps
 	readBuf [16 * 1024]byte
 
-	// Handlers kept as func values once, so that the loop sees the same
-	// handler every time (see ae.CreateFileEvent) and registering one
-	// does not allocate a new method value.
-	onRead, onWrite ae.FileProc
+	// onRead is kept as one func value: registering it does not allocate
+	// a method value each time.
+	onRead connection.Handler
 
 	// stats counts events the tests check for: that a code path ran, or
 	// that the loop did not spin. They are written on the loop goroutine
 	// and may be read from any goroutine.
 	stats struct {
-		writableInstalls atomic.Int64 // writable handler installed after a short write
-		readPauses       atomic.Int64 // reads paused for back-pressure
+		readPauses atomic.Int64 // reads paused for back-pressure
 	}
 }
 
+// newServer makes a server on a loop of its own.
 func newServer(cfg config) (*server, error) {
 	el, err := ae.New(cfg.maxClients + reservedFds)
 	if err != nil {
 		return nil, err
 	}
-	lfd, err := anet.TCPServer(cfg.port, cfg.bind, 511)
+	s, err := newServerOn(el, cfg, false)
 	if err != nil {
 		el.Close()
-		return nil, fmt.Errorf("listen on %s: %w", anet.FormatAddr(cfg.bind, cfg.port), err)
+		return nil, err
 	}
-	s := &server{cfg: cfg, el: el, lfd: lfd, conns: make([]*conn, el.SetSize())}
-	s.onRead, s.onWrite = s.readHandler, s.writeHandler
+	return s, nil
+}
+
+// newServerOn sets a server up on el; with reusePort its listener shares
+// the port with the other loops' (--threads).
+func newServerOn(el *ae.EventLoop, cfg config, reusePort bool) (*server, error) {
+	if cfg.clients == nil {
+		cfg.clients = new(atomic.Int64)
+	}
+	s := &server{cfg: cfg, el: el, conns: make([]*conn, el.SetSize())}
+	s.onRead = s.readHandler
+	s.q = connection.NewWriteQueue(el)
+	s.q.OnDrain = s.drained
+	// A failed write (the peer vanished) frees the client; the queue then
+	// closes the connection, which freeConn has done already.
+	s.q.OnWriteError = func(cn *connection.Conn, err error) {
+		s.cfg.log.Debug("writing to client", "err", err)
+		s.freeConn(cn.PrivateData().(*conn))
+	}
 	// The listener accepts at most 1000 clients per event (Redis's
 	// MAX_ACCEPTS_PER_CALL) and, out of fds, rests 100 ms instead of
 	// spinning on the still-readable listening socket.
-	s.ln, err = listener.New(el, lfd, listener.Config{Log: cfg.log}, func(fd int, ip string, port int) {
-		cfg.log.Debug("accepted", "addr", anet.FormatAddr(ip, port))
-		s.newConn(fd)
-	})
+	var err error
+	s.ln, err = connection.Listen(el, "tcp", anet.FormatAddr(cfg.bind, cfg.port),
+		connection.ListenConfig{ReusePort: reusePort, Log: cfg.log},
+		func(cn *connection.Conn, ip string, port int) {
+			cfg.log.Debug("accepted", "addr", anet.FormatAddr(ip, port))
+			s.newConn(cn)
+		})
 	if err != nil {
-		s.close()
 		return nil, err
 	}
-	el.SetBeforeSleepProc(s.beforeSleep)
+	// Output goes out before the loop polls (handleClientsWithPendingWrites):
+	// most replies go out with one write and no writable handler is ever
+	// installed for them.
+	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.q.BeforeSleep() })
 	return s, nil
 }
 
 // addr returns the address the server listens on.
 func (s *server) addr() (string, int) {
-	ip, port, _ := anet.FdToString(s.lfd, anet.SockName)
+	ip, port, _ := anet.FdToString(s.ln.FD(), anet.SockName)
 	return ip, port
 }
 
@@ -86,45 +108,18 @@ func (s *server) addr() (string, int) {
 func (s *server) serve() {
 	s.el.Main()
 	s.close()
+	s.el.Close()
 }
 
+// close frees the clients and the listener; the loop is the caller's.
 func (s *server) close() {
 	for _, c := range s.conns {
 		if c != nil {
 			s.freeConn(c)
 		}
 	}
-	if s.lfd >= 0 {
-		if s.ln != nil {
-			s.ln.Close()
-		}
-		unix.Close(s.lfd)
-		s.lfd = -1
+	if s.ln != nil {
+		s.ln.Close()
+		s.ln = nil
 	}
-	s.el.Close()
-}
-
-// beforeSleep writes queued output before the loop polls
-// (handleClientsWithPendingWrites): most replies go out with one write and
-// no writable handler is ever installed for them.
-func (s *server) beforeSleep(el *ae.EventLoop) {
-	for i, c := range s.pending {
-		s.pending[i] = nil
-		c.queued = false
-		if c.fd < 0 {
-			continue // closed after it was queued
-		}
-		if !s.writeToConn(c) {
-			continue
-		}
-		if c.unsent() > 0 && !c.writing {
-			if err := el.CreateFileEvent(c.fd, ae.Writable, s.onWrite, c); err != nil {
-				s.freeConn(c)
-				continue
-			}
-			c.writing = true
-			s.stats.writableInstalls.Add(1)
-		}
-	}
-	s.pending = s.pending[:0]
 }
