@@ -16,10 +16,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
-	"net/netip"
 	"sync/atomic"
 	"syscall"
 
