@@ -140,6 +140,52 @@ func (c *Conn) queue() {
 	}
 }
 
+// Send writes p now as far as the socket takes it, at most the queue's
+// MaxWritesPerEvent bytes, and appends the rest (copied) to the output,
+// to be written when the socket is writable. With output already pending
+// it only appends, so that bytes keep their order. It is the write a
+// before-sleep hook makes for a server that builds its replies in a
+// buffer of its own (Redis's writeToClient on c->buf): in the common case
+// one write(2) and no copy. It reports whether c is still open.
+func (c *Conn) Send(p []byte) bool {
+	if !c.canAppend() {
+		return !c.closed()
+	}
+	if c.out.size > 0 || c.state != StateConnected || len(p) == 0 {
+		if len(p) > 0 {
+			c.Append(p)
+		}
+		return !c.closed()
+	}
+	q := c.wq
+	n, err := c.Write(p[:min(len(p), q.MaxWritesPerEvent)])
+	q.BytesWritten += int64(n)
+	if err != nil && err != ErrWouldBlock {
+		if q.OnWriteError != nil {
+			q.OnWriteError(c, err)
+		}
+		c.Close()
+		return false
+	}
+	if n < len(p) {
+		c.Append(p[n:])
+	}
+	return !c.closed()
+}
+
+// DiscardOutput drops the output not yet written: a server closing c for
+// overcoming its output limits gives the memory back at once.
+func (c *Conn) DiscardOutput() { c.out.release(c.wq) }
+
+// ReleaseOutput gives back the drained output's buffer, for an idle
+// connection (clientsCron's buffer resizing): it costs nothing until it
+// sends again. It does nothing while output is pending.
+func (c *Conn) ReleaseOutput() {
+	if c.out.size == 0 {
+		c.out.release(c.wq)
+	}
+}
+
 // Pending returns the bytes appended and not yet written.
 func (c *Conn) Pending() int { return c.out.size }
 

@@ -272,7 +272,7 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	totMem := int64(unsafe.Sizeof(*cl)+unsafe.Sizeof(*cl.Client)) + int64(cl.QueryCap()+cl.OutputCap()+argvMem)
 	dst = strconv.AppendInt(dst, totMem, 10)
 	dst = append(dst, " events="...)
-	if cl.Flags&respserver.WriteHandler != 0 {
+	if cl.Conn != nil && cl.Conn.HasWriteHandler() {
 		dst = append(dst, "rw"...)
 	} else {
 		dst = append(dst, 'r')

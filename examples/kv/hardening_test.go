@@ -496,7 +496,6 @@ func TestOutputBufferLimitFlag(t *testing.T) {
 	}
 }
 
-
 // cpuSelf is the process's user+system CPU time.
 func cpuSelf(t testing.TB) time.Duration {
 	var ru syscall.Rusage
@@ -704,4 +703,3 @@ func procCPU(t testing.TB, pid int) time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }
-

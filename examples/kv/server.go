@@ -8,7 +8,7 @@ import (
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
-	"github.com/goae/goae/internal/listener"
+	"github.com/goae/goae/connection"
 	"github.com/goae/goae/internal/respserver"
 	"github.com/goae/goae/internal/rlimit"
 	"golang.org/x/sys/unix"
@@ -76,7 +76,7 @@ func defaultConfig() config {
 type server struct {
 	cfg       config
 	el        *ae.EventLoop
-	listeners []*listener.Listener
+	listeners []*connection.Listener
 	lfds      []int
 	tcpFD     int // the TCP listener, -1 without one
 
@@ -192,7 +192,7 @@ func (s *server) listen(fd int, isUnix bool) error {
 	if isUnix {
 		onConn = s.rs.AcceptUnix
 	}
-	l, err := listener.New(s.el, fd, listener.Config{Unix: isUnix, Log: s.cfg.log}, onConn)
+	l, err := connection.NewListener(s.el, fd, connection.ListenConfig{Log: s.cfg.log}, onConn)
 	if err != nil {
 		s.close()
 		return err

@@ -3,6 +3,7 @@ package respserver
 import (
 	"fmt"
 
+	"github.com/goae/goae/connection"
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -12,7 +13,6 @@ const (
 	CloseASAP                   // scheduled to be freed before the loop sleeps
 	PendingWrite                // queued for BeforeSleep
 	UnixSocket                  // connected through the unix socket
-	WriteHandler                // the writable handler is installed
 	Freed                       // freed: lists that still hold it skip it
 	OutputLimited               // the output buffer limits apply (LimitOutput)
 )
@@ -21,7 +21,8 @@ const (
 // are the server's to read; Data is the server's own per-client state.
 type Client struct {
 	ID              int64
-	FD              int
+	FD              int              // the socket's fd, -1 in memory or once freed
+	Conn            *connection.Conn // the connection, nil for an in-memory client
 	Flags           int
 	Addr            string // "ip:port", or "path:0" on the unix socket
 	Name            string // CLIENT SETNAME
@@ -34,13 +35,14 @@ type Client struct {
 	Parser resp.Parser
 	Data   any
 
-	// Out holds the replies; commands append to it (the AddReply methods
-	// do). Out[:sent] is already written and must not be changed.
+	// Out holds the replies not yet handed to the connection; commands
+	// append to it (the AddReply methods do). BeforeSleep passes it to
+	// the connection (which writes it, or keeps what the socket did not
+	// take) and empties it. An in-memory client keeps its replies here.
 	Out []byte
 
 	querybuf []byte // unparsed input is querybuf[qbpos:]
 	qbpos    int
-	sent     int
 	// obufSoftLimitReachedTime is when (unix ms) the pending output was
 	// first seen over the soft limit, 0 when it is under.
 	obufSoftLimitReachedTime int64
@@ -64,19 +66,31 @@ func (c *Client) outputOverLimit() {
 	if c.Flags&(CloseASAP|Freed) != 0 {
 		// Its replies will never be sent (Redis's
 		// _addReplyToBufferOrList returns for CLIENT_CLOSE_ASAP).
-		c.Out, c.sent = c.Out[:0], 0
+		c.Out = c.Out[:0]
 		return
 	}
-	if c.srv != nil {
-		c.srv.closeClientOnOutputBufferLimitReached(c)
+	if c.srv != nil && !c.srv.closeClientOnOutputBufferLimitReached(c) {
+		c.srv.setObufMax(c)
 	}
 }
 
-// PendingOutput is the number of reply bytes not yet written.
-func (c *Client) PendingOutput() int { return len(c.Out) - c.sent }
+// PendingOutput is the number of reply bytes not yet written: those in
+// Out and those the connection holds.
+func (c *Client) PendingOutput() int {
+	if c.Conn != nil {
+		return len(c.Out) + c.Conn.Pending()
+	}
+	return len(c.Out)
+}
 
-// OutputCap is the capacity of the reply buffer.
-func (c *Client) OutputCap() int { return cap(c.Out) }
+// OutputCap is the memory of the reply buffers: Out's capacity and the
+// connection's output buffers.
+func (c *Client) OutputCap() int {
+	if c.Conn != nil {
+		return cap(c.Out) + c.Conn.OutputMemory()
+	}
+	return cap(c.Out)
+}
 
 // QueryLen is the length of the query buffer, the command being run
 // included (CLIENT LIST's qbuf, Redis's sdslen(c->querybuf)).
@@ -87,10 +101,15 @@ func (c *Client) QueryCap() int { return cap(c.querybuf) }
 
 // Output returns the reply bytes not yet written (for tests and
 // in-memory use; the slice is the client's own).
-func (c *Client) Output() []byte { return c.Out[c.sent:] }
+func (c *Client) Output() []byte { return c.Out }
 
 // ResetOutput drops the replies not yet written.
-func (c *Client) ResetOutput() { c.Out, c.sent = c.Out[:0], 0 }
+func (c *Client) ResetOutput() {
+	c.Out = c.Out[:0]
+	if c.Conn != nil {
+		c.Conn.DiscardOutput()
+	}
+}
 
 // Reply helpers (addReply*): they append to the client's output buffer.
 

@@ -3,13 +3,14 @@ package respserver
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
+	"github.com/goae/goae/connection"
 	"github.com/goae/goae/internal/resp"
-	"golang.org/x/sys/unix"
 )
 
 const (
@@ -21,10 +22,6 @@ const (
 	// maxBigArgRead bounds such a read, so that an announced length is
 	// never allocated before its bytes arrive.
 	maxBigArgRead = 1 << 20
-	// netMaxWritesPerEvent bounds the bytes written to one client per
-	// event (NET_MAX_WRITES_PER_EVENT) so one greedy client cannot starve
-	// the others.
-	netMaxWritesPerEvent = 64 * 1024
 	// idleBufCap is the buffer capacity a drained client keeps; a burst
 	// that grew it beyond gives it back.
 	idleBufCap = 16 * 1024
@@ -177,7 +174,11 @@ type Server struct {
 	Now   int64
 	Stats Stats
 
-	onRead, onWrite ae.FileProc // stored once: see ae.CreateFileEvent
+	onRead connection.Handler // stored once: no method value per client
+
+	// wq writes the clients' replies before the loop sleeps; BeforeSleep
+	// hands it each client's reply buffer (connection.Conn.Send).
+	wq *connection.WriteQueue
 
 	// readBuf is the one query buffer shared by every client that has no
 	// partial command pending (Redis 7.4's reusable query buffer): an
@@ -202,7 +203,18 @@ func New(el *ae.EventLoop, cfg Config, h Handler) *Server {
 	cfg.OutputBufferLimit = cfg.OutputBufferLimit.normalize()
 	s := &Server{el: el, cfg: cfg, h: h, nextID: 1, clients: make([]*Client, el.SetSize())}
 	s.obufThreshold = cfg.OutputBufferLimit.threshold()
-	s.onRead, s.onWrite = s.readQueryFromClient, s.sendReplyToClient
+	s.onRead = s.readQueryFromClient
+	s.wq = connection.NewWriteQueue(el)
+	s.wq.OnWriteError = func(cn *connection.Conn, err error) {
+		c := cn.PrivateData().(*Client)
+		s.cfg.Log.Debug("Error writing to client", "addr", c.Addr, "err", err)
+		s.FreeClientAsync(c)
+	}
+	s.wq.OnDrain = func(cn *connection.Conn) {
+		if c := cn.PrivateData().(*Client); c.Flags&CloseAfterReply != 0 && len(c.Out) == 0 {
+			s.FreeClientAsync(c)
+		}
+	}
 	return s
 }
 
@@ -232,9 +244,21 @@ func (s *Server) SetOutputBufferLimit(l OutputBufferLimit) {
 // dropped).
 func (s *Server) LimitOutput(c *Client) {
 	c.Flags |= OutputLimited
-	if c.Flags&(CloseASAP|Freed) == 0 {
-		c.obufMax = int(min(s.obufThreshold, math.MaxInt))
+	s.setObufMax(c)
+}
+
+// setObufMax sets how long Out may grow before an append checks the
+// limits: the smallest limit less what the connection still holds, so
+// that the one comparison in checkOutput sees all the pending output.
+func (s *Server) setObufMax(c *Client) {
+	if c.Flags&OutputLimited == 0 || c.Flags&(CloseASAP|Freed) != 0 {
+		return
 	}
+	t := s.obufThreshold
+	if c.Conn != nil {
+		t -= int64(c.Conn.Pending())
+	}
+	c.obufMax = int(min(max(t, 0), math.MaxInt))
 }
 
 // SetTCPKeepAlive changes the keepalive of clients accepted from now on.
@@ -260,43 +284,50 @@ func (s *Server) NewClient() *Client {
 	return c
 }
 
-// AcceptTCP takes a TCP connection from a listener.
-func (s *Server) AcceptTCP(fd int, ip string, port int) {
-	s.accept(fd, anet.FormatAddr(ip, port), 0)
+// AcceptTCP takes a TCP connection from a listener (a
+// connection.AcceptHandler).
+func (s *Server) AcceptTCP(cn *connection.Conn, ip string, port int) {
+	s.accept(cn, anet.FormatAddr(ip, port), 0)
 }
 
 // AcceptUnix takes a unix-socket connection from a listener.
-func (s *Server) AcceptUnix(fd int, _ string, _ int) {
-	s.accept(fd, s.cfg.UnixSocket+":0", UnixSocket)
+func (s *Server) AcceptUnix(cn *connection.Conn, _ string, _ int) {
+	s.accept(cn, s.cfg.UnixSocket+":0", UnixSocket)
 }
 
 // accept refuses the client past MaxClients, else creates it
 // (acceptCommonHandler, createClient).
-func (s *Server) accept(fd int, addr string, flags int) {
+func (s *Server) accept(cn *connection.Conn, addr string, flags int) {
+	fd := cn.FD()
 	if s.numClients >= s.cfg.MaxClients {
 		// Best effort: the socket is new, its buffer is empty.
-		unix.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+		cn.Write([]byte("-ERR max number of clients reached\r\n"))
 		s.Stats.Rejected++
-		unix.Close(fd)
+		cn.Close()
 		return
 	}
 	if fd >= len(s.clients) {
 		s.cfg.Log.Warn("Error registering fd event for the new client", "err", "fd out of range", "fd", fd)
-		unix.Close(fd)
+		cn.Close()
 		return
 	}
 	if flags&UnixSocket == 0 {
-		anet.EnableTCPNoDelay(fd)
+		cn.EnableTCPNoDelay()
 		if s.cfg.TCPKeepAlive > 0 {
-			anet.KeepAlive(fd, s.cfg.TCPKeepAlive)
+			cn.KeepAlive(s.cfg.TCPKeepAlive)
 		}
 	}
-	c := &Client{ID: s.nextID, FD: fd, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now, srv: s}
+	c := &Client{ID: s.nextID, FD: fd, Conn: cn, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now, srv: s}
 	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
 	s.LimitOutput(c)
-	if err := s.el.CreateFileEvent(fd, ae.Readable, s.onRead, c); err != nil {
+	cn.SetPrivateData(c)
+	cn.SetWriteQueue(s.wq)
+	if err := cn.SetReadHandler(s.onRead); err != nil {
 		s.cfg.Log.Warn("Error registering fd event for the new client", "err", err)
-		unix.Close(fd)
+		cn.Close()
+		return
+	}
+	if cn.Accept(nil) != nil {
 		return
 	}
 	s.nextID++
@@ -311,8 +342,8 @@ func (s *Server) accept(fd int, addr string, flags int) {
 
 // readQueryFromClient reads once per readable event and runs the commands
 // that arrived complete.
-func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
-	c := cd.(*Client)
+func (s *Server) readQueryFromClient(cn *connection.Conn) {
+	c := cn.PrivateData().(*Client)
 	readlen := protoIOBufLen
 	if need := c.Parser.Need(); need >= protoMbulkBigArg {
 		// A big argument is on its way: read more of it at once, but
@@ -332,17 +363,16 @@ func (s *Server) readQueryFromClient(el *ae.EventLoop, fd int, cd any, _ ae.Mask
 		c.reserveQuery(readlen)
 		dst = c.querybuf[len(c.querybuf) : len(c.querybuf)+readlen]
 	}
-	n, err := sysRead(fd, dst)
-	if n < 0 || err != nil {
-		if err == unix.EAGAIN || err == unix.EINTR {
-			return
-		}
-		s.cfg.Log.Debug("Reading from client", "addr", c.Addr, "err", err)
+	n, err := cn.Read(dst)
+	switch {
+	case err == connection.ErrWouldBlock:
+		return
+	case err == io.EOF:
+		s.cfg.Log.Debug("Client closed connection", "addr", c.Addr)
 		s.FreeClient(c)
 		return
-	}
-	if n == 0 {
-		s.cfg.Log.Debug("Client closed connection", "addr", c.Addr)
+	case err != nil:
+		s.cfg.Log.Debug("Reading from client", "addr", c.Addr, "err", err)
 		s.FreeClient(c)
 		return
 	}
@@ -448,7 +478,7 @@ func (s *Server) processInputBuffer(c *Client) {
 // queueWrite puts c on the list written before the loop sleeps
 // (putClientInPendingWriteQueue).
 func (s *Server) queueWrite(c *Client) {
-	if c.Flags&(PendingWrite|WriteHandler) == 0 {
+	if c.Flags&PendingWrite == 0 {
 		c.Flags |= PendingWrite
 		s.pendingWrite = append(s.pendingWrite, c)
 	}
@@ -456,8 +486,10 @@ func (s *Server) queueWrite(c *Client) {
 
 // BeforeSleep writes the queued replies and frees the clients scheduled
 // to close; call it from the loop's before-sleep hook
-// (handleClientsWithPendingWrites, freeClientsInAsyncFreeQueue). Only a
-// client left with output after the write gets a writable handler.
+// (handleClientsWithPendingWrites, freeClientsInAsyncFreeQueue). Each
+// client's reply buffer goes to its connection, which writes what the
+// socket takes at once and keeps the rest; the connection layer's write
+// queue then installs the writable handler on those left with output.
 func (s *Server) BeforeSleep() {
 	for i, c := range s.pendingWrite {
 		s.pendingWrite[i] = nil
@@ -465,18 +497,28 @@ func (s *Server) BeforeSleep() {
 		if c.Flags&(Freed|CloseASAP) != 0 {
 			continue
 		}
-		if !s.writeToClient(c) {
+		before := s.wq.BytesWritten
+		ok := c.Conn.Send(c.Out)
+		s.Stats.NetOutputBytes += s.wq.BytesWritten - before
+		c.Out = c.Out[:0]
+		if cap(c.Out) > idleBufCap {
+			c.Out = nil
+		}
+		if !ok {
 			continue
 		}
-		if c.PendingOutput() > 0 && c.Flags&WriteHandler == 0 {
-			if err := s.el.CreateFileEvent(c.FD, ae.Writable, s.onWrite, c); err != nil {
+		s.setObufMax(c)
+		if c.Conn.Pending() == 0 {
+			c.obufSoftLimitReachedTime = 0
+			if c.Flags&CloseAfterReply != 0 {
 				s.FreeClientAsync(c)
-				continue
 			}
-			c.Flags |= WriteHandler
 		}
 	}
 	s.pendingWrite = s.pendingWrite[:0]
+	before := s.wq.BytesWritten
+	s.wq.BeforeSleep()
+	s.Stats.NetOutputBytes += s.wq.BytesWritten - before
 	for i, c := range s.toClose {
 		s.toClose[i] = nil
 		s.FreeClient(c)
@@ -484,52 +526,8 @@ func (s *Server) BeforeSleep() {
 	s.toClose = s.toClose[:0]
 }
 
-// sendReplyToClient is the writable handler.
-func (s *Server) sendReplyToClient(el *ae.EventLoop, fd int, cd any, _ ae.Mask) {
-	s.writeToClient(cd.(*Client))
-}
-
-// writeToClient writes up to netMaxWritesPerEvent bytes (writeToClient).
-// It reports false when the client was freed or scheduled to be.
-func (s *Server) writeToClient(c *Client) bool {
-	written := 0
-	for c.PendingOutput() > 0 && written < netMaxWritesPerEvent {
-		n, err := sysWrite(c.FD, c.Out[c.sent:])
-		if n > 0 {
-			c.sent += n
-			written += n
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil {
-			s.cfg.Log.Debug("Error writing to client", "addr", c.Addr, "err", err)
-			s.FreeClientAsync(c)
-			return false
-		}
-	}
-	s.Stats.NetOutputBytes += int64(written)
-	if c.PendingOutput() > 0 {
-		return true
-	}
-	c.Out, c.sent = c.Out[:0], 0
-	c.obufSoftLimitReachedTime = 0
-	if cap(c.Out) > idleBufCap {
-		c.Out = nil
-	}
-	if c.Flags&WriteHandler != 0 {
-		s.el.DeleteFileEvent(c.FD, ae.Writable)
-		c.Flags &^= WriteHandler
-	}
-	if c.Flags&CloseAfterReply != 0 {
-		s.FreeClientAsync(c)
-		return false
-	}
-	return true
-}
+// WriteQueue returns the connection layer's write queue of the clients.
+func (s *Server) WriteQueue() *connection.WriteQueue { return s.wq }
 
 // FreeClientAsync schedules c to be freed before the loop sleeps, for code
 // that may still hold it up the stack (freeClientAsync).
@@ -548,10 +546,13 @@ func (s *Server) FreeClient(c *Client) {
 		return
 	}
 	c.Flags |= Freed
-	if c.FD >= 0 {
-		s.el.DeleteFileEvent(c.FD, ae.Readable|ae.Writable)
-		unix.Close(c.FD)
-		s.clients[c.FD] = nil
+	if c.Conn != nil {
+		c.Conn.Close()
+		// The connection layer may have closed the fd already (a failed
+		// write) and a new client may have its number now.
+		if s.clients[c.FD] == c {
+			s.clients[c.FD] = nil
+		}
 		s.numClients--
 	}
 	if s.h.Freed != nil {
@@ -600,8 +601,11 @@ func (s *Server) Cron(hz int) {
 			// buffer: an idle client also gives back its drained reply
 			// buffer and the parser's argument storage, so that it
 			// costs little more than its struct.
-			if c.sent == len(c.Out) {
-				c.Out, c.sent = nil, 0
+			if len(c.Out) == 0 {
+				c.Out = nil
+			}
+			if c.Conn != nil {
+				c.Conn.ReleaseOutput()
 			}
 			c.Parser.Release()
 		}
@@ -646,7 +650,10 @@ func (s *Server) closeClientOnOutputBufferLimitReached(c *Client) bool {
 		"omem", c.PendingOutput())
 	// Its replies will never be sent: give their memory back now, and
 	// drop those still to come.
-	c.Out, c.sent, c.obufMax = nil, 0, 0
+	c.Out, c.obufMax = nil, 0
+	if c.Conn != nil {
+		c.Conn.DiscardOutput()
+	}
 	s.FreeClientAsync(c)
 	return true
 }

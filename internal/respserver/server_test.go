@@ -10,7 +10,7 @@ import (
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
-	"github.com/goae/goae/internal/listener"
+	"github.com/goae/goae/connection"
 	"github.com/goae/goae/internal/resp"
 	"golang.org/x/sys/unix"
 )
@@ -34,7 +34,7 @@ func echoServer(t *testing.T, cfg Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := listener.New(el, lfd, listener.Config{Log: cfg.Log}, s.AcceptTCP); err != nil {
+	if _, err := connection.NewListener(el, lfd, connection.ListenConfig{Log: cfg.Log}, s.AcceptTCP); err != nil {
 		t.Fatal(err)
 	}
 	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.BeforeSleep() })
@@ -157,7 +157,7 @@ func TestCronReleasesIdleBuffers(t *testing.T) {
 		unix.SetNonblock(fds[0], true)
 		unix.SetNonblock(fds[1], true)
 		t.Cleanup(func() { unix.Close(fds[1]) })
-		s.AcceptUnix(fds[0], "", 0)
+		s.AcceptUnix(connection.NewAcceptedSocket(el, fds[0]), "", 0)
 		return s.Clients()[fds[0]], fds[1]
 	}
 	idle, idlePeer := pair()
@@ -192,5 +192,43 @@ func TestCronReleasesIdleBuffers(t *testing.T) {
 		if n, _ := unix.Read(fd, buf); string(buf[:n]) != "$4\r\nPING\r\n" {
 			t.Errorf("reply after the cron: %q", buf[:n])
 		}
+	}
+}
+
+// Input: a client on a socketpair sending "PING" 1000 times, each read,
+// run, replied to and written by BeforeSleep through the connection
+// layer, the peer reading each reply. Expected: no allocation per
+// request in steady state: the read into the shared buffer, the reply in
+// the client's buffer, Conn.Send's one write.
+func TestZeroAllocsSocketPath(t *testing.T) {
+	el, err := ae.New(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { el.Close() })
+	s := New(el, Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, Handler{Command: func(c *Client) {
+		c.AddReply("+PONG\r\n")
+	}})
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.SetNonblock(fds[0], true)
+	t.Cleanup(func() { s.Close(); unix.Close(fds[1]) })
+	s.AcceptUnix(connection.NewAcceptedSocket(el, fds[0]), "", 0)
+	req, buf := []byte("PING\r\n"), make([]byte, 64)
+	round := func() {
+		unix.Write(fds[1], req)
+		el.ProcessEvents(ae.FileEvents | ae.DontWait)
+		s.BeforeSleep()
+		if n, _ := unix.Read(fds[1], buf); string(buf[:n]) != "+PONG\r\n" {
+			t.Fatalf("reply %q", buf[:n])
+		}
+	}
+	for i := 0; i < 100; i++ {
+		round()
+	}
+	if a := testing.AllocsPerRun(1000, round); a != 0 {
+		t.Fatalf("%.1f allocations per request on the socket path", a)
 	}
 }
