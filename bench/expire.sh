@@ -183,7 +183,7 @@ probe_stats() {
 	}' "$1"
 }
 
-echo "round,server,load_s,expired_at_load,reclaim_s,lag_s,cpu_s,expire_cycle_ms,time_cap_count,probe_reclaim_s,reclaim_rps,reclaim_p50_ms,reclaim_p99_ms,reclaim_max_ms,reclaim_chunks,rest_rps,rest_p50_ms,rest_p99_ms,rest_max_ms,rest_chunks" >"$out"
+echo "round,server,load_s,expired_at_load,reclaim_s,lag_s,cpu_s,expire_cycle_ms,time_cap_count,probe_reclaim_s,reclaim_rps,reclaim_p50_ms,reclaim_p99_ms,reclaim_max_ms,reclaim_chunks,rest_rps,rest_p50_ms,rest_p99_ms,rest_max_ms,rest_chunks,lost_share,lost_requests" >"$out"
 
 for r in $(seq "$rounds"); do
 	for s in "${servers[@]}"; do
@@ -225,8 +225,12 @@ for r in $(seq "$rounds"); do
 		wait "$probe_pid"
 		read -r qrps qp50 qp99 qmax qn < <(probe_stats "$rest")
 		stop_server "$s"
+		# The client's loss: the share of its rest throughput it lost
+		# during reclaim, and the requests that makes over the reclaim.
+		read -r share lost < <(awk -v a="$rrps" -v b="$qrps" -v t="$probe_reclaim_s" \
+			'BEGIN { if (b > 0) printf "%.2f %.0f\n", 1 - a / b, (b - a) * t; else print "0 0" }')
 
-		echo "$r,$s,$load_s,$at_load,$reclaim_s,$lag_s,$cpu_s,$cycle_ms,$cap,$probe_reclaim_s,$rrps,$rp50,$rp99,$rmax,$rn,$qrps,$qp50,$qp99,$qmax,$qn" >>"$out"
+		echo "$r,$s,$load_s,$at_load,$reclaim_s,$lag_s,$cpu_s,$cycle_ms,$cap,$probe_reclaim_s,$rrps,$rp50,$rp99,$rmax,$rn,$qrps,$qp50,$qp99,$qmax,$qn,$share,$lost" >>"$out"
 		printf '# round %d %-6s load %5ss (%s expired)  reclaimed %5ss after load (lag %5ss)  cpu %5ss  cycle %5s ms  cap %4s  with probe reclaimed %5ss: GET %6s rps p50 %s p99 %s max %s  rest %6s rps p50 %s p99 %s max %s\n' \
 			"$r" "$s" "$load_s" "$at_load" "$reclaim_s" "$lag_s" "$cpu_s" "$cycle_ms" "$cap" "$probe_reclaim_s" "$rrps" "$rp50" "$rp99" "$rmax" "$qrps" "$qp50" "$qp99" "$qmax" >&2
 	done
@@ -271,6 +275,7 @@ END {
 	print "since it started (the load included); probe_reclaim_s: reclaim_s in the probe pass, where the client'"'"'s"
 	print "traffic makes the loop run beforeSleep, and so fast cycles, more often;"
 	print "reclaim_*/rest_*: one GET client (-c 1) during reclaim and at rest: mean rps, median p50, mean p99"
-	print "and max latency over its chunks."
+	print "and max latency over its chunks; lost_share: 1 - reclaim_rps / rest_rps; lost_requests: (rest_rps -"
+	print "reclaim_rps) * probe_reclaim_s, the GETs the client did not get done because of reclaim."
 }' "$out"
 echo "raw results: $out"
