@@ -2,6 +2,7 @@ package connection
 
 import (
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/anet"
 )
 
 // State is where a connection is in its life (ConnectionState).
@@ -230,7 +231,7 @@ func (c *Conn) finishClose() {
 var socketEventHandler ae.FileProc = func(el *ae.EventLoop, fd int, clientData any, mask ae.Mask) {
 	c := clientData.(*Conn)
 	if c.state == StateConnecting && mask&ae.Writable != 0 && c.connHandler != nil {
-		if err := socketError(fd); err != nil {
+		if err := anet.GetError(fd); err != nil {
 			c.lastErr = err
 			c.state = StateError
 		} else {

@@ -126,18 +126,25 @@ func (c *Conn) connectAddr(ip string, port int, source string, async bool) error
 		fd, err = anet.TCPNonBlockConnect(ip, port)
 	}
 	if err != nil {
-		if async {
-			c.connectFailed(err)
-			return nil
-		}
-		c.state, c.lastErr = StateError, err
-		c.connHandler = nil
-		if c.dial != nil {
-			c.dial.cancel(c)
-		}
-		return err
+		return c.connectError(err, async)
 	}
 	return c.connected(fd, async)
+}
+
+// connectError ends a connect that failed before its socket was
+// registered: through the handler after a resolution (async), else
+// returned to Connect's caller with no handler call.
+func (c *Conn) connectError(err error, async bool) error {
+	if async {
+		c.connectFailed(err)
+		return nil
+	}
+	c.state, c.lastErr = StateError, err
+	c.connHandler = nil
+	if c.dial != nil {
+		c.dial.cancel(c)
+	}
+	return err
 }
 
 // connected registers the connecting fd: writable (the connect's end),
@@ -152,16 +159,7 @@ func (c *Conn) connected(fd int, async bool) error {
 		c.el.DeleteFileEvent(fd, ae.Readable|ae.Writable)
 		unix.Close(fd)
 		c.fd = -1
-		if async {
-			c.connectFailed(err)
-			return nil
-		}
-		c.state, c.lastErr = StateError, err
-		c.connHandler = nil
-		if c.dial != nil {
-			c.dial.cancel(c)
-		}
-		return err
+		return c.connectError(err, async)
 	}
 	return nil
 }

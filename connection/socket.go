@@ -27,19 +27,6 @@ var ErrClosed = errClosed
 
 func closeFd(fd int) { unix.Close(fd) }
 
-// socketError returns the pending error of the socket (SO_ERROR), as the
-// connect completion reads it.
-func socketError(fd int) error {
-	errno, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if errno != 0 {
-		return unix.Errno(errno)
-	}
-	return nil
-}
-
 // ioResult turns a read or write's outcome into Go's terms and the
 // connection's state, as connSocketRead and connSocketWrite do: a read of
 // 0 bytes is EOF and StateClosed; EAGAIN is ErrWouldBlock and changes

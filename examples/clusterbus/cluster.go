@@ -11,7 +11,7 @@ import (
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
-	"github.com/goae/goae/internal/listener"
+	"github.com/goae/goae/connection"
 	"github.com/goae/goae/internal/respserver"
 	"golang.org/x/sys/unix"
 )
@@ -98,14 +98,12 @@ type clusterNode struct {
 
 // clusterLink is Redis's clusterLink: one TCP connection of the bus.
 type clusterLink struct {
-	ctime      int64
-	fd         int
-	sndbuf     []byte
-	rcvbuf     []byte
-	node       *clusterNode // nil on an inbound link until the sender is known
-	inbound    bool
-	connecting bool // non-blocking connect in progress (outbound)
-	freed      bool
+	ctime   int64
+	conn    *connection.Conn // output through the node's write queue
+	rcvbuf  []byte
+	node    *clusterNode // nil on an inbound link until the sender is known
+	inbound bool
+	freed   bool
 }
 
 // clusterState is Redis's clusterState, reduced to what a node that
@@ -150,13 +148,13 @@ type node struct {
 	cluster clusterState
 	busPort int
 	lfd     int
-	ln      *listener.Listener
+	ln      *connection.Listener
 
 	// The client port: RESP clients served by internal/respserver,
 	// running processCommand.
 	srv      *respserver.Server
 	cfd      int
-	cln      *listener.Listener
+	cln      *connection.Listener
 	replyBuf []byte
 
 	// cronID is clusterCron's time event.
@@ -178,8 +176,13 @@ type node struct {
 	in      Message            // decoded incoming message, reused
 	out     Message            // outgoing message being built, reused
 
-	// Handlers, stored once so that ae sees the same func values.
-	readHandler, writeHandler, connectHandler ae.FileProc
+	// Handlers, stored once: no method value per link.
+	readHandler, connAcceptHandler, linkConnectHandler connection.Handler
+
+	// wq writes the links' messages before the loop sleeps, with the
+	// write barrier once a link's writable handler is needed.
+	wq      *connection.WriteQueue
+	sendBuf []byte // clusterSendMessage builds each message here
 
 	done     chan struct{}
 	stopOnce sync.Once
@@ -204,7 +207,7 @@ func newNode(cfg Config) (*node, error) {
 		cfg.Backlog = tcpBacklog
 	}
 	n := &node{cfg: cfg, log: cfg.Log, lfd: -1, cfd: -1, links: map[*clusterLink]struct{}{}, done: make(chan struct{})}
-	n.readHandler, n.writeHandler, n.connectHandler = n.clusterReadHandler, n.clusterWriteHandler, n.clusterLinkConnectHandler
+	n.readHandler, n.connAcceptHandler, n.linkConnectHandler = n.clusterReadHandler, n.clusterConnAcceptHandler, n.clusterLinkConnectHandler
 	n.cluster.state = clusterStateFail
 	n.cluster.size = 1
 	n.cluster.nodes = map[NodeName]*clusterNode{}
@@ -253,7 +256,13 @@ func newNode(cfg Config) (*node, error) {
 		return nil, fmt.Errorf("could not bind the cluster bus port %s: %w", anet.FormatAddr(cfg.Bind, n.busPort), err)
 	}
 	n.lfd = lfd
-	n.ln, err = listener.New(el, lfd, listener.Config{
+	n.wq = connection.NewWriteQueue(el)
+	n.wq.Barrier = true
+	n.wq.OnWriteError = func(conn *connection.Conn, err error) {
+		n.logf(llDebug, "I/O error writing to node link: %v", err)
+		n.handleLinkIOError(conn.PrivateData().(*clusterLink))
+	}
+	n.ln, err = connection.NewListener(el, lfd, connection.ListenConfig{
 		MaxAcceptsPerCall: maxClusterAcceptsPerCall,
 		Hold:              n.loading.Load,
 		Log:               n.log,
@@ -344,6 +353,7 @@ func (n *node) beforeSleep(*ae.EventLoop) {
 	if todo&todoSaveConfig != 0 {
 		n.clusterSaveConfigOrLog(todo&todoFsyncConfig != 0)
 	}
+	n.wq.BeforeSleep()
 }
 
 // listenClients opens the client port: a listener on cfg.Bind:cfg.Port
@@ -363,7 +373,7 @@ func (n *node) listenClients() error {
 		},
 	})
 	n.srv.Now = mstime()
-	ln, err := listener.New(n.el, fd, listener.Config{Log: n.log}, n.srv.AcceptTCP)
+	ln, err := connection.NewListener(n.el, fd, connection.ListenConfig{Log: n.log}, n.srv.AcceptTCP)
 	if err != nil {
 		unix.Close(fd)
 		n.srv = nil

@@ -338,11 +338,13 @@ func (n *node) addReplyClusterLinksDescription(out []byte) []byte {
 	out = resp.AppendArrayLen(out, len(links))
 	for _, e := range links {
 		events := ""
-		mask := n.el.GetFileEvents(e.link.fd)
-		if mask&1 != 0 {
+		// As Redis's: "r" with a read handler, "w" with output waiting
+		// (Redis installs the write handler for as long as sndbuf holds
+		// data; here the write queue holds it until before-sleep).
+		if e.link.conn.HasReadHandler() {
 			events += "r"
 		}
-		if mask&2 != 0 {
+		if e.link.conn.Pending() > 0 || e.link.conn.HasWriteHandler() {
 			events += "w"
 		}
 		out = resp.AppendArrayLen(out, 12)
@@ -355,9 +357,9 @@ func (n *node) addReplyClusterLinksDescription(out []byte) []byte {
 		out = resp.AppendBulkString(out, "events")
 		out = resp.AppendBulkString(out, events)
 		out = resp.AppendBulkString(out, "send-buffer-allocated")
-		out = resp.AppendInt(out, int64(cap(e.link.sndbuf)))
+		out = resp.AppendInt(out, int64(e.link.conn.OutputMemory()))
 		out = resp.AppendBulkString(out, "send-buffer-used")
-		out = resp.AppendInt(out, int64(len(e.link.sndbuf)))
+		out = resp.AppendInt(out, int64(e.link.conn.Pending()))
 	}
 	return out
 }

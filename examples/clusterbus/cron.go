@@ -4,8 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/goae/goae/ae"
-	"github.com/goae/goae/anet"
-	"golang.org/x/sys/unix"
+	"github.com/goae/goae/connection"
 )
 
 // clusterCron (cluster.c's "CLUSTER cron job"): reconnects, handshake
@@ -36,23 +35,15 @@ func (n *node) clusterNodeCronHandleReconnect(node *clusterNode, handshakeTimeou
 		return true
 	}
 	if node.link == nil {
-		fd, err := anet.TCPNonBlockConnect(node.ip, node.cport)
-		if err == nil && fd >= n.el.SetSize() {
-			unix.Close(fd)
-			err = unix.ERANGE
-		}
-		if err != nil {
+		conn := connection.NewSocket(n.el)
+		link := n.createClusterLink(node, conn, false)
+		if err := conn.Connect(node.ip, node.cport, connection.ConnectOptions{}, n.linkConnectHandler); err != nil {
 			// A synchronous error: claim a ping was sent so that failure
 			// detection works.
 			if node.pingSent == 0 {
 				node.pingSent = mstime()
 			}
 			n.logf(llDebug, "Unable to connect to Cluster Node [%s]:%d -> %v", node.ip, node.cport, err)
-			return false
-		}
-		link := n.createClusterLink(node, fd, false)
-		link.connecting = true
-		if err := n.el.CreateFileEvent(fd, ae.Writable, n.connectHandler, link); err != nil {
 			n.freeClusterLink(link)
 			return false
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/goae/goae/connection"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,7 +32,7 @@ func addTestNode(nd *node, c byte, flags NodeFlags, connected bool) *clusterNode
 	cn := nd.createClusterNode(nn, flags)
 	cn.ip, cn.port, cn.cport = "127.0.0.1", 7000+int(c), 17000+int(c)
 	if connected {
-		cn.link = &clusterLink{fd: -1, node: cn}
+		cn.link = nd.createClusterLink(cn, connection.NewSocket(nd.el), false)
 	}
 	nd.clusterAddNode(cn)
 	return cn
@@ -63,20 +64,27 @@ func TestClusterSendPingGossip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(fds[1])
-	link := nd.createClusterLink(target, fds[0], false)
+	unix.SetNonblock(fds[0], true)
+	unix.SetNonblock(fds[1], true)
+	conn := connection.NewAcceptedSocket(nd.el, fds[0])
+	conn.Accept(nil)
+	link := nd.createClusterLink(target, conn, false)
 	target.link = link
 	// Redis does not leave the target out: it may gossip about itself to
 	// the receiver (freshnodes only accounts for it).
 	healthy[target.name] = true
 
 	for round := 0; round < 20; round++ {
-		link.sndbuf = link.sndbuf[:0]
 		target.pingSent = 0
 		nd.clusterSendPing(link, TypePing)
 		if target.pingSent == 0 {
 			t.Fatal("ping_sent not set")
 		}
-		m, err := Decode(link.sndbuf)
+		// What the link sends: written now, read from the other end.
+		link.conn.Flush()
+		var sent [64 << 10]byte
+		k, _ := unix.Read(fds[1], sent[:])
+		m, err := Decode(sent[:max(k, 0)])
 		if err != nil || m.Type != TypePing || m.Sender != nd.cluster.myself.name {
 			t.Fatalf("sent %v, %v", m, err)
 		}

@@ -1,31 +1,33 @@
 package main
 
 import (
-	"github.com/goae/goae/ae"
-	"github.com/goae/goae/anet"
-	"golang.org/x/sys/unix"
+	"io"
+
+	"github.com/goae/goae/connection"
 )
 
 // Links (cluster.c's "Communication with Nodes"): create and free a
 // link, accept, read, write and connect handlers, sending and
 // broadcasting messages.
 
-func (n *node) createClusterLink(node *clusterNode, fd int, inbound bool) *clusterLink {
-	l := &clusterLink{ctime: mstime(), fd: fd, node: node, inbound: inbound}
+func (n *node) createClusterLink(node *clusterNode, conn *connection.Conn, inbound bool) *clusterLink {
+	l := &clusterLink{ctime: mstime(), conn: conn, node: node, inbound: inbound}
+	conn.SetPrivateData(l)
+	conn.SetWriteQueue(n.wq)
 	n.links[l] = struct{}{}
 	return l
 }
 
 // freeClusterLink closes the link and detaches it from its node. It is
-// safe to call from the link's own handlers: they check link.freed.
+// safe to call from the link's own handlers: the connection layer runs
+// none of them once it is closed, and the read loop checks link.freed.
 func (n *node) freeClusterLink(link *clusterLink) {
 	if link.freed {
 		return
 	}
 	link.freed = true
-	n.el.DeleteFileEvent(link.fd, ae.Readable|ae.Writable)
-	unix.Close(link.fd)
-	link.sndbuf, link.rcvbuf = nil, nil
+	link.conn.Close()
+	link.rcvbuf = nil
 	if node := link.node; node != nil {
 		switch {
 		case node.link == link:
@@ -44,21 +46,35 @@ func (n *node) handleLinkIOError(link *clusterLink) { n.freeClusterLink(link) }
 // one when the same node connects again.
 func (n *node) setClusterNodeToInboundClusterLink(node *clusterNode, link *clusterLink) {
 	if node.inboundLink != nil && node.inboundLink != link {
-		n.logf(llDebug, "Replacing inbound link fd %d from node %s with fd %d", node.inboundLink.fd, node.name, link.fd)
+		n.logf(llDebug, "Replacing inbound link fd %d from node %s with fd %d", node.inboundLink.conn.FD(), node.name, link.conn.FD())
 		n.freeClusterLink(node.inboundLink)
 	}
 	node.inboundLink = link
 	link.node = node
 }
 
-// clusterAcceptHandler (with clusterConnAcceptHandler) sets up an inbound
-// link. The listener does the bounded accept loop and the loading check.
-func (n *node) clusterAcceptHandler(fd int, ip string, port int) {
+// clusterAcceptHandler takes an accepted bus connection (the body of
+// clusterAcceptHandler's loop; the listener does the bounded accept loop
+// and the loading check).
+func (n *node) clusterAcceptHandler(conn *connection.Conn, ip string, port int) {
 	n.logf(llVerbose, "Accepting cluster node connection from %s:%d", ip, port)
-	anet.EnableTCPNoDelay(fd)
-	anet.KeepAlive(fd, int(n.cfg.NodeTimeout/1000*2)) // errors ignored, as in Redis
-	link := n.createClusterLink(nil, fd, true)
-	if err := n.el.CreateFileEvent(fd, ae.Readable, n.readHandler, link); err != nil {
+	conn.EnableTCPNoDelay()
+	conn.KeepAlive(int(n.cfg.NodeTimeout / 1000 * 2)) // errors ignored, as in Redis
+	if err := conn.Accept(n.connAcceptHandler); err != nil {
+		n.logf(llVerbose, "Error accepting cluster node connection: %v", err)
+		conn.Close()
+	}
+}
+
+// clusterConnAcceptHandler makes the inbound link and reads from it.
+func (n *node) clusterConnAcceptHandler(conn *connection.Conn) {
+	if conn.State() != connection.StateConnected {
+		n.logf(llVerbose, "Error accepting cluster node connection: %v", conn.LastError())
+		conn.Close()
+		return
+	}
+	link := n.createClusterLink(nil, conn, true)
+	if err := conn.SetReadHandler(n.readHandler); err != nil {
 		n.logf(llVerbose, "Error accepting cluster node connection: %v", err)
 		n.freeClusterLink(link)
 	}
@@ -68,8 +84,8 @@ func (n *node) clusterAcceptHandler(fd int, ip string, port int) {
 // and totlen, checked, then the rest in reads of at most 4352 bytes, as
 // long as data is there; each complete message is processed at once. The
 // buffer grows only by what was read.
-func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
-	link := clientData.(*clusterLink)
+func (n *node) clusterReadHandler(conn *connection.Conn) {
+	link := conn.PrivateData().(*clusterLink)
 	for !link.freed {
 		readlen, err := NextReadLen(link.rcvbuf)
 		if err != nil {
@@ -77,16 +93,13 @@ func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ ae.
 			n.handleLinkIOError(link)
 			return
 		}
-		nread, err := unix.Read(fd, n.readBuf[:readlen])
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
+		nread, err := conn.Read(n.readBuf[:readlen])
+		if err == connection.ErrWouldBlock {
 			return
 		}
-		if err != nil || nread <= 0 {
+		if err != nil {
 			reason := "connection closed"
-			if err != nil {
+			if err != io.EOF {
 				reason = err.Error()
 			}
 			n.logf(llDebug, "I/O error reading from node link: %s", reason)
@@ -109,49 +122,19 @@ func (n *node) clusterReadHandler(_ *ae.EventLoop, fd int, clientData any, _ ae.
 	}
 }
 
-// clusterWriteHandler writes the send buffer; the handler goes once it is
-// drained. A write error frees the link.
-func (n *node) clusterWriteHandler(el *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
-	link := clientData.(*clusterLink)
-	if link.freed {
-		return
-	}
-	nw, err := unix.Write(fd, link.sndbuf)
-	if err == unix.EAGAIN || err == unix.EINTR {
-		return
-	}
-	if err != nil || nw <= 0 {
-		reason := "short write"
-		if err != nil {
-			reason = err.Error()
-		}
-		n.logf(llDebug, "I/O error writing to node link: %s", reason)
-		n.handleLinkIOError(link)
-		return
-	}
-	rest := copy(link.sndbuf, link.sndbuf[nw:])
-	link.sndbuf = link.sndbuf[:rest]
-	if rest == 0 {
-		el.DeleteFileEvent(fd, ae.Writable)
-		if cap(link.sndbuf) > rcvbufKeep {
-			link.sndbuf = nil
-		}
-	}
-}
-
-// clusterSendMessage queues a message on link and installs the write
-// handler with the barrier, as connSetWriteHandlerWithBarrier(..., 1).
+// clusterSendMessage queues a message on link (clusterSendMessage): the
+// node's write queue writes it before the loop sleeps and, if the socket
+// does not take it all, installs the writable handler with the barrier,
+// as Redis's connSetWriteHandlerWithBarrier(..., 1); a write error frees
+// the link (clusterWriteHandler).
 func (n *node) clusterSendMessage(link *clusterLink, m *Message) {
 	if link.freed {
 		return
 	}
-	wasEmpty := len(link.sndbuf) == 0
-	link.sndbuf = AppendMessage(link.sndbuf, m)
-	if wasEmpty && !link.connecting {
-		if err := n.el.CreateFileEvent(link.fd, ae.Writable|ae.Barrier, n.writeHandler, link); err != nil {
-			n.handleLinkIOError(link)
-			return
-		}
+	n.sendBuf = AppendMessage(n.sendBuf[:0], m)
+	link.conn.Append(n.sendBuf)
+	if cap(n.sendBuf) > rcvbufKeep {
+		n.sendBuf = nil
 	}
 	if m.Type < TypeCount {
 		n.cluster.statsBusMessagesSent[m.Type]++
@@ -171,25 +154,20 @@ func (n *node) clusterBroadcastMessage(m *Message) {
 
 // clusterLinkConnectHandler finishes a non-blocking connect: on success
 // the link reads and a MEET or PING goes out at once.
-func (n *node) clusterLinkConnectHandler(el *ae.EventLoop, fd int, clientData any, _ ae.Mask) {
-	link := clientData.(*clusterLink)
-	if link.freed || !link.connecting {
+func (n *node) clusterLinkConnectHandler(conn *connection.Conn) {
+	link := conn.PrivateData().(*clusterLink)
+	if link.freed {
 		return
 	}
 	node := link.node
-	if err := anet.GetError(fd); err != nil {
-		n.logf(llVerbose, "Connection with Node %s at %s:%d failed: %v", node.name, node.ip, node.cport, err)
+	if conn.State() != connection.StateConnected {
+		n.logf(llVerbose, "Connection with Node %s at %s:%d failed: %v", node.name, node.ip, node.cport, conn.LastError())
 		n.freeClusterLink(link)
 		return
 	}
-	link.connecting = false
-	el.DeleteFileEvent(fd, ae.Writable)
-	if err := el.CreateFileEvent(fd, ae.Readable, n.readHandler, link); err != nil {
+	if err := conn.SetReadHandler(n.readHandler); err != nil {
 		n.freeClusterLink(link)
 		return
-	}
-	if len(link.sndbuf) > 0 {
-		el.CreateFileEvent(fd, ae.Writable|ae.Barrier, n.writeHandler, link)
 	}
 	// Queue a PING at once, to avoid false positives in failure
 	// detection; a MEET if the node is flagged MEET.

@@ -14,7 +14,7 @@ func nodeIp2String(link *clusterLink, myip IPField) string {
 	if myip[0] != 0 {
 		return myip.String()
 	}
-	ip, _, _ := anet.FdToString(link.fd, anet.PeerName)
+	ip, _, _ := anet.FdToString(link.conn.FD(), anet.PeerName)
 	return ip
 }
 
@@ -105,7 +105,7 @@ func (n *node) clusterProcessPacket(link *clusterLink) bool {
 	if t == TypePing || t == TypeMeet {
 		myself := n.cluster.myself
 		if (t == TypeMeet || myself.ip == "") && n.cfg.AnnounceIP == "" {
-			if ip, _, err := anet.FdToString(link.fd, anet.SockName); err == nil && ip != myself.ip {
+			if ip, _, err := anet.FdToString(link.conn.FD(), anet.SockName); err == nil && ip != myself.ip {
 				myself.ip = ip
 				n.logf(llWarning, "IP address for this node updated to %s", ip)
 				n.clusterDoBeforeSleep(todoSaveConfig)
