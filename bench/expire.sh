@@ -7,7 +7,7 @@
 #
 #   spread (default): PX between TTL_MIN and TTL_MAX ms (1000-3000), so keys
 #          expire from a second into the load until TTL_MAX after it;
-#   burst: PXAT BURST_MS (8000) ms after the pass starts, plus 0 to
+#   burst: PXAT BURST_MS (10000) ms after the pass starts, plus 0 to
 #          BURST_SPREAD_MS (0), so that, the load being over by then
 #          (expired_at_load says if not), half the keyspace expires at once
 #          and the rate of the cycle itself is measured.
@@ -44,7 +44,7 @@ keys=${KEYS:-1000000}
 ttl_min=${TTL_MIN:-1000}
 ttl_max=${TTL_MAX:-3000}
 mode=${MODE:-spread}
-burst_ms=${BURST_MS:-8000}
+burst_ms=${BURST_MS:-10000}
 burst_spread=${BURST_SPREAD_MS:-0}
 poll_ms=${POLL_MS:-100}
 chunk=${CHUNK:-500}
@@ -183,7 +183,7 @@ probe_stats() {
 	}' "$1"
 }
 
-echo "round,server,load_s,expired_at_load,reclaim_s,lag_s,cpu_s,expire_cycle_ms,time_cap_count,probe_reclaim_s,reclaim_rps,reclaim_p50_ms,reclaim_p99_ms,reclaim_max_ms,reclaim_chunks,rest_rps,rest_p50_ms,rest_p99_ms,rest_max_ms,rest_chunks,lost_share,lost_requests" >"$out"
+echo "round,server,valid,load_s,expired_at_load,reclaim_s,lag_s,cpu_s,expire_cycle_ms,time_cap_count,probe_reclaim_s,reclaim_rps,reclaim_p50_ms,reclaim_p99_ms,reclaim_max_ms,reclaim_chunks,rest_rps,rest_p50_ms,rest_p99_ms,rest_max_ms,rest_chunks,lost_share,lost_requests" >"$out"
 
 for r in $(seq "$rounds"); do
 	for s in "${servers[@]}"; do
@@ -203,6 +203,7 @@ for r in $(seq "$rounds"); do
 
 		# Probe pass: what reclaim costs a client.
 		load_server "$s"
+		at_load_probe=$EXPIRED_AT_LOAD
 		rec=$BENCH_TMP/probe-reclaim.csv rest=$BENCH_TMP/probe-rest.csv stop=$BENCH_TMP/probe.stop
 		: >"$rec"; : >"$rest"; rm -f "$stop"
 		start_reclaim
@@ -230,7 +231,13 @@ for r in $(seq "$rounds"); do
 		read -r share lost < <(awk -v a="$rrps" -v b="$qrps" -v t="$probe_reclaim_s" \
 			'BEGIN { if (b > 0) printf "%.2f %.0f\n", 1 - a / b, (b - a) * t; else print "0 0" }')
 
-		echo "$r,$s,$load_s,$at_load,$reclaim_s,$lag_s,$cpu_s,$cycle_ms,$cap,$probe_reclaim_s,$rrps,$rp50,$rp99,$rmax,$rn,$qrps,$qp50,$qp99,$qmax,$qn,$share,$lost" >>"$out"
+		# A burst that came before the load ended measures nothing.
+		valid=1
+		if [ "$mode" = burst ] && [ $((at_load + at_load_probe)) -gt 0 ]; then
+			valid=0
+			echo "# round $r $s: $at_load + $at_load_probe keys expired before the load ended: left out of the medians (raise BURST_MS)" >&2
+		fi
+		echo "$r,$s,$valid,$load_s,$at_load,$reclaim_s,$lag_s,$cpu_s,$cycle_ms,$cap,$probe_reclaim_s,$rrps,$rp50,$rp99,$rmax,$rn,$qrps,$qp50,$qp99,$qmax,$qn,$share,$lost" >>"$out"
 		printf '# round %d %-6s load %5ss (%s expired)  reclaimed %5ss after load (lag %5ss)  cpu %5ss  cycle %5s ms  cap %4s  with probe reclaimed %5ss: GET %6s rps p50 %s p99 %s max %s  rest %6s rps p50 %s p99 %s max %s\n' \
 			"$r" "$s" "$load_s" "$at_load" "$reclaim_s" "$lag_s" "$cpu_s" "$cycle_ms" "$cap" "$probe_reclaim_s" "$rrps" "$rp50" "$rp99" "$rmax" "$qrps" "$qp50" "$qp99" "$qmax" >&2
 	done
@@ -240,11 +247,12 @@ ln -sf "$(basename "$out")" bench/results/expire-latest.csv
 echo
 awk -F, '
 NR == 1 { for (i = 1; i <= NF; i++) col[i] = $i; ncol = NF; next }
+$3 == 0 { next }
 {
 	s = $2
 	if (!(s in seen)) { seen[s] = 1; srv[++nsrv] = s }
 	n[s]++
-	for (i = 3; i <= ncol; i++) v[s, i, n[s]] = $i + 0
+	for (i = 4; i <= ncol; i++) v[s, i, n[s]] = $i + 0
 }
 function median(s, i,    a, k, j, x, m) {
 	m = n[s]
@@ -253,12 +261,12 @@ function median(s, i,    a, k, j, x, m) {
 	return (m % 2) ? a[(m+1)/2] : (a[m/2] + a[m/2+1]) / 2
 }
 END {
-	for (i = 3; i <= ncol; i++) if (col[i] !~ /_chunks$/) show[i]
+	for (i = 4; i <= ncol; i++) if (col[i] !~ /_chunks$/) show[i]
 	printf "%-18s", "median of rounds"
 	for (j = 1; j <= nsrv; j++) printf " %12s", srv[j] " (" n[srv[j]] ")"
 	if (("kv" in seen) && ("redis" in seen)) printf " %12s", "kv/redis"
 	print ""
-	for (i = 3; i <= ncol; i++) {
+	for (i = 4; i <= ncol; i++) {
 		if (!(i in show)) continue
 		printf "%-18s", col[i]
 		for (j = 1; j <= nsrv; j++) printf " %12s", median(srv[j], i)
