@@ -140,7 +140,7 @@ func layoutStale(s *server, stale func(j int) bool) int {
 // after its first sample (1 or 2 deletions); at 15% and 50% it repeats
 // until every stale key is gone, its next sample finding none. At
 // active-expire-effort 10 (65 keys a sample, 1% acceptable) the 5% layout
-// repeats too.
+// repeats too. At hz 1 the time limit (250 ms) is out of reach.
 func TestActiveExpireRepeatsAboveAcceptableStale(t *testing.T) {
 	for _, tc := range []struct {
 		effort    string
@@ -154,7 +154,7 @@ func TestActiveExpireRepeatsAboveAcceptableStale(t *testing.T) {
 		{"10", []int{0}, -1},
 	} {
 		t.Run(fmt.Sprintf("effort=%s,stale=%d%%", tc.effort, len(tc.perTwenty)*5), func(t *testing.T) {
-			s := newTestServer(t)
+			s := newTestServer(t, func(c *config) { c.hz = 1 })
 			t.Cleanup(s.close)
 			if got := s.exec("CONFIG", "SET", "active-expire-effort", tc.effort); got != resp.OK {
 				t.Fatalf("CONFIG SET active-expire-effort %s: %q", tc.effort, got)
@@ -227,7 +227,7 @@ func TestActiveExpireFastCycle(t *testing.T) {
 		t.Fatal("fast cycle over stale keys did not stop at its 1,000 us")
 	}
 
-	st.lastFastCycle = monotonicMicros() - 1000 // started 1 ms ago
+	st.lastFastCycle = monotonicMicros() // as if one had just started
 	s.beforeSleep(s.el)
 	if s.stats.expiredKeys != afterFast {
 		t.Fatal("fast cycle ran again within twice its duration")
@@ -365,10 +365,13 @@ func TestAvgTTL(t *testing.T) {
 	t.Logf("avg_ttl ours %d, redis %d", ttls["ours"], ttls["redis"])
 }
 
-// Input: INFO stats before and after a slow cycle that deletes expired
-// keys, and after CONFIG RESETSTAT. Expected: Redis's fields after
-// expired_keys, formatted as Redis 7.0 does (expired_stale_perc with two
-// decimals, of the estimate times 100), and zero again after RESETSTAT.
+// Input: INFO stats before and after a slow cycle that deletes 2,000
+// expired keys (every sample all stale, the last empty), with the cycle's
+// time then set to 2,500 us, and after CONFIG RESETSTAT. Expected: Redis's
+// fields after expired_keys, formatted as Redis 7.0 does
+// (expired_stale_perc with two decimals, of the estimate times 100: 5.00;
+// expire_cycle_cpu_milliseconds in whole ms: 2), and zero again after
+// RESETSTAT.
 func TestInfoExpireStats(t *testing.T) {
 	s := newTestServer(t)
 	t.Cleanup(s.close)
@@ -384,11 +387,14 @@ func TestInfoExpireStats(t *testing.T) {
 	if !strings.Contains(e.exec("INFO", "stats"), "\r\nexpired_keys:0\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\n") {
 		t.Fatal("INFO stats does not have Redis 7.0's order around expired_keys")
 	}
-	fillTTL(s, "k", 20, time.Now().UnixMilli()-1000)
-	s.activeExpireCycle(activeExpireCycleSlow) // one sample of 20, all stale: estimate 0.05
-	s.stats.expireCycleTimeUsed += 2500        // as if 2.5 ms had been spent
-	if got := stats(); got != "20 5.00 0 2" {
-		t.Fatalf("after a cycle: %q, want \"20 5.00 0 2\"", got)
+	fillTTL(s, "k", 2000, time.Now().UnixMilli()-1000)
+	s.activeExpireCycle(activeExpireCycleSlow) // 100 samples, all stale, then none: estimate 0.05
+	if s.stats.expireCycleTimeUsed <= 0 {
+		t.Fatalf("expire cycle time %d us after a cycle", s.stats.expireCycleTimeUsed)
+	}
+	s.stats.expireCycleTimeUsed = 2500 // as if 2.5 ms had been spent
+	if got := stats(); got != "2000 5.00 0 2" {
+		t.Fatalf("after a cycle: %q, want \"2000 5.00 0 2\"", got)
 	}
 	e.exec("CONFIG", "RESETSTAT")
 	if got := stats(); got != "0 0.00 0 0" {
