@@ -45,6 +45,12 @@ func (o *output) appendBytes(q *WriteQueue, p []byte) {
 	o.bufs = append(o.bufs, append(b, p...))
 }
 
+// adopt queues p itself, without copying: p belongs to the output now.
+func (o *output) adopt(p []byte) {
+	o.bufs = append(o.bufs, p)
+	o.size += len(p)
+}
+
 func growTo(b []byte, c int) []byte {
 	g := make([]byte, len(b), c)
 	copy(g, b)

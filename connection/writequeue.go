@@ -141,21 +141,25 @@ func (c *Conn) queue() {
 }
 
 // Send writes p now as far as the socket takes it, at most the queue's
-// MaxWritesPerEvent bytes, and appends the rest (copied) to the output,
-// to be written when the socket is writable. With output already pending
-// it only appends, so that bytes keep their order. It is the write a
+// MaxWritesPerEvent bytes, and keeps the rest, without copying it, to be
+// written when the socket is writable; with output already pending it
+// only keeps p, so that bytes keep their order. It is the write a
 // before-sleep hook makes for a server that builds its replies in a
 // buffer of its own (Redis's writeToClient on c->buf): in the common case
-// one write(2) and no copy. It reports whether c is still open.
-func (c *Conn) Send(p []byte) bool {
-	if !c.canAppend() {
-		return !c.closed()
+// one write(2) and no copy, and a long reply is never copied either.
+//
+// kept reports whether c kept p: then p belongs to c until written and
+// the caller must not touch it again (take a new buffer); otherwise p was
+// written whole and is the caller's again. ok reports whether c is still
+// open.
+func (c *Conn) Send(p []byte) (kept, ok bool) {
+	if !c.canAppend() || len(p) == 0 {
+		return false, !c.closed()
 	}
-	if c.out.size > 0 || c.state != StateConnected || len(p) == 0 {
-		if len(p) > 0 {
-			c.Append(p)
-		}
-		return !c.closed()
+	if c.out.size > 0 || c.state != StateConnected {
+		c.out.adopt(p)
+		c.appended()
+		return true, !c.closed()
 	}
 	q := c.wq
 	n, err := c.Write(p[:min(len(p), q.MaxWritesPerEvent)])
@@ -165,12 +169,14 @@ func (c *Conn) Send(p []byte) bool {
 			q.OnWriteError(c, err)
 		}
 		c.Close()
-		return false
+		return false, false
 	}
-	if n < len(p) {
-		c.Append(p[n:])
+	if n == len(p) {
+		return false, true
 	}
-	return !c.closed()
+	c.out.adopt(p[n:])
+	c.appended()
+	return true, !c.closed()
 }
 
 // DiscardOutput drops the output not yet written: a server closing c for

@@ -186,3 +186,40 @@ func TestZeroAllocsRequestReply(t *testing.T) {
 		t.Fatalf("%.1f allocations per request/reply", a)
 	}
 }
+
+// Input: Send of a short reply, then of 4 MiB to a peer that is not
+// reading, then of a short reply while that output is pending.
+// Expected: the short one is written at once and not kept; the big one
+// is written as far as the socket takes it and the rest kept without a
+// copy (the output's buffer is p's own backing array); the last one is
+// kept whole, behind it; the peer then reads everything in order.
+func TestSendKeepsWithoutCopy(t *testing.T) {
+	el, q := queueLoop(t)
+	c, peer := pair(t, el)
+	c.SetWriteQueue(q)
+	if kept, ok := c.Send([]byte("+OK\r\n")); kept || !ok || string(drain(peer)) != "+OK\r\n" {
+		t.Fatalf("short Send: kept %v ok %v", kept, ok)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18)
+	want := append([]byte(nil), big...)
+	kept, ok := c.Send(big)
+	if !kept || !ok || c.Pending() == 0 {
+		t.Fatalf("big Send: kept %v ok %v pending %d", kept, ok, c.Pending())
+	}
+	written := len(big) - c.Pending()
+	if &c.out.bufs[0][0] != &big[written] {
+		t.Fatal("the unwritten rest was copied")
+	}
+	if kept, _ := c.Send([]byte("tail")); !kept {
+		t.Fatal("Send behind pending output did not keep it")
+	}
+	want = append(want, "tail"...)
+	var got []byte
+	runUntil(t, el, "all written", func() bool {
+		got = append(got, drain(peer)...)
+		return c.Pending() == 0 && len(got) == len(want)
+	})
+	if !bytes.Equal(got, want) {
+		t.Fatal("the peer's bytes differ")
+	}
+}

@@ -498,11 +498,12 @@ func (s *Server) BeforeSleep() {
 			continue
 		}
 		before := s.wq.BytesWritten
-		ok := c.Conn.Send(c.Out)
+		kept, ok := c.Conn.Send(c.Out)
 		s.Stats.NetOutputBytes += s.wq.BytesWritten - before
-		c.Out = c.Out[:0]
-		if cap(c.Out) > idleBufCap {
-			c.Out = nil
+		if kept || cap(c.Out) > idleBufCap {
+			c.Out = nil // the connection owns it now, or a burst grew it
+		} else {
+			c.Out = c.Out[:0]
 		}
 		if !ok {
 			continue
