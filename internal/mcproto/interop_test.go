@@ -1,0 +1,276 @@
+package mcproto
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goae/goae/internal/testenv"
+)
+
+// startMemcached starts a real memcached on a free loopback port (UDP off)
+// and returns its address; it is stopped, by its PID, when the test ends.
+// Like testenv.StartRedis it skips the test when memcached is not on PATH,
+// and fails it under GOAE_INTEROP=require. (internal/testenv has no
+// memcached helper yet; this is the local one.)
+func startMemcached(t *testing.T) string {
+	t.Helper()
+	bin := testenv.RequireBinary(t, "memcached")
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := testenv.FreePort(t)
+		args := []string{"-p", strconv.Itoa(port), "-l", "127.0.0.1", "-U", "0"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root") // memcached refuses to run as root otherwise
+		}
+		cmd := exec.Command(bin, args...)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("starting memcached: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		stop := func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if lastErr = waitVersion(addr, done); lastErr == nil {
+			t.Cleanup(stop)
+			return addr
+		}
+		stop()
+		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, out.String())
+	}
+	t.Fatalf("memcached did not start: %v", lastErr)
+	return ""
+}
+
+// waitVersion waits up to 10 s for memcached to answer "version".
+func waitVersion(addr string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return errors.New("memcached exited")
+		default:
+		}
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprint(conn, "version\r\n")
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if strings.HasPrefix(line, "VERSION ") {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no VERSION from %s within 10 s", addr)
+}
+
+// errServerDecides marks an input whose reply depends on the server (a
+// hit or a miss, STORED or NOT_STORED): the differential test leaves those
+// to examples/memcache's own tests.
+var errServerDecides = errors.New("the server decides this reply")
+
+// parserReplies is what a memcached built on this package must answer to in,
+// decided by the parser alone: error replies unless noreply suppresses them,
+// a close (with or without a reply), MN for mn, nothing for a noreply
+// storage command with a good data block, the bad data chunk reply, nothing
+// for input still pending (need more). Any other request gives
+// errServerDecides.
+func parserReplies(in []byte) (out []byte, closed bool, err error) {
+	var p Parser
+	buf := in
+	for len(buf) > 0 {
+		req, n, err := p.Parse(buf)
+		if err != nil {
+			e := err.(*Error)
+			if e.Close {
+				return append(out, e.Reply...), true, nil
+			}
+			if !req.NoReply {
+				out = append(out, e.Reply...)
+			}
+			buf = buf[n:]
+			continue
+		}
+		if n == 0 {
+			return out, false, nil // need more: memcached waits too
+		}
+		buf = buf[n:]
+		switch {
+		case req == nil: // swallowed
+		case req.Kind == KindMetaNoop:
+			out = append(out, "MN\r\n"...)
+		case req.Kind.IsStorage():
+			_, m, err := Data(buf, req.Bytes)
+			if m == 0 {
+				return out, false, nil
+			}
+			switch {
+			case err != nil && (req.Kind == KindMetaSet || !req.NoReply):
+				out = append(out, ErrBadDataChunk.Reply...)
+			case err == nil && (req.Kind == KindMetaSet || !req.NoReply):
+				return nil, false, errServerDecides // STORED, NOT_STORED, ...
+			}
+			buf = buf[m:]
+		default:
+			return nil, false, errServerDecides
+		}
+	}
+	return out, false, nil
+}
+
+// exchange sends in on a new connection to addr and returns what came back
+// and whether the server closed the connection. It reads until want bytes
+// have arrived and then 100 ms more (to catch anything extra), or until the
+// server closes or 1 s passes (300 ms when nothing is expected).
+func exchange(t *testing.T, addr string, in []byte, want int, wantClose bool) ([]byte, bool) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write(in); err != nil {
+		return nil, true
+	}
+	var got []byte
+	wait := time.Second
+	if want == 0 && !wantClose {
+		wait = 300 * time.Millisecond
+	}
+	deadline := time.Now().Add(wait)
+	buf := make([]byte, 4096)
+	for {
+		if len(got) >= want && !wantClose {
+			if d := time.Now().Add(100 * time.Millisecond); d.Before(deadline) {
+				deadline = d
+			}
+		}
+		conn.SetReadDeadline(deadline)
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return got, false
+			}
+			return got, true // EOF, or a reset over unread input
+		}
+	}
+}
+
+// deliberateDifferences are the inputs where this package refuses what
+// memcached silently truncates to 32 bits (see the package doc); the
+// differential test expects memcached's reply to differ on them.
+var deliberateDifferences = map[string]bool{
+	"set k 4294967296 0 1\r\nmn\r\n": true, // flags: memcached stores 0
+	"set k 0 0 4294967296\r\nmn\r\n": true, // bytes: memcached reads an empty value
+	"mg k F4294967296\r\nmn\r\n":     true,
+	"ms k 4294967297\r\nmn\r\n":      true, // memcached reads 1 byte
+}
+
+// differentialCases are the inputs of TestMemcachedDifferential besides
+// the error lines of textCases and metaCases.
+func differentialCases() []string {
+	cases := []string{
+		// noreply storage commands with their data: no reply at all.
+		"set dk 0 0 1 noreply\r\nx\r\nmn\r\n",
+		"set dk 0 0 1 noreply\r\nxyz\r\nmn\r\n", // bad chunk suppressed, then "\r\n" is ERROR
+		"set dk 0 0 1\r\nxyz\r\nmn\r\n",
+		"set dk 0 0 2\r\nab\n\nmn\r\n",
+		"ms dk 1 q\r\nxyz\r\nmn\r\n", // ms always sends the bad chunk
+		// Refused lines do not swallow their data.
+		"set " + longKey + " 0 0 1\r\nx\r\nmn\r\n",
+		"set " + longKey + " 0 0 1 noreply\r\nx\r\nmn\r\n",
+		"set dk 0 0 -1\r\nx\r\nmn\r\n",
+		// An ms refused after its length does.
+		"ms dk 2 Z\r\nxx\r\nmn\r\n",
+		"ms dk 2 MZ\r\nxx\r\nmn\r\n",
+		"ms dk 3 T1 T1\r\nabc\r\nmn\r\n",
+		"ms dk 2 O" + strings.Repeat("1", 32) + "\r\nxx\r\nmn\r\n",
+		"ms dk 1 " + flags17 + "\r\nx\r\nmn\r\n", // too many flags: no swallow
+		// Pipelines of errors in one packet.
+		"get\r\nset k\r\nincr k x\r\ntouch k x\r\nflush_all x\r\ndelete k 1\r\nmg k Z\r\nmn\r\n",
+		"incr k x noreply\r\ntouch k x noreply\r\ndelete k 1 noreply\r\nverbosity x noreply\r\nmn\r\n",
+		// Need more: nothing comes back, the connection stays.
+		"set dk 0 0 5\r\nab",
+		"get a b c",
+		"mg k v",
+		strings.Repeat("x", 2048),
+		"get " + strings.Repeat("k ", 1500),
+		strings.Repeat(" ", 100) + "get " + strings.Repeat("k ", 1500),
+		// Over-long lines and HTTP: closed without a reply.
+		strings.Repeat("x", 2049),
+		"set " + strings.Repeat("k", 3000),
+		strings.Repeat(" ", 101) + "get " + strings.Repeat("k ", 1500),
+		"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		"mn\r\nPOST /x HTTP/1.0\r\n",
+	}
+	for _, c := range append(append([]commandCase(nil), textCases...), metaCases...) {
+		if strings.HasPrefix(c.want, "error=") || strings.HasPrefix(c.want, "close") {
+			cases = append(cases, c.in+"mn\r\n")
+		}
+	}
+	return cases
+}
+
+// TestMemcachedDifferential starts a real memcached 1.6.18, sends it each
+// input on a fresh connection, and expects exactly the reply bytes, and the
+// close or not, that the parser says a memcached must give
+// (parserReplies): every error line, the noreply rule, swallows, need-more
+// and the closing rules. It skips when memcached is not on PATH, and fails
+// instead when GOAE_INTEROP=require.
+func TestMemcachedDifferential(t *testing.T) {
+	addr := startMemcached(t)
+	cases := differentialCases()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	var mu sync.Mutex
+	checked := 0
+	for _, in := range cases {
+		want, wantClose, err := parserReplies([]byte(in))
+		if err != nil {
+			t.Errorf("%.80q: %v", in, err)
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(in string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			got, closed := exchange(t, addr, []byte(in), len(want), wantClose)
+			if deliberateDifferences[in] {
+				if bytes.Equal(got, want) && closed == wantClose {
+					t.Errorf("input %.100q: memcached replied as this package (%q); it is listed as a deliberate difference", in, got)
+				}
+			} else if !bytes.Equal(got, want) || closed != wantClose {
+				t.Errorf("input %.100q (%d bytes):\nmemcached %q closed=%v\nparser    %q closed=%v", in, len(in), got, closed, want, wantClose)
+			}
+			mu.Lock()
+			checked++
+			mu.Unlock()
+		}(in)
+	}
+	wg.Wait()
+	t.Logf("%d inputs compared with memcached at %s", checked, addr)
+}
