@@ -79,7 +79,7 @@ func checkedParseAll(t *testing.T, p *Parser, in []byte) int {
 		if req != nil {
 			line := in[:n]
 			check := func(what string, b []byte) {
-				if !within(b, line) && !within(b, p.keybuf[:]) {
+				if !within(b, line) && !within(b, p.s.keybuf[:]) {
 					t.Fatalf("%s %q lies outside its line %q", what, b, line)
 				}
 			}

@@ -118,11 +118,11 @@ func (p *Parser) processMetaDebug(req *Request, tok [][]byte, ntokens int) *Erro
 	req.Meta.RawKey = tok[1]
 	key := tok[1]
 	if ntokens >= 4 && string(tok[2]) == "b" {
-		n := base64Decode(p.keybuf[:], tok[1])
+		n := base64Decode(p.s.keybuf[:], tok[1])
 		if n == 0 {
 			return ErrBadFormat
 		}
-		key = p.keybuf[:n:n]
+		key = p.s.keybuf[:n:n]
 		req.Meta.set |= 1 << ('b' - 'a')
 	}
 	p.setKey(req, key)
@@ -161,11 +161,11 @@ func (p *Parser) metaFlagPreparse(req *Request, tok [][]byte, start int) *Error 
 		}
 		switch o {
 		case 'b':
-			n := base64Decode(p.keybuf[:], tok[1])
+			n := base64Decode(p.s.keybuf[:], tok[1])
 			if n == 0 {
 				failed = ErrMetaDecodingKey
 			}
-			key = p.keybuf[:n:n]
+			key = p.s.keybuf[:n:n]
 		case 'N', 'T', 'R':
 			v, ok := safeStrtolTrunc(t[1:])
 			if !ok {
@@ -216,10 +216,10 @@ func (p *Parser) metaFlagPreparse(req *Request, tok [][]byte, start int) *Error 
 			return ErrMetaInvalidFlag
 		}
 		m.set |= bit
-		p.flagv[nf] = Flag{Letter: o, Token: t}
+		p.s.flagv[nf] = Flag{Letter: o, Token: t}
 		nf++
 	}
-	m.Flags = p.flagv[:nf:nf]
+	m.Flags = p.s.flagv[:nf:nf]
 	p.setKey(req, key)
 	return failed
 }

@@ -1,6 +1,9 @@
 package mcproto
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // Limits, with memcached 1.6.18's values.
 const (
@@ -49,15 +52,28 @@ type Parser struct {
 	// DefaultMaxGetLineLength.
 	MaxGetLineLength int
 
-	scan    int   // the '\n' search resumes here
-	swallow int64 // data bytes still to discard (conn_swallow's sbytes)
+	scan    int      // the '\n' search resumes here
+	swallow int64    // data bytes still to discard (conn_swallow's sbytes)
+	s       *scratch // taken from scratchPool by Parse, given back by Release
+}
 
+// scratch is the Parser's working storage: the Request it returns and the
+// token and key lists behind it. An idle connection need not hold it: see
+// Release.
+type scratch struct {
 	req    Request
 	toks   [MaxTokens - 1][]byte
 	keys   [][]byte
 	flagv  [MaxTokens]Flag
 	keybuf [KeyMaxLength]byte // a meta command's base64-decoded key
 }
+
+// scratchPool holds the scratch of released Parsers.
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxPooledKeys is the largest key list kept with a released scratch; a
+// longer one (from a big multi-get) is left to the garbage collector.
+const maxPooledKeys = 256
 
 // Parse parses the next request at the start of buf, which must hold the
 // client's unconsumed input: the bytes after those consumed by earlier
@@ -98,6 +114,9 @@ func (p *Parser) Parse(buf []byte) (req *Request, n int, err error) {
 	if len(buf) < p.scan {
 		panic("mcproto: Parse called with fewer bytes than an earlier call already searched; call Reset after discarding input")
 	}
+	if p.s == nil {
+		p.s = scratchPool.Get().(*scratch)
+	}
 	i := bytes.IndexByte(buf[p.scan:], '\n')
 	if i < 0 {
 		p.scan = len(buf)
@@ -106,7 +125,7 @@ func (p *Parser) Parse(buf []byte) (req *Request, n int, err error) {
 	end := p.scan + i
 	p.scan = 0
 	line := buf[:end]
-	if p.isGetLine(line) && len(line) > p.maxGetLineLength() {
+	if len(line) > p.maxGetLineLength() && p.isGetLine(line) {
 		return nil, 0, ErrGetLineTooLong
 	}
 	// try_read_command_ascii drops a '\r' before the '\n', but only from
@@ -115,14 +134,14 @@ func (p *Parser) Parse(buf []byte) (req *Request, n int, err error) {
 	if end > 1 && line[end-1] == '\r' {
 		line = line[:end-1]
 	}
-	p.req = Request{Line: line, Keys: p.keys[:0]}
-	if e := p.processCommand(&p.req, line); e != nil {
+	p.s.req = Request{Line: line, Keys: p.s.keys[:0]}
+	if e := p.processCommand(&p.s.req, line); e != nil {
 		if e.Close {
 			return nil, 0, e
 		}
-		return &p.req, end + 1, e
+		return &p.s.req, end + 1, e
 	}
-	return &p.req, end + 1, nil
+	return &p.s.req, end + 1, nil
 }
 
 // checkPending applies memcached's rule to a line that has no '\n' yet:
@@ -189,19 +208,37 @@ func (p *Parser) Swallowing() int64 { return p.swallow }
 func (p *Parser) Reset() {
 	p.scan = 0
 	p.swallow = 0
-	p.req = Request{}
-	clear(p.keys[:cap(p.keys)])
-	p.keys = p.keys[:0]
-	clear(p.toks[:])
-	p.flagv = [MaxTokens]Flag{}
+	if p.s != nil {
+		p.s.clear()
+	}
 }
 
-// Release gives up the key list a multi-get grew, so that an idle
-// connection holds no more than the Parser itself; the next request
-// allocates it again. The last Request returned must no longer be used.
+// Release gives the Parser's working storage (about 2 KB, and the key list
+// a multi-get grew) back to a pool shared by all Parsers, so that an idle
+// connection holds only the Parser itself (a few words); the next Parse
+// takes storage from the pool again. The state of a partly received line
+// or of a swallow is kept, so Release may be called at any time; but the
+// last Request returned must no longer be used.
 func (p *Parser) Release() {
-	p.Reset()
-	p.keys = nil
+	if p.s == nil {
+		return
+	}
+	p.s.clear()
+	if cap(p.s.keys) > maxPooledKeys {
+		p.s.keys = nil
+	}
+	scratchPool.Put(p.s)
+	p.s = nil
+}
+
+// clear drops every reference to input, so that pooled storage does not
+// keep a client's buffer alive.
+func (s *scratch) clear() {
+	s.req = Request{}
+	clear(s.keys[:cap(s.keys)])
+	s.keys = s.keys[:0]
+	clear(s.toks[:])
+	clear(s.flagv[:])
 }
 
 // tokenize is tokenize_command on line (which ends at its first NUL, as
@@ -221,10 +258,10 @@ func (p *Parser) tokenize(line []byte) (n int, rest []byte) {
 		}
 		j := bytes.IndexByte(line[i:], ' ')
 		if j < 0 {
-			p.toks[n] = line[i:len(line):len(line)]
+			p.s.toks[n] = line[i:len(line):len(line)]
 			return n + 1, nil
 		}
-		p.toks[n] = line[i : i+j : i+j]
+		p.s.toks[n] = line[i : i+j : i+j]
 		n++
 		i += j + 1
 		if n == MaxTokens-1 {

@@ -3,6 +3,7 @@ package mcproto
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -56,6 +57,7 @@ var textCases = []commandCase{
 	{"set k -1 0 1\r\n", "error=CLIENT_ERROR bad command line format"},
 	{"set k 0 x 1\r\n", "error=CLIENT_ERROR bad command line format"},
 	{"set k 0 0 x\r\n", "error=CLIENT_ERROR bad command line format"},
+	{"set k 0 0 noreply\r\n", "error=CLIENT_ERROR bad command line format noreply"}, // noreply as the byte count
 	{"set k 0 0 x noreply\r\n", "error=CLIENT_ERROR bad command line format noreply"},
 	{"set k 0 0 -1\r\n", "error=CLIENT_ERROR bad command line format"},
 	{"set k 0 0 2147483646\r\n", "error=CLIENT_ERROR bad command line format"},
@@ -77,6 +79,10 @@ var textCases = []commandCase{
 	{"gat 100 a b\r\n", `gat keys=["a" "b"] exptime=100`},
 	{"gats -1 a\r\n", `gats keys=["a"] exptime=-1`},
 	{"gat 100\r\n", `gat keys=[] exptime=100`},
+	{"get a\rb\r\n", `get keys=["a\rb"]`},                        // a '\r' inside a line is a key byte
+	{"get k\r\r\n", `get keys=["k\r"]`},                          // only one '\r' is dropped
+	{"get" + keyList(30) + "\r\n", `get keys=` + quotedKeys(30)}, // past the 23 tokens split
+	{"get" + keyList(23) + " " + longKey + "\r\n", "error=CLIENT_ERROR bad command line format"},
 	{"get\r\n", "error=ERROR"},
 	{"gets\r\n", "error=ERROR"},
 	{"bget\r\n", "error=ERROR"},
@@ -180,6 +186,21 @@ var textCases = []commandCase{
 	// Only the first 23 tokens are split: the 23rd is the one checked.
 	{"xx b c d e f g h i j k l m n o p q r s t u v HTTP/1.1 z\r\n", "close"},
 	{"xx b c d e f g h i j k l m n o p q r s t u v w HTTP/1.1\r\n", "error=ERROR"},
+}
+
+// keyList is " k0 k1 ... k<n-1>".
+func keyList(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, " k%d", i)
+	}
+	return b.String()
+}
+
+// quotedKeys is keyList's keys as summary prints them.
+func quotedKeys(n int) string {
+	keys := strings.Fields(keyList(n))
+	return fmt.Sprintf("%q", keys)
 }
 
 // TestParseCommands parses each of textCases and metaCases in one piece,

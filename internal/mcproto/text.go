@@ -11,10 +11,10 @@ func (p *Parser) processCommand(req *Request, line []byte) *Error {
 	n, rest := p.tokenize(line)
 	ntokens := n + 1 // memcached's count includes its terminal token
 	// No command is shorter than two bytes.
-	if n == 0 || len(p.toks[0]) < 2 {
+	if n == 0 || len(p.s.toks[0]) < 2 {
 		return ErrUnknownCommand
 	}
-	tok := p.toks[:n]
+	tok := p.s.toks[:n]
 	cmd := tok[0]
 	first := cmd[0]
 	switch {
@@ -158,8 +158,8 @@ func setNoreplyMaybe(req *Request, tok [][]byte) bool {
 // setKey makes key the request's only key.
 func (p *Parser) setKey(req *Request, key []byte) {
 	req.Key = key
-	p.keys = append(p.keys[:0], key)
-	req.Keys = p.keys
+	p.s.keys = append(p.s.keys[:0], key)
+	req.Keys = p.s.keys
 }
 
 // processUpdate is process_update_command: set, add, replace, append,
@@ -214,7 +214,7 @@ func (p *Parser) processGet(req *Request, tok [][]byte, rest []byte) *Error {
 		req.Exptime = exptime
 		keys = keys[1:]
 	}
-	ks := p.keys[:0]
+	ks := p.s.keys[:0]
 	for _, k := range keys {
 		if len(k) > KeyMaxLength {
 			return ErrBadFormat
@@ -233,13 +233,13 @@ func (p *Parser) processGet(req *Request, tok [][]byte, rest []byte) *Error {
 			j = len(rest)
 		}
 		if j > KeyMaxLength {
-			p.keys = ks
+			p.s.keys = ks
 			return ErrBadFormat
 		}
 		ks = append(ks, rest[:j:j])
 		rest = rest[j:]
 	}
-	p.keys = ks
+	p.s.keys = ks
 	req.Keys = ks
 	if len(ks) > 0 {
 		req.Key = ks[0]
