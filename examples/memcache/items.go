@@ -99,9 +99,6 @@ func (it *Item) Time() relTime { return it.time.Load() }
 // ClassID is the item's slab class.
 func (it *Item) ClassID() int { return int(it.clsid) }
 
-// Fetched says the item was read since it was stored (mg h).
-func (it *Item) Fetched() bool { return it.iflags&itemFetched != 0 }
-
 // Errors of Alloc, as process_update_command tells them apart.
 var (
 	ErrTooLarge = errors.New("SERVER_ERROR object too large for cache")
@@ -209,27 +206,33 @@ type Cache struct {
 	workers   []*Worker
 }
 
+// settingsError is a refused setting, its text memcached's message for it
+// (what main prints before it exits).
+type settingsError string
+
+func (e settingsError) Error() string { return string(e) }
+
 // NewCache makes the storage with settings s, its clock started at the
 // unix time now.
 func NewCache(s Settings, now int64) (*Cache, error) {
 	if s.Threads <= 0 {
-		return nil, errors.New("Number of threads must be greater than 0")
+		return nil, settingsError("Number of threads must be greater than 0")
 	}
 	if s.ItemSizeMax < 1024 {
-		return nil, errors.New("Item max size cannot be less than 1024 bytes.")
+		return nil, settingsError("Item max size cannot be less than 1024 bytes.")
 	}
 	if s.ItemSizeMax > 1<<30 {
-		return nil, errors.New("Cannot set item size limit higher than a gigabyte.")
+		return nil, settingsError("Cannot set item size limit higher than a gigabyte.")
 	}
 	if int64(s.ItemSizeMax) > s.MaxBytes/2 {
-		return nil, errors.New("Cannot set item size limit higher than 1/2 of memory max.")
+		return nil, settingsError("Cannot set item size limit higher than 1/2 of memory max.")
 	}
 	if s.HashPower == 0 {
 		s.HashPower = hashpowerDefault
 	}
 	lockPower := itemLockHashpower(s.Threads)
 	if uint(s.HashPower) <= lockPower {
-		return nil, errors.New("Hash table power size cannot be equal to or less than item lock table")
+		return nil, settingsError("Hash table power size cannot be equal to or less than item lock table")
 	}
 	c := &Cache{settings: s}
 	if err := c.slabs.init(s.ChunkSize, s.Factor, s.ItemSizeMax, defaultSlabPageSize); err != nil {
@@ -352,17 +355,42 @@ func (c *Cache) reserve(w *Worker, n int64, id int, held *stripe) bool {
 		if c.lruPullTail(w, id, true, held) {
 			continue
 		}
-		freed := false
-		for j := c.slabs.largest; j >= powerSmallest; j-- {
-			if j != id && c.lruPullTail(w, j, true, held) {
-				freed = true
-				break
-			}
-		}
-		if !freed {
+		if !c.evictOther(w, id, held) {
 			return false
 		}
 	}
+}
+
+// evictOther evicts from a class other than id, the one whose tail was
+// used longest ago first (the cache's oldest item, as one global LRU would
+// choose), then any that has something to give.
+func (c *Cache) evictOther(w *Worker, id int, held *stripe) bool {
+	oldest, oldestTime := 0, relTime(0)
+	for j := powerSmallest; j <= c.slabs.largest; j++ {
+		if j == id {
+			continue
+		}
+		l := &c.lrus[j]
+		l.mu.Lock()
+		if l.tail != nil {
+			if t := l.tail.time.Load(); oldest == 0 || t < oldestTime {
+				oldest, oldestTime = j, t
+			}
+		}
+		l.mu.Unlock()
+	}
+	if oldest == 0 {
+		return false
+	}
+	if c.lruPullTail(w, oldest, true, held) {
+		return true
+	}
+	for j := c.slabs.largest; j >= powerSmallest; j-- {
+		if j != id && j != oldest && c.lruPullTail(w, j, true, held) {
+			return true
+		}
+	}
+	return false
 }
 
 // lruTries is how many items lru_pull_tail looks at before it gives up:

@@ -230,3 +230,83 @@ func TestAppendTooLarge(t *testing.T) {
 		t.Fatalf("value now %d bytes", len(v))
 	}
 }
+
+// Input: memory filled by 15 class-1 items stored at current_time 62,
+// then 11 class-2 items (40-byte values, 120-byte chunks) at 70, then one
+// item of class 3 (152 bytes, 70-byte value) at 80, 32 bytes more than
+// the 120 free. Expected: the class with the oldest tail gives: the oldest
+// class-1 item goes (96 bytes are enough), no class-2 item.
+func TestEvictionPicksOldestClass(t *testing.T) {
+	c, w := smallCache(t, nil)
+	for i := 0; i < 15; i++ {
+		set(t, w, key2(i), "0123456789")
+	}
+	c.clock.set(70)
+	for i := 0; i < 11; i++ {
+		set(t, w, "b"+key2(i), strings.Repeat("b", 40))
+	}
+	if m := c.mem.Load(); m != 15*96+11*120 {
+		t.Fatalf("%d bytes accounted, want %d", m, 15*96+11*120)
+	}
+	c.clock.set(80)
+	set(t, w, "big", strings.Repeat("c", 70))
+	st := c.Stats()
+	if st.Classes[0].Evicted != 1 || st.Classes[1].Evicted != 0 || st.Classes[2].Number != 1 {
+		t.Fatalf("class 1 evicted %d, class 2 evicted %d, class 3 items %d; want 1 0 1",
+			st.Classes[0].Evicted, st.Classes[1].Evicted, st.Classes[2].Number)
+	}
+	if _, ok := get(w, "k00"); ok {
+		t.Fatal("k00 survived")
+	}
+	if _, ok := get(w, "k01"); !ok {
+		t.Fatal("k01 evicted")
+	}
+}
+
+// Input: PeekMeta of a fresh item, after a get, and with update off.
+// Expected: not fetched before the first read, fetched after it; the last
+// access is the store time; a look with update off does not mark the item.
+func TestPeekMeta(t *testing.T) {
+	c, w := newTestCache(t, nil)
+	set(t, w, "a", "1")
+	set(t, w, "b", "1")
+	c.clock.set(100)
+	it, fetched, la := w.PeekMeta([]byte("a"), true)
+	if it == nil || fetched || la != 62 {
+		t.Fatalf("first look: %v fetched %v last access %d, want not fetched, 62", it, fetched, la)
+	}
+	w.Release(it)
+	if it, fetched, _ = w.PeekMeta([]byte("a"), true); !fetched {
+		t.Fatal("second look: not fetched before")
+	}
+	w.Release(it)
+	it, _, _ = w.PeekMeta([]byte("b"), false)
+	w.Release(it)
+	if it, fetched, _ = w.PeekMeta([]byte("b"), false); fetched {
+		t.Fatal("a look without update marked b fetched")
+	}
+	w.Release(it)
+	if it, _, _ := w.PeekMeta([]byte("none"), true); it != nil {
+		t.Fatal("found a missing key")
+	}
+}
+
+// Input: settings memcached refuses. Expected: its messages.
+func TestSettingsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		mod  func(*Settings)
+		want string
+	}{
+		{func(s *Settings) { s.Threads = 0 }, "Number of threads must be greater than 0"},
+		{func(s *Settings) { s.ItemSizeMax = 1000 }, "Item max size cannot be less than 1024 bytes."},
+		{func(s *Settings) { s.ItemSizeMax = 33 << 20 }, "Cannot set item size limit higher than 1/2 of memory max."},
+		{func(s *Settings) { s.Factor = 1 }, "Factor must be greater than 1"},
+		{func(s *Settings) { s.HashPower = 12 }, "Hash table power size cannot be equal to or less than item lock table"},
+	} {
+		s := DefaultSettings()
+		tc.mod(&s)
+		if _, err := NewCache(s, testNow); err == nil || err.Error() != tc.want {
+			t.Errorf("err %v, want %q", err, tc.want)
+		}
+	}
+}

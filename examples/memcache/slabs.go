@@ -71,10 +71,10 @@ type slabs struct {
 // slab_chunk_size_max itself (512 KB: half a page).
 func (s *slabs) init(chunkSize int, factor float64, itemSizeMax, pageSize int) error {
 	if factor <= 1 {
-		return fmt.Errorf("Factor must be greater than 1")
+		return settingsError("Factor must be greater than 1")
 	}
 	if chunkSize <= 0 {
-		return fmt.Errorf("Chunk size must be greater than 0")
+		return settingsError("Chunk size must be greater than 0")
 	}
 	s.pageSize = pageSize
 	s.itemSizeMax = itemSizeMax

@@ -228,6 +228,22 @@ func (w *Worker) Peek(key []byte, update bool) *Item {
 	return it
 }
 
+// PeekMeta is Peek that also reports, as they were under the item lock,
+// whether the item had been read before this look (mg h) and when it was
+// last accessed (mg l).
+func (w *Worker) PeekMeta(key []byte, update bool) (it *Item, fetchedBefore bool, lastAccess relTime) {
+	c := w.c
+	hv := c.assoc.hash(key)
+	st := c.assoc.stripeOf(hv)
+	st.mu.Lock()
+	if it = c.assoc.find(st, key, hv); it != nil {
+		fetchedBefore, lastAccess = it.iflags&itemFetched != 0, it.time.Load()
+	}
+	it = c.itemGet(w, key, hv, st, update)
+	st.mu.Unlock()
+	return it, fetchedBefore, lastAccess
+}
+
 // Release gives back a reference from Get, Gat or Peek.
 func (w *Worker) Release(it *Item) { w.c.release(it) }
 
