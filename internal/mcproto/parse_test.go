@@ -583,3 +583,18 @@ func TestParseDoesNotWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestLineTerminator checks which bytes Request.Line keeps: one '\r' before
+// the '\n' is dropped, but not from a line of one byte ("\r\n" is the line
+// "\r" in memcached).
+func TestLineTerminator(t *testing.T) {
+	for _, c := range []struct{ in, line string }{
+		{"\r\n", "\r"}, {"\n", ""}, {"x\r\n", "x"}, {"x\n", "x"}, {"x\r\r\n", "x\r"}, {"get k\r\n", "get k"},
+	} {
+		var p Parser
+		req, _, _ := p.Parse([]byte(c.in))
+		if req == nil || string(req.Line) != c.line {
+			t.Errorf("Parse(%q): Line %q, want %q", c.in, req.Line, c.line)
+		}
+	}
+}
