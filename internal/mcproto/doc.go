@@ -66,6 +66,16 @@
 // rewritten: a base64 meta key (the b flag) is decoded into the Parser's own
 // buffer and the input stays as it was.
 //
+// # Memory
+//
+// An idle Parser is four words. Its working storage (the Request, the token
+// and key lists, about 2 KB) is taken from a pool shared by all Parsers on
+// the first Parse and given back by Release, which a server calls when a
+// connection goes idle, as memcached gives its read buffer back; the key
+// list grows to the largest multi-get seen, and only lists of up to 256
+// keys go back to the pool. Parsing allocates nothing else: no request, key
+// or argument is copied.
+//
 // # memcached counterparts
 //
 // Names on the left are from memcached 1.6.18 (proto_text.c, memcached.c,

@@ -28,8 +28,9 @@ func (e *Error) Error() string {
 // Replies to malformed text-protocol commands (proto_text.c).
 var (
 	// ErrUnknownCommand is "ERROR": an unknown command, or a known one with
-	// the wrong number of tokens (WANT_TOKENS). It is never suppressed by
-	// noreply.
+	// the wrong number of tokens (WANT_TOKENS), which noreply never
+	// suppresses; also cache_memlimit's reply to a size that is not a
+	// number, which it does.
 	ErrUnknownCommand = &Error{Reply: "ERROR\r\n"}
 	// ErrBadFormat: a key over KeyMaxLength bytes, a flags, exptime,
 	// bytes or cas token that is not a number of its kind, a byte count
