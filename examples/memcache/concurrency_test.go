@@ -428,7 +428,7 @@ func fillVal(key []byte, n int) []byte { return bytes.Repeat([]byte{'a' + key[le
 // classes), appends, gets that keep items a while, deletes and incrs on
 // 400 keys into -m 64 KB (-I 4 KB), far less than they write, some with
 // TTLs of 1-2 s while the clock moves; a fifth goroutine reads the
-// accounting all along. Expected: the bytes accounted
+// accounting all along and runs the LRU crawler in slices. Expected: the bytes accounted
 // are never above -m, seen by every store and by the watcher; every value
 // read is its own key's (no item crosses keys); evictions happen; at the
 // end the accounting equals the linked items' chunks exactly.
@@ -451,6 +451,7 @@ func TestHardMemoryLimitConcurrent(t *testing.T) {
 			if m := c.mem.Load(); m > peak.Load() {
 				peak.Store(m)
 			}
+			c.Crawl(20) // the LRU crawler's slices, as a timer would run them
 		}
 	}()
 	var wg sync.WaitGroup

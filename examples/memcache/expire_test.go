@@ -355,3 +355,84 @@ func TestDelete(t *testing.T) {
 			st.DeleteHits, st.DeleteMisses, st.GetExpired, st.CurrItems, st.TotalMalloced)
 	}
 }
+
+// Input: 60 items in class 1 and 40 in class 2, every other one with a
+// 10 s TTL, 5 of the expiring class-1 ones read; the clock moved past the
+// TTL; Crawl with a budget of 7 called 9 times (class 1's pass). Expected: the
+// crawler unlinks exactly the 50 expired items (crawler_reclaimed 50,
+// expired_unfetched 45, none of it counted as reclaimed or get_expired),
+// the 50 others stay, and crawler_items_checked counts every look: 60 in
+// class 1, 40 and then 20 (a second pass) in class 2.
+func TestCrawlExpired(t *testing.T) {
+	c, w := newTestCache(t, nil)
+	for i := 0; i < 100; i++ {
+		val := "0123456789"
+		if i >= 60 {
+			val = strings.Repeat("v", 40)
+		}
+		exp := int64(0)
+		if i%2 == 0 {
+			exp = 10
+		}
+		if r := store(t, w, CmdSet, "k"+itoa(i), val, 0, exp, 0); r != Stored {
+			t.Fatal(r)
+		}
+	}
+	for i := 0; i < 10; i += 2 {
+		get(w, "k"+itoa(i))
+	}
+	c.clock.set(c.clock.now() + 11)
+	total := 0
+	for calls := 0; calls < 9; calls++ { // ceil(60/7) = 9 calls cover class 1
+		_, r := c.Crawl(7)
+		total += r
+	}
+	st := c.Stats()
+	if total != 50 || st.CrawlerReclaimed != 50 || st.ExpiredUnfetched != 45 || st.Reclaimed != 0 || st.GetExpired != 0 || st.CurrItems != 50 {
+		t.Fatalf("crawled %d: crawler_reclaimed %d expired_unfetched %d reclaimed %d get_expired %d curr_items %d, want 50 50 45 0 0 50",
+			total, st.CrawlerReclaimed, st.ExpiredUnfetched, st.Reclaimed, st.GetExpired, st.CurrItems)
+	}
+	// Class 2 finished its 40 in 6 calls, then made a whole second pass
+	// over its 20 live items in the last 3 (7 + 7 + 6).
+	if want := uint64(60 + 40 + 20); st.CrawlerItemsChecked != want {
+		t.Fatalf("crawler_items_checked %d, want %d", st.CrawlerItemsChecked, want)
+	}
+	for i := 0; i < 100; i++ {
+		if _, ok := get(w, "k"+itoa(i)); ok != (i%2 == 1) {
+			t.Fatalf("k%d present %v", i, ok)
+		}
+	}
+	checkAccounting(t, c)
+}
+
+// Input: the crawler's cursor item deleted between two slices, then
+// flush_all and a crawl. Expected: the crawl goes on from its neighbour
+// (every item looked at, none twice in the pass: 30 looks for 30 items),
+// and flushed items are reclaimed without counting as expired_unfetched.
+func TestCrawlCursorAndFlush(t *testing.T) {
+	c, w := newTestCache(t, nil)
+	for i := 0; i < 31; i++ {
+		set(t, w, "k"+itoa(i), "v")
+	}
+	c.Crawl(10)
+	cur := c.lrus[1].crawlPos
+	if cur == nil {
+		t.Fatal("no cursor after a partial pass")
+	}
+	w.Delete(cur.Key())
+	if c.lrus[1].crawlPos == cur {
+		t.Fatal("cursor still on the deleted item")
+	}
+	c.Crawl(20)
+	if got := c.Stats().CrawlerItemsChecked; got != 30 || c.lrus[1].crawlPos != nil {
+		t.Fatalf("%d looks after two slices (pass done: %v), want 30 and done", got, c.lrus[1].crawlPos == nil)
+	}
+	w.FlushAll(0)
+	c.clock.set(c.clock.now() + 1)
+	if _, r := c.Crawl(100); r != 30 {
+		t.Fatalf("crawl after flush reclaimed %d, want 30", r)
+	}
+	if st := c.Stats(); st.ExpiredUnfetched != 0 || st.CurrItems != 0 || st.TotalMalloced != 0 {
+		t.Fatalf("expired_unfetched %d curr_items %d total_malloced %d, want 0 0 0", st.ExpiredUnfetched, st.CurrItems, st.TotalMalloced)
+	}
+}

@@ -152,7 +152,13 @@ type lru struct {
 	expiredUnfetched uint64
 	movesToWarm      uint64 // active items given a second trip
 	outOfMemory      uint64
-	_                [64]byte // keeps one class's lock off the next one's line
+
+	// The crawler's cursor: the next item it looks at (nil: start again at
+	// the tail), moved on by unlinkQ when that item leaves the list.
+	crawlPos            *Item
+	crawlerReclaimed    uint64
+	crawlerItemsChecked uint64
+	_                   [64]byte // keeps one class's lock off the next one's line
 }
 
 // linkQ is item_link_q: put it at the head.
@@ -170,6 +176,9 @@ func (l *lru) linkQ(it *Item) {
 
 // unlinkQ is item_unlink_q.
 func (l *lru) unlinkQ(it *Item) {
+	if l.crawlPos == it {
+		l.crawlPos = it.prev
+	}
 	if l.head == it {
 		l.head = it.next
 	}
@@ -428,7 +437,9 @@ func (c *Cache) lruPullTail(w *Worker, id int, evict bool, held *stripe) bool {
 			it = prev
 			continue
 		}
-		if e := it.exptime.Load(); (e != 0 && e <= now) || c.isFlushed(it, now) {
+		// memcached's tail and crawler checks take an item whose exptime is
+		// now as still live (a get does not).
+		if e := it.exptime.Load(); (e != 0 && e < now) || c.isFlushed(it, now) {
 			l.reclaimed++
 			if it.iflags&itemFetched == 0 {
 				l.expiredUnfetched++
@@ -471,6 +482,49 @@ func (c *Cache) lruPullTail(w *Worker, id int, evict bool, held *stripe) bool {
 	}
 	l.mu.Unlock()
 	return removed
+}
+
+// Crawl is the LRU crawler's expiry pass (items.c's item crawler with
+// crawler_expired_eval), in slices a loop's timer can afford: in each
+// class it looks at up to budget items, going from where the last call
+// stopped toward the head and starting again at the tail after a full
+// pass, and unlinks the expired and flushed ones nobody holds
+// (crawler_reclaimed; expired_unfetched for expired ones never read;
+// crawler_items_checked). Only the class's LRU lock is held, one slice at a
+// time, and item locks are tried, never waited for.
+func (c *Cache) Crawl(budget int) (checked, reclaimed int) {
+	now := c.clock.now()
+	for id := powerSmallest; id <= c.slabs.largest; id++ {
+		l := &c.lrus[id]
+		l.mu.Lock()
+		it := l.crawlPos
+		if it == nil {
+			it = l.tail
+		}
+		n := 0
+		for ; it != nil && n < budget; n++ {
+			prev := it.prev
+			st := c.assoc.stripeOf(it.hv)
+			if st.mu.TryLock() {
+				flushed := c.isFlushed(it, now)
+				if e := it.exptime.Load(); it.refcount.Load() == 1 && ((e != 0 && e < now) || flushed) {
+					l.crawlerReclaimed++
+					if it.iflags&itemFetched == 0 && !flushed {
+						l.expiredUnfetched++
+					}
+					c.unlinkLocked(it, st, l)
+					reclaimed++
+				}
+				st.mu.Unlock()
+			}
+			it = prev
+		}
+		l.crawlPos = it
+		l.crawlerItemsChecked += uint64(n)
+		l.mu.Unlock()
+		checked += n
+	}
+	return checked, reclaimed
 }
 
 // isFlushed is item_is_flushed: flush_all's moment has come and the item

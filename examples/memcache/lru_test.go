@@ -121,7 +121,8 @@ func TestOutOfMemory(t *testing.T) {
 }
 
 // Input: 5 items with a 10 s TTL at the LRU's tail (one of them read), 20
-// live ones after them, the clock moved past the TTL, then one set of the
+// live ones after them, the clock moved past the TTL (one second past:
+// memcached's tail check takes exptime == now as live), then one set of the
 // same class. Expected: the allocation reclaims the 5 expired items from
 // the tail (lru_pull_tail looks at 5): reclaimed 5, expired_unfetched 4,
 // no evictions, no get_expired (nobody asked for them), curr_items 21.
@@ -138,6 +139,12 @@ func TestReclaimExpired(t *testing.T) {
 		set(t, w, key2(i), "0123456789")
 	}
 	c.clock.set(c.clock.now() + 10)
+	set(t, w, "new0", "0123456789")
+	if st := c.Stats(); st.Reclaimed != 0 {
+		t.Fatalf("reclaimed %d at exptime == now", st.Reclaimed)
+	}
+	w.Delete([]byte("new0"))
+	c.clock.set(c.clock.now() + 1)
 	set(t, w, "new", "0123456789")
 	st := c.Stats()
 	if st.Reclaimed != 5 || st.ExpiredUnfetched != 4 || st.Evictions != 0 || st.GetExpired != 0 || st.CurrItems != 21 {
@@ -167,7 +174,7 @@ func TestReclaimBeforeEvict(t *testing.T) {
 			t.Fatal(r)
 		}
 	}
-	c.clock.set(c.clock.now() + 5)
+	c.clock.set(c.clock.now() + 6)
 	set(t, w, "x", "0123456789")
 	if st := c.Stats(); st.Evictions != 0 || st.Reclaimed != 5 || st.ExpiredUnfetched != 5 {
 		t.Fatalf("evictions %d reclaimed %d expired_unfetched %d, want 0 5 5", st.Evictions, st.Reclaimed, st.ExpiredUnfetched)

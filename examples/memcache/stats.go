@@ -118,6 +118,9 @@ type ClassStats struct {
 	MovesToWarm      uint64
 	TotalItems       uint64
 
+	CrawlerReclaimed    uint64
+	CrawlerItemsChecked uint64
+
 	// stats slabs: the workers' per-class counters
 	GetHits, CmdSet, DeleteHits, IncrHits, DecrHits, CasHits, CasBadval, TouchHits uint64
 }
@@ -136,6 +139,7 @@ type Stats struct {
 	CurrItems, TotalItems, Bytes                      uint64
 	Evictions, Reclaimed                              uint64
 	ExpiredUnfetched, EvictedUnfetched, EvictedActive uint64
+	CrawlerReclaimed, CrawlerItemsChecked             uint64
 	LimitMaxbytes                                     int64
 	TotalMalloced                                     int64 // bytes accounted now (never above LimitMaxbytes)
 	HashPowerLevel                                    int
@@ -186,6 +190,7 @@ func (c *Cache) Stats() Stats {
 		cs.Evicted, cs.EvictedNonzero, cs.EvictedTime = l.evicted, l.evictedNonzero, l.evictedTime
 		cs.EvictedUnfetched, cs.EvictedActive, cs.OutOfMemory = l.evictedUnfetched, l.evictedActive, l.outOfMemory
 		cs.Reclaimed, cs.ExpiredUnfetched, cs.MovesToWarm = l.reclaimed, l.expiredUnfetched, l.movesToWarm
+		cs.CrawlerReclaimed, cs.CrawlerItemsChecked = l.crawlerReclaimed, l.crawlerItemsChecked
 		l.mu.Unlock()
 
 		s.CmdSet += cs.CmdSet
@@ -204,6 +209,8 @@ func (c *Cache) Stats() Stats {
 		s.ExpiredUnfetched += cs.ExpiredUnfetched
 		s.EvictedUnfetched += cs.EvictedUnfetched
 		s.EvictedActive += cs.EvictedActive
+		s.CrawlerReclaimed += cs.CrawlerReclaimed
+		s.CrawlerItemsChecked += cs.CrawlerItemsChecked
 		if cs.UsedChunks != 0 || cs.Number != 0 || cs.TotalItems != 0 || cs.CmdSet != 0 {
 			s.Classes = append(s.Classes, cs)
 		}
@@ -229,6 +236,7 @@ func (c *Cache) ResetStats() {
 		l.evicted, l.evictedNonzero, l.evictedTime = 0, 0, 0
 		l.evictedUnfetched, l.evictedActive, l.outOfMemory = 0, 0, 0
 		l.reclaimed, l.expiredUnfetched, l.movesToWarm = 0, 0, 0
+		l.crawlerReclaimed, l.crawlerItemsChecked = 0, 0
 		l.mu.Unlock()
 	}
 }
