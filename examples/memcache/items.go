@@ -10,6 +10,13 @@ import (
 
 // Items and their LRUs (items.c), and the cache that holds them.
 //
+// The storage is these files, each the memcached file of its concern:
+// items.go (the item layout, the LRUs, eviction, the crawler, the Cache),
+// assoc.go (the striped table and item locks), slabs.go (size classes and
+// what an item costs), store.go (the operations a worker runs: Alloc,
+// Store, Get, Gat, Touch, Delete, Incr, FlushAll), stats.go (per-worker
+// counters and their sums), clock.go (current_time and exptime rules).
+//
 // An item is one allocation: the Item header below, then the key, then the
 // value with its "\r\n", as memcached lays out an item in its slab chunk
 // (ITEM_key, ITEM_data). The allocation is a Go type made per size class
@@ -251,6 +258,12 @@ func NewCache(s Settings, now int64) (*Cache, error) {
 	c.clock.start(now)
 	return c, nil
 }
+
+// Settings returns the settings the cache runs with (`stats settings`).
+func (c *Cache) Settings() Settings { return c.settings }
+
+// SlabChunkMax is slab_chunk_size_max (`stats settings` slab_chunk_max).
+func (c *Cache) SlabChunkMax() int { return c.slabs.chunkMax }
 
 // Tick is clock_handler: set current_time from the unix time now.
 func (c *Cache) Tick(now int64) { c.clock.tick(now) }
