@@ -116,16 +116,16 @@
 // one byte); a NUL byte ends the line early. Only 23 tokens are split, so a
 // command with more is an ERROR, and the HTTP check (an unknown command
 // whose last split token starts with "HTTP/": silent close) looks at the
-// 23rd; the retrieval commands read all their keys. Numbers are read as the
-// C library's strtol family reads them: leading white space, a sign, and
-// trailing white space followed by anything ("5\tz" is 5, "-0" is 0).
-// Exptimes are read into 32 bits as memcached does (4294967297 is 1). With
-// more than MaxLineLength (2048) bytes pending and no "\n", a line that is
-// not a get or gets closes the connection without a reply; like memcached,
-// that depends on how much has arrived, so a longer line that arrives whole
-// is read. A refused command line never swallows the data that follows it
-// (the value is then read as a command), except an ms refused after its
-// length was read, whose block Parse swallows itself.
+// 23rd token of a longer line; the retrieval commands read all their keys.
+// Numbers are read as the C library's strtol family reads them: leading
+// white space, a sign, and trailing white space followed by anything ("5\tz"
+// is 5, "-0" is 0). Exptimes are read into 32 bits as memcached does
+// (4294967297 is 1). With more than MaxLineLength (2048) bytes pending and
+// no "\n", a line that is not a get or gets closes the connection without a
+// reply; like memcached, that depends on how much has arrived, so a longer
+// line that arrives whole is read. A refused command line never swallows the
+// data that follows it (the value is then read as a command), except an ms
+// refused after its length was read, whose block Parse swallows itself.
 //
 // # Deliberate differences
 //
