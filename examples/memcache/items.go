@@ -211,7 +211,8 @@ type Cache struct {
 	assoc    assoc
 	lrus     [maxSlabClasses]lru
 
-	mem   atomic.Int64  // bytes accounted: every allocated item's chunks
+	mem      atomic.Int64 // bytes accounted: every allocated item's chunks
+	maxBytes atomic.Int64 // -m, changed by cache_memlimit
 	casID atomic.Uint64 // get_cas_id
 
 	// settings.oldest_live and oldest_cas: flush_all's moment.
@@ -251,6 +252,7 @@ func NewCache(s Settings, now int64) (*Cache, error) {
 		return nil, settingsError("Hash table power size cannot be equal to or less than item lock table")
 	}
 	c := &Cache{settings: s}
+	c.maxBytes.Store(s.MaxBytes)
 	if err := c.slabs.init(s.ChunkSize, s.Factor, s.ItemSizeMax, defaultSlabPageSize); err != nil {
 		return nil, err
 	}
@@ -260,7 +262,26 @@ func NewCache(s Settings, now int64) (*Cache, error) {
 }
 
 // Settings returns the settings the cache runs with (`stats settings`).
-func (c *Cache) Settings() Settings { return c.settings }
+func (c *Cache) Settings() Settings {
+	s := c.settings
+	s.MaxBytes = c.maxBytes.Load()
+	return s
+}
+
+// SetMemLimit is cache_memlimit's storage part: -m becomes n bytes (the
+// command refuses less than 8 MB), and when that is below what is
+// accounted, items are evicted, oldest class tail first, until it fits or
+// only held and in-flight items remain; these go as they are released
+// (memcached instead lets its page mover shrink the cache over time).
+// Until then new items are refused room, so the limit holds for them.
+func (c *Cache) SetMemLimit(w *Worker, n int64) {
+	c.maxBytes.Store(n)
+	for c.mem.Load() > n {
+		if !c.evictOther(w, 0, nil) {
+			break
+		}
+	}
+}
 
 // SlabChunkMax is slab_chunk_size_max (`stats settings` slab_chunk_max).
 func (c *Cache) SlabChunkMax() int { return c.slabs.chunkMax }
@@ -359,7 +380,7 @@ func (c *Cache) itemAlloc(w *Worker, key []byte, hv uint32, flags uint32, exptim
 // It fails when eviction is off (-M), the item is larger than -m, or
 // nothing can be evicted.
 func (c *Cache) reserve(w *Worker, n int64, id int, held *stripe) bool {
-	limit := c.settings.MaxBytes
+	limit := c.maxBytes.Load()
 	if n > limit {
 		return false
 	}

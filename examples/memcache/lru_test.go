@@ -317,3 +317,29 @@ func TestSettingsRefused(t *testing.T) {
 		}
 	}
 }
+
+// Input: 30 items filling -m 2880, then cache_memlimit to 1920 (20
+// chunks) while the oldest item is held, then the reader lets go and one
+// more set comes. Expected: 10 items evicted at once, the held k00 skipped
+// so that k01..k10 go; the limit reported is the new one; the next set
+// fits within 1920 by evicting again.
+func TestSetMemLimit(t *testing.T) {
+	c, w := smallCache(t, nil)
+	for i := 0; i < 30; i++ {
+		set(t, w, key2(i), "0123456789")
+	}
+	held := w.Get([]byte("k00"))
+	c.SetMemLimit(w, 20*96)
+	st := c.Stats()
+	if st.Evictions != 10 || st.LimitMaxbytes != 1920 || st.TotalMalloced != 1920 || c.Settings().MaxBytes != 1920 {
+		t.Fatalf("evictions %d limit_maxbytes %d total_malloced %d, want 10 1920 1920", st.Evictions, st.LimitMaxbytes, st.TotalMalloced)
+	}
+	if _, ok := get(w, "k10"); ok {
+		t.Fatal("k10 survived: the held k00 was not skipped")
+	}
+	w.Release(held)
+	set(t, w, "new", "0123456789")
+	if m := c.mem.Load(); m > 1920 {
+		t.Fatalf("%d bytes accounted after the new limit", m)
+	}
+}

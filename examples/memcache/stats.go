@@ -165,7 +165,7 @@ func (c *Cache) Stats() Stats {
 		CasMisses: t.casMisses, TouchMisses: t.touchMisses,
 		StoreTooLarge: t.storeTooLarge, StoreNoMemory: t.storeNoMemory,
 		BytesRead: t.bytesRead, BytesWritten: t.bytesWritten, ConnYields: t.connYields,
-		LimitMaxbytes:  c.settings.MaxBytes,
+		LimitMaxbytes:  c.maxBytes.Load(),
 		TotalMalloced:  c.mem.Load(),
 		HashPowerLevel: c.assoc.hashPowerLevel(),
 		HashBytes:      c.assoc.buckets.Load() * 8,
