@@ -211,9 +211,9 @@ type Cache struct {
 	assoc    assoc
 	lrus     [maxSlabClasses]lru
 
-	mem      atomic.Int64 // bytes accounted: every allocated item's chunks
-	maxBytes atomic.Int64 // -m, changed by cache_memlimit
-	casID atomic.Uint64 // get_cas_id
+	mem      atomic.Int64  // bytes accounted: every allocated item's chunks
+	maxBytes atomic.Int64  // -m, changed by cache_memlimit
+	casID    atomic.Uint64 // get_cas_id
 
 	// settings.oldest_live and oldest_cas: flush_all's moment.
 	oldestLive atomic.Uint32
