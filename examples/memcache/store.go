@@ -262,12 +262,11 @@ func (w *Worker) touch(key []byte, exptime int64) *Item {
 }
 
 // Gat is item_touch for gat/gats: as Get, and the item's exptime becomes
-// exptime (client rules; the CAS stays). Counts cmd_get, cmd_touch and
-// touch_hits or touch_misses, as process_get_command does for gat.
+// exptime (client rules; the CAS stays). Counts cmd_touch and touch_hits
+// or touch_misses (not cmd_get), as process_get_command does for gat.
 func (w *Worker) Gat(key []byte, exptime int64) *Item {
 	it := w.touch(key, exptime)
 	w.statsMu.Lock()
-	w.stats.getCmds++
 	w.stats.touchCmds++
 	if it != nil {
 		w.stats.slab[it.clsid].touchHits++
