@@ -256,14 +256,18 @@ func (p *Parser) tokenize(line []byte) (n int, rest []byte) {
 		if i == len(line) {
 			return n, nil
 		}
-		j := bytes.IndexByte(line[i:], ' ')
-		if j < 0 {
-			p.s.toks[n] = line[i:len(line):len(line)]
-			return n + 1, nil
+		// Tokens are short: a plain loop finds their end sooner than
+		// bytes.IndexByte's call would.
+		j := i + 1
+		for j < len(line) && line[j] != ' ' {
+			j++
 		}
-		p.s.toks[n] = line[i : i+j : i+j]
+		p.s.toks[n] = line[i:j:j]
 		n++
-		i += j + 1
+		if j == len(line) {
+			return n, nil
+		}
+		i = j + 1
 		if n == MaxTokens-1 {
 			if i < len(line) {
 				return n, line[i:]
