@@ -68,7 +68,7 @@
 //
 // # Memory
 //
-// An idle Parser is four words. Its working storage (the Request, the token
+// An idle Parser is five words. Its working storage (the Request, the token
 // and key lists, about 2 KB) is taken from a pool shared by all Parsers on
 // the first Parse and given back by Release, which a server calls when a
 // connection goes idle, as memcached gives its read buffer back; the key
@@ -120,7 +120,7 @@
 // Numbers are read as the C library's strtol family reads them: leading
 // white space, a sign, and trailing white space followed by anything ("5\tz"
 // is 5, "-0" is 0). Exptimes are read into 32 bits as memcached does
-// (4294967297 is 1). With more than MaxLineLength (2048) bytes pending and
+// (4294967297 is 1). With more than DefaultMaxLineLength (2048) bytes pending and
 // no "\n", a line that is not a get or gets closes the connection without a
 // reply; like memcached, that depends on how much has arrived, so a longer
 // line that arrives whole is read. A refused command line never swallows the

@@ -76,7 +76,7 @@ var (
 
 // Connection-closing errors (try_read_command_ascii, process_command_ascii).
 var (
-	// ErrLineTooLong: more than MaxLineLength bytes are pending without a
+	// ErrLineTooLong: more than Parser.MaxLineLength (2048) bytes are pending without a
 	// '\n' and the line does not start with "get " or "gets " (after at
 	// most 100 spaces). memcached closes the connection without a reply.
 	ErrLineTooLong = &Error{Close: true}

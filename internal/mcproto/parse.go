@@ -15,10 +15,10 @@ const (
 	// retrieval commands go on splitting their keys past that.
 	MaxTokens = 24
 
-	// MaxLineLength is the 2048 of try_read_command_ascii: when more
-	// bytes than this are pending without a '\n', memcached closes the
-	// connection, unless they start with "get " or "gets ".
-	MaxLineLength = 2048
+	// DefaultMaxLineLength is the 2048 of try_read_command_ascii: when
+	// more bytes than this are pending without a '\n', memcached closes
+	// the connection, unless they start with "get " or "gets ".
+	DefaultMaxLineLength = 2048
 
 	// MaxBytes is the largest byte count a storage command may announce,
 	// INT_MAX - 2 (the data block, with its "\r\n", must fit an int).
@@ -47,6 +47,11 @@ const (
 // The zero value is ready to use. A Parser must not be used by several
 // goroutines at once.
 type Parser struct {
+	// MaxLineLength is how many bytes may be pending without a '\n'
+	// before a line that is not a get or gets fails with ErrLineTooLong.
+	// Zero means DefaultMaxLineLength, memcached's fixed 2048.
+	MaxLineLength int
+
 	// MaxGetLineLength bounds the length of a get or gets line, pending
 	// or complete; a longer one fails with ErrGetLineTooLong. Zero means
 	// DefaultMaxGetLineLength.
@@ -149,11 +154,11 @@ func (p *Parser) Parse(buf []byte) (req *Request, n int, err error) {
 // line is a get or gets (which may be long), and those are bounded here by
 // MaxGetLineLength.
 func (p *Parser) checkPending(buf []byte) error {
-	if len(buf) <= MaxLineLength && len(buf) <= p.maxGetLineLength() {
+	if len(buf) <= p.maxLineLength() && len(buf) <= p.maxGetLineLength() {
 		return nil
 	}
 	if !p.isGetLine(buf) {
-		if len(buf) > MaxLineLength {
+		if len(buf) > p.maxLineLength() {
 			return ErrLineTooLong
 		}
 		return nil
@@ -176,6 +181,13 @@ func (p *Parser) isGetLine(b []byte) bool {
 	}
 	b = b[i:]
 	return bytes.HasPrefix(b, []byte("get ")) || bytes.HasPrefix(b, []byte("gets "))
+}
+
+func (p *Parser) maxLineLength() int {
+	if p.MaxLineLength > 0 {
+		return p.MaxLineLength
+	}
+	return DefaultMaxLineLength
 }
 
 func (p *Parser) maxGetLineLength() int {
@@ -204,7 +216,7 @@ func (p *Parser) Swallowing() int64 { return p.swallow }
 
 // Reset discards the state of a partly received line and of a swallow,
 // for a caller that discards its input (or reuses the Parser for another
-// connection). MaxGetLineLength is kept.
+// connection). The limit fields are kept.
 func (p *Parser) Reset() {
 	p.scan = 0
 	p.swallow = 0
