@@ -332,8 +332,8 @@ func (c *Cache) itemAlloc(w *Worker, key []byte, hv uint32, flags uint32, exptim
 	if len(key) == 0 || len(key) > keyMaxLength {
 		return nil, ErrKeyLen
 	}
-	if vlen < 0 {
-		return nil, ErrTooLarge
+	if vlen < 0 || vlen > c.slabs.itemSizeMax {
+		return nil, ErrTooLarge // and no sum below can overflow an int
 	}
 	ntotal, need := c.itemSizes(len(key), flags, vlen+2)
 	if c.slabs.clsid(ntotal) == 0 {

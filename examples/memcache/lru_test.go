@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
+
+const maxInt = math.MaxInt
 
 // smallCache is a cache of 30 chunks of class 1 (96 bytes): -m 2880 with
 // -I 1024, the smallest memcached allows, so that -m is twice -I.
@@ -183,9 +186,9 @@ func TestReclaimBeforeEvict(t *testing.T) {
 
 // Input: values around -I (1 MB): with key "k" and flags 0, 1,048,516
 // bytes (the reference's largest), one more, and the same with flags set
-// (4 bytes more of header) and with CAS off (8 less). Expected: the
-// largest fits; one more is "SERVER_ERROR object too large for cache"
-// counted in store_too_large; a fitting item above 512 KB is chunked
+// (4 bytes more of header) and with CAS off (8 less); and lengths near
+// 2^31 and the largest int. Expected: the largest fits; the others are
+// "SERVER_ERROR object too large for cache" counted in store_too_large; a fitting item above 512 KB is chunked
 // (largest class) and accounted as 512 KB chunks plus the rest's class.
 func TestItemSizeMax(t *testing.T) {
 	for _, tc := range []struct {
@@ -203,17 +206,27 @@ func TestItemSizeMax(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %d bytes: %v", tc.name, tc.max, err)
 		}
-		// Two 512 KB chunks, and the few bytes by which this layout's
-		// 64-byte header passes memcached's 56 in a 96-byte chunk.
-		if it.ClassID() != c.slabs.largest || it.iflags&itemChunked == 0 || it.alloc != 1<<20+96 {
-			t.Fatalf("%s: class %d chunked %v alloc %d, want the largest, chunked, 1 MB + 96", tc.name, it.ClassID(), it.iflags&itemChunked != 0, it.alloc)
+		// Two 512 KB chunks, and on 64-bit the few bytes by which this
+		// layout's 64-byte header passes memcached's 56 in a 96-byte chunk.
+		want := uint32(1 << 20)
+		if itemHeaderSize+1+tc.max+2 > 1<<20 {
+			want += 96
+		}
+		if it.ClassID() != c.slabs.largest || it.iflags&itemChunked == 0 || it.alloc != want {
+			t.Fatalf("%s: class %d chunked %v alloc %d, want the largest, chunked, %d", tc.name, it.ClassID(), it.iflags&itemChunked != 0, it.alloc, want)
 		}
 		w.Discard(it)
 		if _, err := w.Alloc([]byte("k"), tc.flags, 0, tc.max+1); !errors.Is(err, ErrTooLarge) || err.Error() != "SERVER_ERROR object too large for cache" {
 			t.Fatalf("%s: %d bytes: err %v", tc.name, tc.max+1, err)
 		}
-		if st := c.Stats(); st.StoreTooLarge != 1 || st.TotalMalloced != 0 {
-			t.Fatalf("%s: store_too_large %d total_malloced %d, want 1 0", tc.name, st.StoreTooLarge, st.TotalMalloced)
+		// A length near 2^31 (the protocol's largest) and near 2^63.
+		for _, n := range []int{1<<31 - 3, maxInt - 1} {
+			if _, err := w.Alloc([]byte("k"), tc.flags, 0, n); !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("%s: %d bytes: err %v", tc.name, n, err)
+			}
+		}
+		if st := c.Stats(); st.StoreTooLarge != 3 || st.TotalMalloced != 0 {
+			t.Fatalf("%s: store_too_large %d total_malloced %d, want 3 0", tc.name, st.StoreTooLarge, st.TotalMalloced)
 		}
 	}
 	c, w := newTestCache(t, nil)
