@@ -125,9 +125,12 @@ func holdPort(bind string, port int) (int, int, error) {
 	if err != nil {
 		return -1, 0, fmt.Errorf("--bind %q: an IP address is needed with --threads", bind)
 	}
+	ip = ip.Unmap()
 	af := unix.AF_INET
-	var sa unix.Sockaddr = &unix.SockaddrInet4{Port: port, Addr: ip.As4()}
-	if ip.Is6() && !ip.Is4In6() {
+	var sa unix.Sockaddr
+	if ip.Is4() {
+		sa = &unix.SockaddrInet4{Port: port, Addr: ip.As4()}
+	} else {
 		af, sa = unix.AF_INET6, &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
 	}
 	fd, err := unix.Socket(af, unix.SOCK_STREAM, 0)
@@ -135,7 +138,8 @@ func holdPort(bind string, port int) (int, int, error) {
 		return -1, 0, os.NewSyscallError("socket", err)
 	}
 	unix.CloseOnExec(fd)
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err == nil {
+	err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if err == nil {
 		err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
 	}
 	if err == nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,5 +70,21 @@ func TestThreadsSharePort(t *testing.T) {
 	m.stop()
 	if n := m.servers[0].cfg.clients.Load(); n != 0 {
 		t.Fatalf("%d clients counted after stop", n)
+	}
+}
+
+// Input: holdPort for 127.0.0.1, ::1 and a host name. Expected: a port
+// held for the two addresses (closed afterwards), and for the name an
+// error saying --threads needs an IP address.
+func TestHoldPort(t *testing.T) {
+	for _, bind := range []string{"127.0.0.1", "::1"} {
+		fd, port, err := holdPort(bind, 0)
+		if err != nil || port == 0 {
+			t.Fatalf("holdPort(%s) = %d, %d, %v", bind, fd, port, err)
+		}
+		syscall.Close(fd)
+	}
+	if _, _, err := holdPort("localhost", 0); err == nil {
+		t.Fatal("holdPort(localhost) succeeded")
 	}
 }
