@@ -53,20 +53,23 @@ const (
 // Close from inside any handler only schedules the close, which happens
 // when the outermost handler returns; from then on no handler of that
 // Conn is called.
+//
+// Its fields are kept to 80 bytes (a server has one per client): what
+// only a connect, an error or pending output needs is allocated when it
+// happens.
 type Conn struct {
 	el          *ae.EventLoop
-	fd          int
+	fd          int32
 	state       State
 	flags       uint8
-	refs        int32
-	lastErr     error
-	connHandler Handler
+	refs        int16
+	lastErr     *error // set on the first error
 	readHandler Handler
 	wrHandler   Handler
 	privateData any
-	out         output
+	out         *output // nil until output is kept
 	wq          *WriteQueue
-	dial        *dialState // while a Connect resolves or times out
+	dial        *dialState // while a Connect is in progress
 }
 
 // NewSocket returns an unconnected socket Conn on el (connCreateSocket);
@@ -80,7 +83,7 @@ func NewSocket(el *ae.EventLoop) *Conn {
 // non-blocking; the Conn owns it from now on. Call Accept to make it
 // StateConnected, or Close to refuse it.
 func NewAcceptedSocket(el *ae.EventLoop, fd int) *Conn {
-	return &Conn{el: el, fd: fd, state: StateAccepting}
+	return &Conn{el: el, fd: int32(fd), state: StateAccepting}
 }
 
 // Loop returns the event loop of c.
@@ -88,7 +91,7 @@ func (c *Conn) Loop() *ae.EventLoop { return c.el }
 
 // FD returns the socket's fd, or -1 before Connect and after Close
 // (connGetFd). Prefer the Conn's methods to system calls on it.
-func (c *Conn) FD() int { return c.fd }
+func (c *Conn) FD() int { return int(c.fd) }
 
 // State returns the connection's state (connGetState).
 func (c *Conn) State() State { return c.state }
@@ -96,7 +99,28 @@ func (c *Conn) State() State { return c.state }
 // LastError returns the error that put the connection in StateError, or
 // the last failed call's (connGetLastError, which returns
 // strerror(last_errno)).
-func (c *Conn) LastError() error { return c.lastErr }
+func (c *Conn) LastError() error {
+	if c.lastErr == nil {
+		return nil
+	}
+	return *c.lastErr
+}
+
+// setErr records err as the last error.
+func (c *Conn) setErr(err error) {
+	if c.lastErr == nil {
+		c.lastErr = new(error)
+	}
+	*c.lastErr = err
+}
+
+// outBuf returns c's output, made on first use.
+func (c *Conn) outBuf() *output {
+	if c.out == nil {
+		c.out = new(output)
+	}
+	return c.out
+}
 
 // PrivateData returns what SetPrivateData stored (connGetPrivateData).
 func (c *Conn) PrivateData() any { return c.privateData }
@@ -177,12 +201,13 @@ func (c *Conn) arm(dir ae.Mask, on bool) error {
 	if c.fd < 0 {
 		return nil // not connected yet: Connect arms what is set
 	}
-	has := c.el.GetFileEvents(c.fd)&dir != 0
+	fd := int(c.fd)
+	has := c.el.GetFileEvents(fd)&dir != 0
 	switch {
 	case on && !has:
-		return c.el.CreateFileEvent(c.fd, dir, socketEventHandler, c)
+		return c.el.CreateFileEvent(fd, dir, socketEventHandler, c)
 	case !on && has:
-		c.el.DeleteFileEvent(c.fd, dir)
+		c.el.DeleteFileEvent(fd, dir)
 	}
 	return nil
 }
@@ -210,11 +235,12 @@ func (c *Conn) closeFd() {
 		c.dial.cancel(c)
 	}
 	if c.fd >= 0 {
-		c.el.DeleteFileEvent(c.fd, ae.Readable|ae.Writable)
-		closeFd(c.fd)
+		c.el.DeleteFileEvent(int(c.fd), ae.Readable|ae.Writable)
+		closeFd(int(c.fd))
 		c.fd = -1
 	}
 	c.out.release(c.wq)
+	c.out = nil
 }
 
 // finishClose drops what the closed Conn refers to (zfree(conn) in
@@ -222,7 +248,7 @@ func (c *Conn) closeFd() {
 func (c *Conn) finishClose() {
 	c.flags &^= flagCloseScheduled
 	c.flags |= flagFdClosed
-	c.connHandler, c.readHandler, c.wrHandler = nil, nil, nil
+	c.readHandler, c.wrHandler = nil, nil
 }
 
 // socketEventHandler is the one ae handler of every socket Conn, for both
@@ -230,21 +256,18 @@ func (c *Conn) finishClose() {
 // once per iteration with both bits when both fire.
 var socketEventHandler ae.FileProc = func(el *ae.EventLoop, fd int, clientData any, mask ae.Mask) {
 	c := clientData.(*Conn)
-	if c.state == StateConnecting && mask&ae.Writable != 0 && c.connHandler != nil {
+	if c.state == StateConnecting && mask&ae.Writable != 0 && c.dial != nil && c.dial.handler != nil {
 		if err := anet.GetError(fd); err != nil {
-			c.lastErr = err
+			c.setErr(err)
 			c.state = StateError
 		} else {
 			c.state = StateConnected
 		}
-		if c.dial != nil {
-			c.dial.cancel(c)
-		}
+		h := c.dial.handler
+		c.dial.cancel(c)
 		if c.wrHandler == nil {
 			el.DeleteFileEvent(fd, ae.Writable)
 		}
-		h := c.connHandler
-		c.connHandler = nil
 		if !callHandler(c, h) {
 			return
 		}

@@ -30,8 +30,9 @@ type ConnectOptions struct {
 
 // dialState is what a Connect in progress holds besides the socket.
 type dialState struct {
-	timer    int64 // the timeout's time event, -1 if none
-	resolved bool  // name resolution is over (or never started)
+	handler  Handler // the connect handler (conn->conn_handler)
+	timer    int64   // the timeout's time event, -1 if none
+	resolved bool    // name resolution is over (or never started)
 }
 
 // cancel stops the timeout; a resolution still running finds the Conn
@@ -63,8 +64,7 @@ func (c *Conn) Connect(host string, port int, opts ConnectOptions, h Handler) er
 		return fmt.Errorf("connection: port %d out of range: %w", port, unix.EINVAL)
 	}
 	c.state = StateConnecting
-	c.connHandler = h
-	c.dial = &dialState{timer: -1}
+	c.dial = &dialState{handler: h, timer: -1}
 	if opts.Timeout > 0 {
 		c.dial.timer = c.el.CreateTimeEvent(opts.Timeout.Milliseconds(), connectTimeout, c, nil)
 	}
@@ -106,11 +106,12 @@ func (c *Conn) ConnectUnix(path string, h Handler) error {
 	}
 	fd, err := anet.UnixNonBlockConnect(path)
 	if err != nil {
-		c.state, c.lastErr = StateError, err
+		c.state = StateError
+		c.setErr(err)
 		return err
 	}
 	c.state = StateConnecting
-	c.connHandler = h
+	c.dial = &dialState{handler: h, timer: -1, resolved: true}
 	return c.connected(fd, false)
 }
 
@@ -139,8 +140,8 @@ func (c *Conn) connectError(err error, async bool) error {
 		c.connectFailed(err)
 		return nil
 	}
-	c.state, c.lastErr = StateError, err
-	c.connHandler = nil
+	c.state = StateError
+	c.setErr(err)
 	if c.dial != nil {
 		c.dial.cancel(c)
 	}
@@ -150,7 +151,7 @@ func (c *Conn) connectError(err error, async bool) error {
 // connected registers the connecting fd: writable (the connect's end),
 // and readable if a read handler was set meanwhile.
 func (c *Conn) connected(fd int, async bool) error {
-	c.fd = fd
+	c.fd = int32(fd)
 	err := c.el.CreateFileEvent(fd, ae.Writable, socketEventHandler, c)
 	if err == nil && c.readHandler != nil {
 		err = c.el.CreateFileEvent(fd, ae.Readable, socketEventHandler, c)
@@ -167,17 +168,18 @@ func (c *Conn) connected(fd int, async bool) error {
 // connectFailed ends a connect with err: StateError, the socket closed,
 // the handler called.
 func (c *Conn) connectFailed(err error) {
-	c.state, c.lastErr = StateError, err
+	c.state = StateError
+	c.setErr(err)
+	var h Handler
 	if c.dial != nil {
+		h = c.dial.handler
 		c.dial.cancel(c)
 	}
 	if c.fd >= 0 {
-		c.el.DeleteFileEvent(c.fd, ae.Readable|ae.Writable)
-		unix.Close(c.fd)
+		c.el.DeleteFileEvent(int(c.fd), ae.Readable|ae.Writable)
+		unix.Close(int(c.fd))
 		c.fd = -1
 	}
-	h := c.connHandler
-	c.connHandler = nil
 	callHandler(c, h)
 }
 

@@ -18,6 +18,14 @@ type output struct {
 	size int // bytes still to write
 }
 
+// pendingSize returns the bytes still to write; a nil output has none.
+func (o *output) pendingSize() int {
+	if o == nil {
+		return 0
+	}
+	return o.size
+}
+
 // appendBytes queues p, copying it.
 func (o *output) appendBytes(q *WriteQueue, p []byte) {
 	o.size += len(p)
@@ -87,6 +95,9 @@ func (o *output) consume(q *WriteQueue, n int) {
 
 // drained resets a written-out output, keeping a small first buffer.
 func (o *output) drained(q *WriteQueue) {
+	if o == nil {
+		return
+	}
 	if len(o.bufs) == 1 && cap(o.bufs[0]) <= ChunkSize {
 		o.bufs[0] = o.bufs[0][:0]
 		o.sent = 0
@@ -97,6 +108,9 @@ func (o *output) drained(q *WriteQueue) {
 
 // release drops all output, giving chunks back to q.
 func (o *output) release(q *WriteQueue) {
+	if o == nil {
+		return
+	}
 	for i, b := range o.bufs {
 		if q != nil && cap(b) == ChunkSize {
 			q.putChunk(b)

@@ -43,7 +43,7 @@ func (c *Conn) ioResult(n int, err error, read bool) (int, error) {
 	if err == unix.EAGAIN || err == unix.EINTR {
 		return 0, ErrWouldBlock
 	}
-	c.lastErr = err
+	c.setErr(err)
 	if c.state == StateConnected {
 		c.state = StateError
 	}
@@ -62,7 +62,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, err := sysRead(c.fd, p)
+	n, err := sysRead(int(c.fd), p)
 	return c.ioResult(n, err, true)
 }
 
@@ -76,7 +76,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, err := sysWrite(c.fd, p)
+	n, err := sysWrite(int(c.fd), p)
 	return c.ioResult(n, err, false)
 }
 
@@ -96,7 +96,7 @@ func (c *Conn) writev(bufs [][]byte, iov []unix.Iovec) (int, error) {
 	if len(bufs) > iovMax {
 		bufs = bufs[:iovMax]
 	}
-	n, err := sysWritev(c.fd, bufs, iov)
+	n, err := sysWritev(int(c.fd), bufs, iov)
 	return c.ioResult(n, err, false)
 }
 
@@ -119,35 +119,39 @@ func (c *Conn) Accept(h Handler) error {
 }
 
 // Block puts the socket in blocking mode (connBlock), for the Sync calls.
-func (c *Conn) Block() error { return anet.Block(c.fd) }
+func (c *Conn) Block() error { return anet.Block(int(c.fd)) }
 
 // NonBlock puts the socket back in non-blocking mode (connNonBlock).
-func (c *Conn) NonBlock() error { return anet.NonBlock(c.fd) }
+func (c *Conn) NonBlock() error { return anet.NonBlock(int(c.fd)) }
 
 // EnableTCPNoDelay sets TCP_NODELAY (connEnableTcpNoDelay).
-func (c *Conn) EnableTCPNoDelay() error { return anet.EnableTCPNoDelay(c.fd) }
+func (c *Conn) EnableTCPNoDelay() error { return anet.EnableTCPNoDelay(int(c.fd)) }
 
 // DisableTCPNoDelay clears TCP_NODELAY (connDisableTcpNoDelay).
-func (c *Conn) DisableTCPNoDelay() error { return anet.DisableTCPNoDelay(c.fd) }
+func (c *Conn) DisableTCPNoDelay() error { return anet.DisableTCPNoDelay(int(c.fd)) }
 
 // KeepAlive turns TCP keep-alive on with Redis's timers for interval
 // seconds (connKeepAlive).
-func (c *Conn) KeepAlive(interval int) error { return anet.KeepAlive(c.fd, interval) }
+func (c *Conn) KeepAlive(interval int) error { return anet.KeepAlive(int(c.fd), interval) }
 
 // SendTimeout sets SO_SNDTIMEO (connSendTimeout), for the Sync calls.
-func (c *Conn) SendTimeout(d time.Duration) error { return anet.SendTimeout(c.fd, d.Milliseconds()) }
+func (c *Conn) SendTimeout(d time.Duration) error {
+	return anet.SendTimeout(int(c.fd), d.Milliseconds())
+}
 
 // RecvTimeout sets SO_RCVTIMEO (connRecvTimeout), for the Sync calls.
-func (c *Conn) RecvTimeout(d time.Duration) error { return anet.RecvTimeout(c.fd, d.Milliseconds()) }
+func (c *Conn) RecvTimeout(d time.Duration) error {
+	return anet.RecvTimeout(int(c.fd), d.Milliseconds())
+}
 
 // PeerAddr returns the peer's address as "ip:port" or "[ip]:port"
 // (connFormatFdAddr with FD_TO_PEER_NAME; "/unixsocket:0" on a unix
 // socket).
-func (c *Conn) PeerAddr() (string, error) { return anet.FormatFdAddr(c.fd, anet.PeerName) }
+func (c *Conn) PeerAddr() (string, error) { return anet.FormatFdAddr(int(c.fd), anet.PeerName) }
 
 // LocalAddr returns the local address, as PeerAddr does the peer's
 // (connFormatFdAddr with FD_TO_SOCK_NAME).
-func (c *Conn) LocalAddr() (string, error) { return anet.FormatFdAddr(c.fd, anet.SockName) }
+func (c *Conn) LocalAddr() (string, error) { return anet.FormatFdAddr(int(c.fd), anet.SockName) }
 
 // SyncWrite writes all of p, waiting up to timeout in total for the socket
 // to take it (connSyncWrite, built on aeWait). It returns the bytes
@@ -169,7 +173,7 @@ func (c *Conn) SyncWrite(p []byte, timeout time.Duration) (int, error) {
 		if left <= 0 {
 			return done, unix.ETIMEDOUT
 		}
-		if _, err := ae.Wait(c.fd, ae.Writable, left); err != nil {
+		if _, err := ae.Wait(int(c.fd), ae.Writable, left); err != nil {
 			return done, err
 		}
 	}
@@ -185,7 +189,7 @@ func (c *Conn) SyncRead(p []byte, timeout time.Duration) (int, error) {
 	for done < len(p) {
 		if left := timeout - time.Since(start); left <= 0 {
 			return done, unix.ETIMEDOUT
-		} else if m, err := ae.Wait(c.fd, ae.Readable, left); err != nil {
+		} else if m, err := ae.Wait(int(c.fd), ae.Readable, left); err != nil {
 			return done, err
 		} else if m == ae.None {
 			continue // timed out: the check above says so

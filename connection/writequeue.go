@@ -97,7 +97,7 @@ func (c *Conn) Append(p []byte) {
 	if !c.canAppend() {
 		return
 	}
-	c.out.appendBytes(c.wq, p)
+	c.outBuf().appendBytes(c.wq, p)
 	c.appended()
 }
 
@@ -106,7 +106,7 @@ func (c *Conn) AppendString(s string) {
 	if !c.canAppend() {
 		return
 	}
-	c.out.appendString(c.wq, s)
+	c.outBuf().appendString(c.wq, s)
 	c.appended()
 }
 
@@ -119,7 +119,7 @@ func (c *Conn) canAppend() bool {
 
 func (c *Conn) appended() {
 	q := c.wq
-	if q.Limit > 0 && c.out.size > q.Limit {
+	if q.Limit > 0 && c.out.pendingSize() > q.Limit {
 		c.out.release(q)
 		if q.OnLimit != nil {
 			q.OnLimit(c)
@@ -156,8 +156,8 @@ func (c *Conn) Send(p []byte) (kept, ok bool) {
 	if !c.canAppend() || len(p) == 0 {
 		return false, !c.closed()
 	}
-	if c.out.size > 0 || c.state != StateConnected {
-		c.out.adopt(p)
+	if c.out.pendingSize() > 0 || c.state != StateConnected {
+		c.outBuf().adopt(p)
 		c.appended()
 		return true, !c.closed()
 	}
@@ -174,31 +174,38 @@ func (c *Conn) Send(p []byte) (kept, ok bool) {
 	if n == len(p) {
 		return false, true
 	}
-	c.out.adopt(p[n:])
+	c.outBuf().adopt(p[n:])
 	c.appended()
 	return true, !c.closed()
 }
 
 // DiscardOutput drops the output not yet written: a server closing c for
 // overcoming its output limits gives the memory back at once.
-func (c *Conn) DiscardOutput() { c.out.release(c.wq) }
+func (c *Conn) DiscardOutput() {
+	c.out.release(c.wq)
+	c.out = nil
+}
 
 // ReleaseOutput gives back the drained output's buffer, for an idle
 // connection (clientsCron's buffer resizing): it costs nothing until it
 // sends again. It does nothing while output is pending.
 func (c *Conn) ReleaseOutput() {
-	if c.out.size == 0 {
+	if c.out.pendingSize() == 0 {
 		c.out.release(c.wq)
+		c.out = nil
 	}
 }
 
 // Pending returns the bytes appended and not yet written.
-func (c *Conn) Pending() int { return c.out.size }
+func (c *Conn) Pending() int { return c.out.pendingSize() }
 
 // OutputMemory returns the bytes the output buffers hold, their
 // capacity (Redis's getClientOutputBufferMemoryUsage, CLIENT LIST's omem
 // counts the same way).
 func (c *Conn) OutputMemory() int {
+	if c.out == nil {
+		return 0
+	}
 	n := 0
 	for _, b := range c.out.bufs {
 		n += cap(b)
@@ -211,6 +218,9 @@ func (c *Conn) OutputMemory() int {
 // pass to Append, which then copies nothing, as bufio.Writer's. It may be
 // empty with no capacity.
 func (c *Conn) AvailableBuffer() []byte {
+	if c.out == nil {
+		return nil
+	}
 	if n := len(c.out.bufs); n > 0 {
 		b := c.out.bufs[n-1]
 		return b[len(b):len(b):cap(b)]
@@ -241,7 +251,7 @@ func (c *Conn) Flush() bool {
 	}
 	q := c.wq
 	written := 0
-	for c.out.size > 0 && written < q.MaxWritesPerEvent {
+	for c.out.pendingSize() > 0 && written < q.MaxWritesPerEvent {
 		var n int
 		var err error
 		if len(c.out.bufs) == 1 {
@@ -270,7 +280,7 @@ func (c *Conn) Flush() bool {
 		}
 	}
 	q.BytesWritten += int64(written)
-	if c.out.size > 0 {
+	if c.out.pendingSize() > 0 {
 		return true
 	}
 	c.out.drained(q)
@@ -306,12 +316,12 @@ func (q *WriteQueue) BeforeSleep() {
 		if c.closed() || !c.Flush() {
 			continue
 		}
-		if c.out.size > 0 && c.flags&flagQueueWriting == 0 {
+		if c.out.pendingSize() > 0 && c.flags&flagQueueWriting == 0 {
 			c.flags |= flagQueueWriting
 			q.WritableInstalls++
 			if err := c.SetWriteHandlerWithBarrier(queueWriteHandler, q.Barrier); err != nil {
 				c.flags &^= flagQueueWriting
-				c.lastErr = err
+				c.setErr(err)
 				c.Close()
 			}
 		}
