@@ -1,89 +1,23 @@
 package mcproto
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/goae/goae/internal/testenv"
 )
 
-// startMemcached starts a real memcached on a free loopback port (UDP off)
-// and returns its address; it is stopped, by its PID, when the test ends.
-// Like testenv.StartRedis it skips the test when memcached is not on PATH,
-// and fails it under GOAE_INTEROP=require. (internal/testenv has no
-// memcached helper yet; this is the local one.)
+// startMemcached starts a real memcached (testenv.StartMemcached) and
+// returns its address.
 func startMemcached(t *testing.T) string {
 	t.Helper()
-	bin := testenv.RequireBinary(t, "memcached")
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port := testenv.FreePort(t)
-		args := []string{"-p", strconv.Itoa(port), "-l", "127.0.0.1", "-U", "0"}
-		if os.Geteuid() == 0 {
-			args = append(args, "-u", "root") // memcached refuses to run as root otherwise
-		}
-		cmd := exec.Command(bin, args...)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting memcached: %v", err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		stop := func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if lastErr = waitVersion(addr, done); lastErr == nil {
-			t.Cleanup(stop)
-			return addr
-		}
-		stop()
-		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, out.String())
-	}
-	t.Fatalf("memcached did not start: %v", lastErr)
-	return ""
-}
-
-// waitVersion waits up to 10 s for memcached to answer "version".
-func waitVersion(addr string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return errors.New("memcached exited")
-		default:
-		}
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.SetDeadline(time.Now().Add(2 * time.Second))
-			fmt.Fprint(conn, "version\r\n")
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			conn.Close()
-			if strings.HasPrefix(line, "VERSION ") {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("no VERSION from %s within 10 s", addr)
+	return fmt.Sprintf("127.0.0.1:%d", testenv.StartMemcached(t))
 }
 
 // errServerDecides marks an input whose reply depends on the server (a

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -31,20 +32,46 @@ func FreePort(t testing.TB) int {
 // GOAE_INTEROP=require.
 func StartRedis(t testing.TB, extra ...string) int {
 	t.Helper()
-	bin := RequireBinary(t, "redis-server")
+	dir := t.TempDir()
+	return startServer(t, "redis-server", func(port int) []string {
+		return append([]string{
+			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--daemonize", "no",
+			"--dir", dir, "--logfile", "",
+		}, extra...)
+	}, waitPing)
+}
+
+// StartMemcached starts a real memcached on a free loopback port with UDP
+// off, waits until it answers "version" and returns its port; stopped, by
+// its PID, when the test ends. extra are more command-line arguments
+// ("-t", "2", ...). As root it passes "-u root", without which memcached
+// refuses to start. It skips or fails as StartRedis does.
+func StartMemcached(t testing.TB, extra ...string) int {
+	t.Helper()
+	return startServer(t, "memcached", func(port int) []string {
+		args := []string{"-p", strconv.Itoa(port), "-l", "127.0.0.1", "-U", "0"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root")
+		}
+		return append(args, extra...)
+	}, waitVersion)
+}
+
+// startServer runs the binary name with args(port) on a free port until
+// ready(port, exited) says it answers, trying three ports, and stops it by
+// its PID at the end of the test.
+func startServer(t testing.TB, name string, args func(port int) []string, ready func(port int, exited <-chan struct{}) error) int {
+	t.Helper()
+	bin := RequireBinary(t, name)
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := FreePort(t)
-		args := append([]string{
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--daemonize", "no",
-			"--dir", t.TempDir(), "--logfile", "",
-		}, extra...)
-		cmd := exec.Command(bin, args...)
+		cmd := exec.Command(bin, args(port)...)
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting redis-server: %v", err)
+			t.Fatalf("starting %s: %v", name, err)
 		}
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
@@ -57,14 +84,14 @@ func StartRedis(t testing.TB, extra ...string) int {
 				<-done
 			}
 		}
-		if lastErr = waitPing(port, done); lastErr == nil {
+		if lastErr = ready(port, done); lastErr == nil {
 			t.Cleanup(stop)
 			return port
 		}
 		stop()
 		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, out.String())
 	}
-	t.Fatalf("redis-server did not start: %v", lastErr)
+	t.Fatalf("%s did not start: %v", name, lastErr)
 	return 0
 }
 
@@ -92,4 +119,29 @@ func waitPing(port int, exited <-chan struct{}) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("no PONG on port %d within 10 s", port)
+}
+
+// waitVersion waits up to 10 s for memcached to answer "version" on port,
+// or for the process to exit.
+func waitVersion(port int, exited <-chan struct{}) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("memcached exited")
+		default:
+		}
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprint(conn, "version\r\n")
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if strings.HasPrefix(line, "VERSION ") {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no VERSION on port %d within 10 s", port)
 }
