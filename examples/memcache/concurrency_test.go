@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/goae/goae/internal/mcproto"
 )
 
 // modelEntry is what the model says a key holds.
@@ -169,7 +171,7 @@ func modelStep(w *Worker, r *rand.Rand, k int, key []byte, slot **modelEntry, m 
 			}
 			return nil
 		}
-		n, ok := safeStrtoull([]byte(m.val + "\r\n"))
+		n, ok := mcproto.SafeStrtoull([]byte(m.val + "\r\n"))
 		if len(m.val) == 0 || !ok {
 			if res != DeltaNonNumeric {
 				return fmt.Errorf("incr of %q: %v", m.val, res)

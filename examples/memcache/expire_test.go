@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/goae/goae/internal/mcproto"
 )
 
 // Input: exptimes of every kind, stored at current_time 62 (the server
@@ -323,9 +325,10 @@ func TestSafeStrtoull(t *testing.T) {
 	}{
 		{"0", 0, true}, {"18446744073709551615", 1<<64 - 1, true}, {"18446744073709551616", 0, false},
 		{"-1", 0, false}, {"-0", 0, true}, {"abc", 0, false}, {"", 0, false}, {"1x", 0, false}, {"\t5", 5, true},
+		{"12\r\n", 12, true}, {"12\x00junk", 12, true}, {"\x0012", 0, false},
 	} {
-		if v, ok := safeStrtoull([]byte(tc.in)); v != tc.v || ok != tc.ok {
-			t.Errorf("safeStrtoull(%q) = %d %v, want %d %v", tc.in, v, ok, tc.v, tc.ok)
+		if v, ok := mcproto.SafeStrtoull([]byte(tc.in)); v != tc.v || ok != tc.ok {
+			t.Errorf("mcproto.SafeStrtoull(%q) = %d %v, want %d %v", tc.in, v, ok, tc.v, tc.ok)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"strconv"
 	"sync"
+
+	"github.com/goae/goae/internal/mcproto"
 )
 
 // The storage operations a worker runs for a command: memcached.c's
@@ -409,7 +411,7 @@ func (c *Cache) addDelta(w *Worker, key []byte, hv uint32, st *stripe, incr bool
 	if casIn != 0 && it.cas != casIn {
 		return DeltaCASMismatch, 0, 0, 0
 	}
-	value, ok := safeStrtoull(it.Data())
+	value, ok := mcproto.SafeStrtoull(it.Data())
 	if !ok {
 		return DeltaNonNumeric, 0, 0, 0
 	}
@@ -445,49 +447,4 @@ func (c *Cache) addDelta(w *Worker, key []byte, hv uint32, st *stripe, incr bool
 	cas = newIt.cas
 	c.release(newIt)
 	return DeltaOK, value, cas, cls
-}
-
-// safeStrtoull is memcached's safe_strtoull (util.c) over b: strtoull's
-// leading white space and sign, then digits; the number must end at white
-// space or the end of b ("\r\n" ends a stored value), must not overflow,
-// and a '-' is refused when it made the value wrap ("-1"). b may be a
-// protocol token or an item's Data.
-func safeStrtoull(b []byte) (uint64, bool) {
-	i := 0
-	for i < len(b) && isSpace(b[i]) {
-		i++
-	}
-	neg := false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	start := i
-	var v uint64
-	overflow := false
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := uint64(b[i] - '0')
-		if v > (1<<64-1-d)/10 {
-			overflow = true
-		}
-		v = v*10 + d
-	}
-	if i == start || overflow {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	if i < len(b) && !isSpace(b[i]) && b[i] != 0 {
-		return 0, false
-	}
-	if int64(v) < 0 && neg {
-		return 0, false
-	}
-	return v, true
-}
-
-// isSpace is C's isspace in the C locale.
-func isSpace(b byte) bool {
-	return b == ' ' || (b >= '\t' && b <= '\r')
 }

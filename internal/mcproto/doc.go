@@ -103,7 +103,7 @@
 //	_meta_flag_preparse, struct _meta_flags  metaFlagPreparse, Meta
 //	complete_nread_ascii ("\r\n" check)    Data, CheckDataEnd
 //	conn_swallow, c->sbytes                Parser.Swallow, Parser.Swallowing
-//	safe_strtoul, safe_strtol, safe_strtoull  safeStrtoul, safeStrtol32 / safeStrtolTrunc, safeStrtoull
+//	safe_strtoul, safe_strtol, safe_strtoull  safeStrtoul, safeStrtol32 / safeStrtolTrunc, SafeStrtoull
 //	base64_decode                          base64Decode
 //	KEY_MAX_LENGTH                         KeyMaxLength
 //	MFLAG_MAX_OPT_LENGTH, MFLAG_MAX_OPAQUE_LENGTH  MaxMetaTokens, MaxOpaqueLength

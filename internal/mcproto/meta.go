@@ -186,7 +186,7 @@ func (p *Parser) metaFlagPreparse(req *Request, tok [][]byte, start int) *Error 
 			}
 			m.ClientFlags = v
 		case 'C':
-			v, ok := safeStrtoull(t[1:])
+			v, ok := SafeStrtoull(t[1:])
 			if !ok {
 				failed = ErrMetaBadToken
 			}
@@ -198,13 +198,13 @@ func (p *Parser) metaFlagPreparse(req *Request, tok [][]byte, start int) *Error 
 				m.Mode = t[1]
 			}
 		case 'J':
-			v, ok := safeStrtoull(t[1:])
+			v, ok := SafeStrtoull(t[1:])
 			if !ok {
 				failed = ErrMetaInitial
 			}
 			m.Initial = v
 		case 'D':
-			v, ok := safeStrtoull(t[1:])
+			v, ok := SafeStrtoull(t[1:])
 			if !ok {
 				failed = ErrMetaDelta
 			}

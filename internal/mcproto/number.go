@@ -1,6 +1,9 @@
 package mcproto
 
-import "math"
+import (
+	"bytes"
+	"math"
+)
 
 // The number readers below are memcached's safe_strtol, safe_strtoul and
 // safe_strtoull (util.c), which wrap the C library's strtol family. A token
@@ -59,10 +62,16 @@ func hasMinus(b []byte) bool {
 	return false
 }
 
-// safeStrtoull is safe_strtoull: a u64. A '-' is refused only when the
-// wrapped result looks negative as a signed number, as in memcached ("-0"
-// reads as 0).
-func safeStrtoull(b []byte) (uint64, bool) {
+// SafeStrtoull is memcached's safe_strtoull: a u64. A '-' is refused only
+// when the wrapped result looks negative as a signed number, as in
+// memcached ("-0" reads as 0). b is read as the C string memcached hands
+// it, ending at its first NUL, so it serves both a protocol token and a
+// stored value being incremented ("12\r\n", or "12\x00..." where
+// strtoull stops at the NUL). examples/memcache's incr/decr calls it.
+func SafeStrtoull(b []byte) (uint64, bool) {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
 	v, neg, ok := strtou64(b)
 	if !ok {
 		return 0, false
@@ -81,7 +90,7 @@ func safeStrtoull(b []byte) (uint64, bool) {
 // "4294967296" reads as 0. Here a value that does not fit 32 bits fails
 // (a documented difference, see the package doc).
 func safeStrtoul(b []byte) (uint32, bool) {
-	v, ok := safeStrtoull(b)
+	v, ok := SafeStrtoull(b)
 	if !ok || v > math.MaxUint32 {
 		return 0, false
 	}
@@ -92,7 +101,7 @@ func safeStrtoul(b []byte) (uint32, bool) {
 // arguments where memcached's behaviour is kept (verbosity levels,
 // cache_memlimit).
 func safeStrtoulTrunc(b []byte) (uint32, bool) {
-	v, ok := safeStrtoull(b)
+	v, ok := SafeStrtoull(b)
 	return uint32(v), ok
 }
 

@@ -557,8 +557,8 @@ func TestNumbers(t *testing.T) {
 		{"-18446744073709551615", 1, true},
 	}
 	for _, c := range u64 {
-		if v, ok := safeStrtoull([]byte(c.in)); v != c.v || ok != c.ok {
-			t.Errorf("safeStrtoull(%q) = %d, %v; want %d, %v", c.in, v, ok, c.v, c.ok)
+		if v, ok := SafeStrtoull([]byte(c.in)); v != c.v || ok != c.ok {
+			t.Errorf("SafeStrtoull(%q) = %d, %v; want %d, %v", c.in, v, ok, c.v, c.ok)
 		}
 	}
 }

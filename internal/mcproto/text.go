@@ -187,7 +187,7 @@ func (p *Parser) processUpdate(req *Request, tok [][]byte, ntokens int) *Error {
 	}
 	req.Flags, req.Exptime = flags, exptime
 	if handleCas {
-		cas, ok := safeStrtoull(tok[5])
+		cas, ok := SafeStrtoull(tok[5])
 		if !ok {
 			return ErrBadFormat
 		}
@@ -279,7 +279,7 @@ func (p *Parser) processArithmetic(req *Request, tok [][]byte, ntokens int) *Err
 		return ErrBadFormat
 	}
 	p.setKey(req, tok[1])
-	delta, ok := safeStrtoull(tok[2])
+	delta, ok := SafeStrtoull(tok[2])
 	if !ok {
 		return ErrInvalidDelta
 	}
