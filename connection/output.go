@@ -32,6 +32,11 @@ func (o *output) appendBytes(q *WriteQueue, p []byte) {
 	if n := len(o.bufs); n > 0 {
 		last := &o.bufs[n-1]
 		room := cap(*last) - len(*last)
+		if len(p) > 0 && room >= len(p) && &(*last)[:cap(*last)][len(*last)] == &p[0] {
+			// p was built in place from AvailableBuffer: take it as it is.
+			*last = (*last)[:len(*last)+len(p)]
+			return
+		}
 		if room < len(p) && n == 1 && cap(*last) < ChunkSize {
 			// The first buffer grows as a slice does, up to a chunk.
 			*last = growTo(*last, min(max(2*cap(*last), len(*last)+len(p)), ChunkSize))

@@ -215,8 +215,10 @@ func (c *Conn) OutputMemory() int {
 
 // AvailableBuffer returns an empty slice whose capacity is the room left
 // in c's last output buffer, to append to (strconv.AppendInt, say) and
-// pass to Append, which then copies nothing, as bufio.Writer's. It may be
-// empty with no capacity.
+// pass to Append, which then copies nothing: it sees the bytes are
+// already in place and takes them. (bufio.Writer's AvailableBuffer has
+// Write copy them onto themselves.) A slice that outgrew the room is
+// copied as any other. It may be empty with no capacity.
 func (c *Conn) AvailableBuffer() []byte {
 	if c.out == nil {
 		return nil

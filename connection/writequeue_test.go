@@ -36,7 +36,11 @@ func TestWriteQueueSmallReply(t *testing.T) {
 	c.Append([]byte("+OK\r\n"))
 	c.AppendString(":1\r\n")
 	b := append(c.AvailableBuffer(), "$1\r\nx\r\n"...)
+	mem := c.OutputMemory()
 	c.Append(b)
+	if c.OutputMemory() != mem || &c.out.bufs[0][len(c.out.bufs[0])-1] != &b[len(b)-1] {
+		t.Fatal("a reply built in AvailableBuffer did not stay in the buffer it was built in")
+	}
 	if got := drain(peer); len(got) != 0 || c.Pending() != 16 || q.Len() != 1 {
 		t.Fatalf("before sleep: peer has %q, pending %d, queue %d", got, c.Pending(), q.Len())
 	}
