@@ -174,7 +174,8 @@ func (el *EventLoop) processTimeEvents() int {
 	defer func() {
 		if running != nil {
 			running.refcount--
-			if running.id != DeletedEventID {
+			// On a closed loop Close has freed it, finalizer included.
+			if running.id != DeletedEventID && !el.closed {
 				t.markDeleted(running)
 			}
 		}
