@@ -54,22 +54,53 @@ const (
 // when the outermost handler returns; from then on no handler of that
 // Conn is called.
 //
-// Its fields are kept to 80 bytes (a server has one per client): what
-// only a connect, an error or pending output needs is allocated when it
-// happens.
+// Its fields are kept to 64 bytes (a server has one per client): what
+// only a connect, an error, a write handler or pending output needs is
+// allocated when it happens.
 type Conn struct {
 	el          *ae.EventLoop
 	fd          int32
 	state       State
 	flags       uint8
 	refs        int16
-	lastErr     *error // set on the first error
 	readHandler Handler
-	wrHandler   Handler
 	privateData any
 	out         *output // nil until output is kept
 	wq          *WriteQueue
-	dial        *dialState // while a Connect is in progress
+	aux         *connAux // nil until a connect, an error or a write handler
+}
+
+// connAux holds the parts of a Conn that an idle accepted connection does
+// not use. Once made it stays: a write handler that comes and goes on
+// every full socket buffer must not cost an allocation each time.
+type connAux struct {
+	wrHandler Handler
+	lastErr   error      // set on the first error
+	dial      *dialState // while a Connect is in progress
+}
+
+// auxState returns c's connAux, made on first use.
+func (c *Conn) auxState() *connAux {
+	if c.aux == nil {
+		c.aux = new(connAux)
+	}
+	return c.aux
+}
+
+// wrHandler returns the write handler, nil if none.
+func (c *Conn) wrHandler() Handler {
+	if c.aux == nil {
+		return nil
+	}
+	return c.aux.wrHandler
+}
+
+// dial returns the Connect in progress, nil if none.
+func (c *Conn) dial() *dialState {
+	if c.aux == nil {
+		return nil
+	}
+	return c.aux.dial
 }
 
 // NewSocket returns an unconnected socket Conn on el (connCreateSocket);
@@ -100,18 +131,15 @@ func (c *Conn) State() State { return c.state }
 // the last failed call's (connGetLastError, which returns
 // strerror(last_errno)).
 func (c *Conn) LastError() error {
-	if c.lastErr == nil {
+	if c.aux == nil {
 		return nil
 	}
-	return *c.lastErr
+	return c.aux.lastErr
 }
 
 // setErr records err as the last error.
 func (c *Conn) setErr(err error) {
-	if c.lastErr == nil {
-		c.lastErr = new(error)
-	}
-	*c.lastErr = err
+	c.auxState().lastErr = err
 }
 
 // outBuf returns c's output, made on first use.
@@ -135,7 +163,7 @@ func (c *Conn) HasReadHandler() bool { return c.readHandler != nil }
 
 // HasWriteHandler reports whether a write handler is set
 // (connHasWriteHandler).
-func (c *Conn) HasWriteHandler() bool { return c.wrHandler != nil }
+func (c *Conn) HasWriteHandler() bool { return c.wrHandler() != nil }
 
 // closed reports whether Close has been called on c.
 func (c *Conn) closed() bool { return c.flags&(flagFdClosed|flagCloseScheduled) != 0 }
@@ -185,7 +213,9 @@ func (c *Conn) SetWriteHandlerWithBarrier(h Handler, barrier bool) error {
 	if c.closed() {
 		return errClosed
 	}
-	c.wrHandler = h
+	if h != nil || c.aux != nil {
+		c.auxState().wrHandler = h
+	}
 	if barrier {
 		c.flags |= flagWriteBarrier
 	} else {
@@ -231,8 +261,8 @@ func (c *Conn) Close() {
 // closeFd unregisters and closes the fd and stops what runs for c.
 func (c *Conn) closeFd() {
 	c.flags |= flagFdClosed
-	if c.dial != nil {
-		c.dial.cancel(c)
+	if d := c.dial(); d != nil {
+		d.cancel(c)
 	}
 	if c.fd >= 0 {
 		c.el.DeleteFileEvent(int(c.fd), ae.Readable|ae.Writable)
@@ -248,7 +278,10 @@ func (c *Conn) closeFd() {
 func (c *Conn) finishClose() {
 	c.flags &^= flagCloseScheduled
 	c.flags |= flagFdClosed
-	c.readHandler, c.wrHandler = nil, nil
+	c.readHandler = nil
+	if c.aux != nil {
+		c.aux.wrHandler = nil
+	}
 }
 
 // socketEventHandler is the one ae handler of every socket Conn, for both
@@ -256,16 +289,16 @@ func (c *Conn) finishClose() {
 // once per iteration with both bits when both fire.
 var socketEventHandler ae.FileProc = func(el *ae.EventLoop, fd int, clientData any, mask ae.Mask) {
 	c := clientData.(*Conn)
-	if c.state == StateConnecting && mask&ae.Writable != 0 && c.dial != nil && c.dial.handler != nil {
+	if d := c.dial(); c.state == StateConnecting && mask&ae.Writable != 0 && d != nil && d.handler != nil {
 		if err := anet.GetError(fd); err != nil {
 			c.setErr(err)
 			c.state = StateError
 		} else {
 			c.state = StateConnected
 		}
-		h := c.dial.handler
-		c.dial.cancel(c)
-		if c.wrHandler == nil {
+		h := d.handler
+		d.cancel(c)
+		if c.wrHandler() == nil {
 			el.DeleteFileEvent(fd, ae.Writable)
 		}
 		if !callHandler(c, h) {
@@ -277,7 +310,7 @@ var socketEventHandler ae.FileProc = func(el *ae.EventLoop, fd int, clientData a
 	// current at that moment, so one removed by an earlier call does not
 	// run.
 	invert := c.flags&flagWriteBarrier != 0
-	callWrite := mask&ae.Writable != 0 && c.wrHandler != nil
+	callWrite := mask&ae.Writable != 0 && c.wrHandler() != nil
 	callRead := mask&ae.Readable != 0 && c.readHandler != nil
 	if !invert && callRead {
 		if !callHandler(c, c.readHandler) {
@@ -285,7 +318,7 @@ var socketEventHandler ae.FileProc = func(el *ae.EventLoop, fd int, clientData a
 		}
 	}
 	if callWrite {
-		if !callHandler(c, c.wrHandler) {
+		if !callHandler(c, c.wrHandler()) {
 			return
 		}
 	}

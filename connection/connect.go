@@ -42,7 +42,7 @@ func (d *dialState) cancel(c *Conn) {
 		c.el.DeleteTimeEvent(d.timer)
 		d.timer = -1
 	}
-	c.dial = nil
+	c.aux.dial = nil
 }
 
 // Connect starts connecting c, made by NewSocket, to host:port, and
@@ -64,15 +64,16 @@ func (c *Conn) Connect(host string, port int, opts ConnectOptions, h Handler) er
 		return fmt.Errorf("connection: port %d out of range: %w", port, unix.EINVAL)
 	}
 	c.state = StateConnecting
-	c.dial = &dialState{handler: h, timer: -1}
+	d := &dialState{handler: h, timer: -1}
+	c.auxState().dial = d
 	if opts.Timeout > 0 {
-		c.dial.timer = c.el.CreateTimeEvent(opts.Timeout.Milliseconds(), connectTimeout, c, nil)
+		d.timer = c.el.CreateTimeEvent(opts.Timeout.Milliseconds(), connectTimeout, c, nil)
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		c.dial.resolved = true
+		d.resolved = true
 		return c.connectAddr(host, port, opts.Source, false)
 	}
-	el, d := c.el, c.dial
+	el := c.el
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if opts.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
@@ -81,7 +82,7 @@ func (c *Conn) Connect(host string, port int, opts ConnectOptions, h Handler) er
 		defer cancel()
 		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		el.Post(func(*ae.EventLoop) {
-			if c.dial != d || c.closed() || c.state != StateConnecting {
+			if c.dial() != d || c.closed() || c.state != StateConnecting {
 				return // closed, timed out or restarted meanwhile
 			}
 			d.resolved = true
@@ -111,7 +112,7 @@ func (c *Conn) ConnectUnix(path string, h Handler) error {
 		return err
 	}
 	c.state = StateConnecting
-	c.dial = &dialState{handler: h, timer: -1, resolved: true}
+	c.auxState().dial = &dialState{handler: h, timer: -1, resolved: true}
 	return c.connected(fd, false)
 }
 
@@ -142,8 +143,8 @@ func (c *Conn) connectError(err error, async bool) error {
 	}
 	c.state = StateError
 	c.setErr(err)
-	if c.dial != nil {
-		c.dial.cancel(c)
+	if d := c.dial(); d != nil {
+		d.cancel(c)
 	}
 	return err
 }
@@ -171,9 +172,9 @@ func (c *Conn) connectFailed(err error) {
 	c.state = StateError
 	c.setErr(err)
 	var h Handler
-	if c.dial != nil {
-		h = c.dial.handler
-		c.dial.cancel(c)
+	if d := c.dial(); d != nil {
+		h = d.handler
+		d.cancel(c)
 	}
 	if c.fd >= 0 {
 		c.el.DeleteFileEvent(int(c.fd), ae.Readable|ae.Writable)
@@ -186,8 +187,8 @@ func (c *Conn) connectFailed(err error) {
 // connectTimeout is the time event of ConnectOptions.Timeout.
 func connectTimeout(_ *ae.EventLoop, _ int64, clientData any) int {
 	c := clientData.(*Conn)
-	if c.dial != nil {
-		c.dial.timer = -1 // this event ends now: no delete
+	if d := c.dial(); d != nil {
+		d.timer = -1 // this event ends now: no delete
 	}
 	if c.state == StateConnecting && !c.closed() {
 		c.connectFailed(fmt.Errorf("connect: %w", unix.ETIMEDOUT))

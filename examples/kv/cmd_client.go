@@ -174,7 +174,7 @@ func (s *server) appendAllClientsInfo(dst []byte, self *client) []byte {
 // clientsWith is liveClients plus self if it is not a connected client.
 func (s *server) clientsWith(self *client) []*client {
 	all := s.liveClients()
-	if self.FD < 0 && self.Flags&(respserver.Freed|respserver.CloseASAP) == 0 {
+	if self.FD() < 0 && self.Flags&(respserver.Freed|respserver.CloseASAP) == 0 {
 		all = append(all, self)
 	}
 	return all
@@ -195,8 +195,8 @@ func (s *server) clientByID(self *client, id int64) *client {
 // time, so that an idle connection does not carry the string: CLIENT
 // LIST, INFO and KILL are rare next to the clients they list.
 func clientLaddr(c *client) string {
-	if c.FD >= 0 {
-		if ip, port, err := anet.FdToString(c.FD, anet.SockName); err == nil {
+	if c.FD() >= 0 {
+		if ip, port, err := anet.FdToString(c.FD(), anet.SockName); err == nil {
 			return anet.FormatAddr(ip, port)
 		}
 	}
@@ -245,7 +245,7 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	dst = append(dst, " laddr="...)
 	dst = append(dst, clientLaddr(cl)...)
 	dst = append(dst, " fd="...)
-	dst = strconv.AppendInt(dst, int64(cl.FD), 10)
+	dst = strconv.AppendInt(dst, int64(cl.FD()), 10)
 	dst = append(dst, " name="...)
 	dst = append(dst, cl.Name...)
 	dst = append(dst, " age="...)

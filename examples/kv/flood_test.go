@@ -55,7 +55,7 @@ func (b baseline) check(t testing.TB, s *server) {
 			onLoopT(t, s, func() {
 				for _, c := range s.rs.Clients() {
 					if c != nil {
-						t.Logf("left: fd %d addr %s flags %#x omem %d qbuf %d", c.FD, c.Addr, c.Flags, c.PendingOutput(), c.QueryLen())
+						t.Logf("left: fd %d addr %s flags %#x omem %d qbuf %d", c.FD(), c.Addr, c.Flags, c.PendingOutput(), c.QueryLen())
 					}
 				}
 			})

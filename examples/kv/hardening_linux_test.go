@@ -31,8 +31,8 @@ func TestIdleClientsKeepaliveAndTimeout(t *testing.T) {
 	onLoopT(t, s, func() {
 		for _, c := range s.rs.Clients() {
 			if c != nil {
-				ka, kerr = unix.GetsockoptInt(c.FD, unix.SOL_SOCKET, unix.SO_KEEPALIVE)
-				idle, ierr = unix.GetsockoptInt(c.FD, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
+				ka, kerr = unix.GetsockoptInt(c.FD(), unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+				idle, ierr = unix.GetsockoptInt(c.FD(), unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
 			}
 		}
 	})

@@ -9,7 +9,7 @@ import (
 // commands per iteration with one Parser; expect 0 allocs/op.
 func BenchmarkParsePipeline(b *testing.B) {
 	buf := pipelineBatch(100)
-	var p Parser
+	var p tparser
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -22,7 +22,7 @@ func BenchmarkParsePipeline(b *testing.B) {
 // typed into telnet); expect 0 allocs/op.
 func BenchmarkParseInline(b *testing.B) {
 	buf := bytes.Repeat([]byte("SET key:000001 value-0123456789\r\n"), 100)
-	var p Parser
+	var p tparser
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -34,7 +34,7 @@ func BenchmarkParseInline(b *testing.B) {
 // BenchmarkParseBigArg parses one SET with a 1 MiB value per iteration.
 func BenchmarkParseBigArg(b *testing.B) {
 	buf := AppendCommand(nil, "SET", "k", string(bytes.Repeat([]byte("x"), 1<<20)))
-	var p Parser
+	var p tparser
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -6,7 +6,9 @@
 // # Requests
 //
 // A Parser splits a client's query stream into commands, one per call of
-// Parse, keeping the state of a partly arrived command between calls. Its
+// Parse, keeping the state of a partly arrived command between calls. The
+// size limits (Limits, one for the whole server) and the argument vector
+// (one per client) are the caller's and passed to each call. The
 // arguments are slices of the caller's buffer: a server that reuses its
 // buffers parses a pipeline without allocating. As in Redis, a request whose
 // first byte is '*' is multibulk ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"); anything
@@ -15,7 +17,9 @@
 // with it and closes the connection, as Redis does. A typical read handler:
 //
 //	for len(q) > 0 {
-//		argv, n, err := c.parser.Parse(q)
+//		var n int
+//		var err error
+//		c.argv, n, err = c.parser.Parse(q, c.argv, &srv.limits)
 //		if err != nil {
 //			var pe *resp.ProtocolError
 //			errors.As(err, &pe)
@@ -27,8 +31,8 @@
 //			break // need more input; keep q and read again
 //		}
 //		q = q[n:]
-//		if len(argv) > 0 {
-//			c.exec(argv) // argv is valid until q's bytes are reused
+//		if len(c.argv) > 0 {
+//			c.exec(c.argv) // valid until q's bytes are reused
 //		}
 //	}
 //
@@ -52,8 +56,8 @@
 //	resetClient                                     automatic after each command; Parser.Reset
 //	string2ll                                       the strict integer parser
 //	setProtocolError + addReplyError                *ProtocolError, AppendError
-//	PROTO_INLINE_MAX_SIZE                           DefaultInlineMaxSize, Parser.InlineMaxSize
-//	proto-max-bulk-len                              DefaultProtoMaxBulkLen, Parser.ProtoMaxBulkLen
+//	PROTO_INLINE_MAX_SIZE                           DefaultInlineMaxSize, Limits.InlineMaxSize
+//	proto-max-bulk-len                              DefaultProtoMaxBulkLen, Limits.ProtoMaxBulkLen
 //	authRequired limits (10 args, 16384 bytes)      Parser.Unauthenticated, UnauthMax*
 //	addReplyStatus                                  AppendSimpleString
 //	addReplyError, addReplyErrorFormat              AppendError
@@ -73,7 +77,7 @@
 // sending ten bytes costs nothing; instead Parser.Need tells the caller how
 // much is still to come and the caller sizes its reads. Redis also lifts
 // proto-max-bulk-len for its master link and handles a bare "\n" from a
-// replica; a Parser has no notion of either (set ProtoMaxBulkLen for the
+// replica; a Parser has no notion of either (set Limits.ProtoMaxBulkLen for the
 // first; the second is just an empty command).
 //
 // Quirks of Redis that are kept on purpose, because clients can observe

@@ -9,13 +9,18 @@ import (
 
 // A server's read handler: parse what has arrived, answer each command,
 // keep an incomplete one for the next read, and on a protocol error reply
-// and close, as Redis does.
+// and close, as Redis does. The limits are the server's, shared by its
+// clients; the argument vector is the client's, reused by each command.
 func ExampleParser() {
+	limits := &resp.Limits{ProtoMaxBulkLen: 1 << 20}
 	var p resp.Parser
+	var argv [][]byte
 	query := []byte("*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\nPING\r\n\r\n*1\r\n$4\r\nPI")
 	var out []byte
 	for len(query) > 0 {
-		argv, n, err := p.Parse(query)
+		var n int
+		var err error
+		argv, n, err = p.Parse(query, argv, limits)
 		var pe *resp.ProtocolError
 		if errors.As(err, &pe) {
 			out = resp.AppendError(out, pe.Msg)
@@ -43,7 +48,7 @@ func ExampleParser() {
 // Protocol errors carry Redis's exact text.
 func ExampleProtocolError() {
 	var p resp.Parser
-	_, _, err := p.Parse([]byte("*1\r\n$-5\r\n"))
+	_, _, err := p.Parse([]byte("*1\r\n$-5\r\n"), nil, nil)
 	fmt.Println(err == resp.ErrInvalidBulkLen)
 	fmt.Printf("%q\n", resp.AppendError(nil, err.Error()))
 	// Output:

@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("*1\r\n$16385\r\n"), true, uint8(2))
 	f.Add([]byte("ECHO \"\\x41\\n\" 'a\\'b' x\"y z\"\r\n"), false, uint8(3))
 	f.Fuzz(func(t *testing.T, data []byte, unauth bool, chunk uint8) {
-		limits := Parser{InlineMaxSize: len(data) + 1, Unauthenticated: unauth}
+		limits := tparser{Parser: Parser{Unauthenticated: unauth}, Limits: Limits{InlineMaxSize: len(data) + 1}}
 
 		p := limits
 		want := checkedParseAll(t, &p, bytes.Clone(data))
@@ -38,14 +38,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("in chunks of %d:\n got %v\nwant %v", step, got, want)
 		}
 
-		p = Parser{InlineMaxSize: 8, ProtoMaxBulkLen: 16, MaxMultibulkLen: 4, Unauthenticated: unauth}
+		p = tparser{Parser: Parser{Unauthenticated: unauth}, Limits: Limits{InlineMaxSize: 8, ProtoMaxBulkLen: 16, MaxMultibulkLen: 4}}
 		checkedParseAll(t, &p, bytes.Clone(data))
 	})
 }
 
 // checkedParseAll is parseAll with the fuzz invariants checked on every
 // call of Parse.
-func checkedParseAll(t *testing.T, p *Parser, in []byte) result {
+func checkedParseAll(t *testing.T, p *tparser, in []byte) result {
 	var r result
 	orig := bytes.Clone(in)
 	off := 0 // in == buf[off:] of the original

@@ -7,12 +7,12 @@ import "bytes"
 // way sdssplitargs splits it. Redis's special case of a bare "\n" from a
 // replica (it refreshes the replica's ACK time) is left out: the empty
 // command it yields is all the parser reports.
-func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
+func (p *Parser) parseInline(buf []byte, old [][]byte, lim *Limits) ([][]byte, int, error) {
 	// An inline command is parsed in one go once its line is complete, so
 	// p.pos stays 0 here; only the line search is resumable.
 	nl := p.indexLine(buf, '\n')
 	if nl < 0 {
-		if len(buf) > p.inlineMaxSize() {
+		if len(buf) > lim.inlineMaxSize() {
 			return p.fail(ErrTooBigInline)
 		}
 		return nil, 0, nil
@@ -27,14 +27,14 @@ func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
 	// left as it was.
 	var argv [][]byte
 	if !bytes.ContainsAny(line, `"'`) {
-		argv = splitPlain(line, p.argv[:0])
+		argv = splitPlain(line, old[:0])
 	} else {
 		if _, ok := splitArgs(line, nil, true); !ok {
 			return p.fail(ErrUnbalancedQuotes)
 		}
-		argv, _ = splitArgs(line, p.argv[:0], false)
+		argv, _ = splitArgs(line, old[:0], false)
 	}
-	p.setArgv(argv)
+	clearTail(argv, old)
 	p.resetCommand()
 	return argv, nl + 1, nil
 }

@@ -132,7 +132,7 @@ func interopCases() []interopCase {
 // commands the interop inputs use (AUTH, PING, ECHO) as Redis 7.0 does, and
 // returns the reply bytes and whether the server would close the connection.
 func ourReplies(t *testing.T, in []byte, unauth bool) ([]byte, bool) {
-	p := Parser{Unauthenticated: unauth}
+	p := tparser{Parser: Parser{Unauthenticated: unauth}}
 	var out []byte
 	for len(in) > 0 {
 		argv, n, err := p.Parse(in)

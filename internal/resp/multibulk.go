@@ -3,12 +3,12 @@ package resp
 // parseMultibulk follows Redis 7.0.15's processMultibulkBuffer: a
 // "*<count>\r\n" line, then count arguments, each "$<len>\r\n" followed by
 // len bytes and two more that Redis skips without looking at them.
-func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
+func (p *Parser) parseMultibulk(buf []byte, argv [][]byte, lim *Limits) ([][]byte, int, error) {
 	if p.multibulklen == 0 {
 		// The count cannot be read without a "\r".
 		nl := p.indexLine(buf, '\r')
 		if nl < 0 {
-			if len(buf)-p.pos > p.inlineMaxSize() {
+			if len(buf)-p.pos > lim.inlineMaxSize() {
 				return p.fail(ErrTooBigMbulkCount)
 			}
 			return nil, 0, nil
@@ -19,7 +19,7 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 			return nil, 0, nil
 		}
 		ll, ok := ParseInt(buf[p.pos+1 : nl])
-		if !ok || ll > p.maxMultibulkLen() {
+		if !ok || ll > lim.maxMultibulkLen() {
 			return p.fail(ErrInvalidMultibulkLen)
 		}
 		if ll > UnauthMaxMultibulkLen && p.Unauthenticated {
@@ -28,9 +28,9 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 		p.pos = nl + 2
 		if ll <= 0 {
 			// "*0", "*-1": an empty command, consumed.
-			return p.complete(buf)
+			return p.complete(buf, argv)
 		}
-		p.multibulklen = ll
+		p.multibulklen = int32(ll) // at most maxMultibulkLen, an int32
 		// Unlike Redis, which allocates min(count, 1024) argv slots here,
 		// nothing is sized by the announced count: spans grows with the
 		// arguments that actually arrive.
@@ -40,7 +40,7 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 		if !p.haveBulkLen {
 			nl := p.indexLine(buf, '\r')
 			if nl < 0 {
-				if len(buf)-p.pos > p.inlineMaxSize() {
+				if len(buf)-p.pos > lim.inlineMaxSize() {
 					return p.fail(ErrTooBigBulkCount)
 				}
 				return nil, 0, nil
@@ -54,7 +54,7 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 			ll, ok := ParseInt(buf[p.pos+1 : nl])
 			// Redis checks validity first and authentication second, so a
 			// huge length is "invalid" even for an unauthenticated client.
-			if !ok || ll < 0 || ll > p.protoMaxBulkLen() {
+			if !ok || ll < 0 || ll > lim.protoMaxBulkLen() {
 				return p.fail(ErrInvalidBulkLen)
 			}
 			if ll > UnauthMaxBulkLen && p.Unauthenticated {
@@ -76,18 +76,19 @@ func (p *Parser) parseMultibulk(buf []byte) ([][]byte, int, error) {
 		p.haveBulkLen = false
 		p.multibulklen--
 	}
-	return p.complete(buf)
+	return p.complete(buf, argv)
 }
 
-// complete turns the spans of the finished command into argv and readies
+// complete turns the spans of the finished command into argv (built in
+// old's array) and readies
 // the Parser for the next command.
-func (p *Parser) complete(buf []byte) ([][]byte, int, error) {
-	argv := p.argv[:0]
+func (p *Parser) complete(buf []byte, old [][]byte) ([][]byte, int, error) {
+	argv := old[:0]
 	for _, s := range p.spans {
 		end := s.off + s.n
 		argv = append(argv, buf[s.off:end:end])
 	}
-	p.setArgv(argv)
+	clearTail(argv, old)
 	n := p.pos
 	p.resetCommand()
 	return argv, n, nil

@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// Limits, with Redis 7.0's values. A zero limit field in Parser means the
-// default below.
+// Limits, with Redis 7.0's values. A zero field in Limits (or a nil
+// *Limits) means the default below.
 const (
 	// DefaultProtoMaxBulkLen is the default of Redis's proto-max-bulk-len:
 	// the longest argument a client may send, 512 MiB.
@@ -43,14 +43,11 @@ const (
 // the caller may move its buffer between two calls of Parse.
 type span struct{ off, n int }
 
-// A Parser splits a client's query stream into commands. It keeps the state
-// of a command that has only partly arrived, as Redis keeps it in the client
-// struct (reqtype, multibulklen, bulklen), so a server needs one Parser per
-// connection and feeds it whatever it has read.
-//
-// The zero value is ready to use, with Redis's default limits. A Parser
-// must not be used by several goroutines at once.
-type Parser struct {
+// Limits are the size limits a Parser enforces. A server holds one Limits
+// for all its clients and passes it to every call of Parse, so that a
+// changed limit (CONFIG SET proto-max-bulk-len) applies to every client at
+// once, as Redis's globals do. A zero field means its default.
+type Limits struct {
 	// ProtoMaxBulkLen is the longest argument accepted, Redis's
 	// proto-max-bulk-len; longer ones fail with ErrInvalidBulkLen.
 	// Zero means DefaultProtoMaxBulkLen.
@@ -62,10 +59,25 @@ type Parser struct {
 	InlineMaxSize int
 
 	// MaxMultibulkLen is the largest argument count accepted; larger ones
-	// fail with ErrInvalidMultibulkLen. Redis fixes it at INT_MAX.
-	// Zero means DefaultMaxMultibulkLen.
-	MaxMultibulkLen int64
+	// fail with ErrInvalidMultibulkLen. Redis fixes it at INT_MAX, which
+	// is also the most a Parser takes. Zero means DefaultMaxMultibulkLen.
+	MaxMultibulkLen int32
+}
 
+// defaultLimits stands in for a nil *Limits.
+var defaultLimits Limits
+
+// A Parser splits a client's query stream into commands. It keeps the state
+// of a command that has only partly arrived, as Redis keeps it in the client
+// struct (reqtype, multibulklen, bulklen), so a server needs one Parser per
+// connection and feeds it whatever it has read.
+//
+// The zero value is ready to use. A Parser holds neither the limits nor the
+// argument vector it fills: both are the caller's, passed to Parse, so that
+// a server with many idle connections keeps one copy of the limits and one
+// argument vector per client (the field its commands read). A Parser must
+// not be used by several goroutines at once.
+type Parser struct {
 	// Unauthenticated applies the stricter limits that Redis 7.0 puts on a
 	// client that has not yet authenticated while a password is required
 	// (authRequired in Redis): at most UnauthMaxMultibulkLen arguments of
@@ -74,23 +86,26 @@ type Parser struct {
 	// pipeline lifts the limits for the very next command, as in Redis.
 	Unauthenticated bool
 
-	// The small fields sit together so that they share one word: a
-	// server holds a Parser per connection.
+	// The small fields share one word: a server holds a Parser per
+	// connection.
 	reqtype      reqType
 	haveBulkLen  bool  // Redis's bulklen != -1
 	nul          bool  // the line being searched holds a NUL before any terminator
-	multibulklen int64 // arguments still to read; 0 before the "*" line is read
+	multibulklen int32 // arguments still to read; 0 before the "*" line is read
 	bulklen      int64 // length of the argument being read, when haveBulkLen
 	pos          int   // bytes of the current command parsed so far (qb_pos)
 	scan         int   // the line search resumes here: buf[pos:scan] has no terminator and no NUL
 	need         int   // see Need
 	spans        []span
-	argv         [][]byte
 }
 
 // Parse parses the next command at the start of buf, which must hold the
 // client's unconsumed input: the bytes after those consumed by earlier calls.
-// It returns one of three results:
+// argv is storage for the result: pass the argument vector the previous
+// call returned (or nil); its array is reused, and its entries past the new
+// result's length are cleared so that they keep no old input alive. lim
+// holds the size limits (nil for the defaults). It returns one of three
+// results:
 //
 //   - A complete command: argv holds its arguments and n > 0 is the number of
 //     bytes it took; the caller drops buf[:n] before the next call. An empty
@@ -106,7 +121,7 @@ type Parser struct {
 // The arguments point into buf; nothing is copied. They stay valid until the
 // caller modifies, reuses or compacts those bytes of buf, or calls Parse
 // again, whichever comes first; the slice argv itself is reused by the next
-// call. Each argument's capacity ends with it, so appending to one cannot
+// call it is passed to. Each argument's capacity ends with it, so appending to one cannot
 // overwrite its neighbour.
 //
 // Parse does not write to buf, with one exception: the quoted arguments of an
@@ -122,11 +137,11 @@ type Parser struct {
 // number of arguments actually received.
 //
 // As in Redis, the size limits are checked against the bytes at hand: an
-// inline request is rejected when InlineMaxSize bytes are pending without a
+// inline request is rejected when lim.InlineMaxSize bytes are pending without a
 // '\n', so a longer line that arrives whole is accepted. Redis reads at most
 // 16 KiB at a time for such input; a caller that does the same gets Redis's
 // behaviour exactly.
-func (p *Parser) Parse(buf []byte) (argv [][]byte, n int, err error) {
+func (p *Parser) Parse(buf []byte, argv [][]byte, lim *Limits) (_ [][]byte, n int, err error) {
 	if len(buf) < p.pos || len(buf) < p.scan {
 		panic("resp: Parse called with fewer bytes than an earlier call already parsed; call Reset after discarding input")
 	}
@@ -142,10 +157,13 @@ func (p *Parser) Parse(buf []byte) (argv [][]byte, n int, err error) {
 			p.reqtype = reqInline
 		}
 	}
-	if p.reqtype == reqInline {
-		return p.parseInline(buf)
+	if lim == nil {
+		lim = &defaultLimits
 	}
-	return p.parseMultibulk(buf)
+	if p.reqtype == reqInline {
+		return p.parseInline(buf, argv, lim)
+	}
+	return p.parseMultibulk(buf, argv, lim)
 }
 
 // Need reports how many bytes beyond those passed to the last call of Parse
@@ -157,27 +175,25 @@ func (p *Parser) Parse(buf []byte) (argv [][]byte, n int, err error) {
 func (p *Parser) Need() int { return p.need }
 
 // Reset discards the state of a partly parsed command, for a caller that
-// discards its input (or reuses the Parser for another connection). It also
-// drops the Parser's references to earlier input. The limit fields and
-// Unauthenticated are kept.
+// discards its input (or reuses the Parser for another connection).
+// Unauthenticated is kept. The caller's argument vector is its own to
+// clear.
 func (p *Parser) Reset() {
 	p.resetCommand()
 	p.need = 0
-	clear(p.argv[:cap(p.argv)])
-	p.argv = p.argv[:0]
 }
 
 // Release gives up the storage the Parser keeps between commands (the
-// argument vector and the argument positions, reused by each command so
-// that parsing does not allocate), so that an idle connection holds none;
-// the next command allocates it again. The last argv returned must no
-// longer be used. Between commands it returns true; while a command has
-// partly arrived it keeps everything and returns false.
+// argument positions, reused by each command so that parsing does not
+// allocate), so that an idle connection holds none; the next command
+// allocates it again. The caller drops its argument vector at the same
+// time. Between commands it returns true; while a command has partly
+// arrived it keeps everything and returns false.
 func (p *Parser) Release() bool {
 	if p.reqtype != reqNone {
 		return false
 	}
-	p.spans, p.argv = nil, nil
+	p.spans = nil
 	return true
 }
 
@@ -200,13 +216,13 @@ func (p *Parser) fail(err *ProtocolError) ([][]byte, int, error) {
 	return nil, 0, err
 }
 
-// setArgv makes argv the result, clearing the entries of the previous
-// result it no longer uses so that old input is not kept alive by them.
-func (p *Parser) setArgv(argv [][]byte) {
-	if old := len(p.argv); len(argv) < old && old <= cap(argv) {
-		clear(argv[len(argv):old])
+// clearTail clears the entries of the previous result, old, that the new
+// one (built in the same array) no longer uses, so that they keep no old
+// input alive.
+func clearTail(argv, old [][]byte) {
+	if len(argv) < len(old) && len(old) <= cap(argv) {
+		clear(argv[len(argv):len(old)])
 	}
-	p.argv = argv
 }
 
 // indexLine returns the index in buf of the first c at or after p.pos, or -1
@@ -253,24 +269,24 @@ func (p *Parser) indexLine(buf []byte, c byte) int {
 	return from + i
 }
 
-func (p *Parser) protoMaxBulkLen() int64 {
-	if p.ProtoMaxBulkLen > 0 {
+func (l *Limits) protoMaxBulkLen() int64 {
+	if l.ProtoMaxBulkLen > 0 {
 		// Keep bulklen+2 from overflowing.
-		return min(p.ProtoMaxBulkLen, math.MaxInt64-2)
+		return min(l.ProtoMaxBulkLen, math.MaxInt64-2)
 	}
 	return DefaultProtoMaxBulkLen
 }
 
-func (p *Parser) inlineMaxSize() int {
-	if p.InlineMaxSize > 0 {
-		return p.InlineMaxSize
+func (l *Limits) inlineMaxSize() int {
+	if l.InlineMaxSize > 0 {
+		return l.InlineMaxSize
 	}
 	return DefaultInlineMaxSize
 }
 
-func (p *Parser) maxMultibulkLen() int64 {
-	if p.MaxMultibulkLen > 0 {
-		return p.MaxMultibulkLen
+func (l *Limits) maxMultibulkLen() int64 {
+	if l.MaxMultibulkLen > 0 {
+		return int64(l.MaxMultibulkLen)
 	}
 	return DefaultMaxMultibulkLen
 }

@@ -24,7 +24,7 @@ func (r result) equal(o result) bool { return r.String() == o.String() }
 
 // parseAll runs p over in until it needs more input or fails, as a server's
 // read handler would.
-func parseAll(t testing.TB, p *Parser, in []byte) result {
+func parseAll(t testing.TB, p *tparser, in []byte) result {
 	t.Helper()
 	var r result
 	for len(in) > 0 {
@@ -57,7 +57,7 @@ func parseAll(t testing.TB, p *Parser, in []byte) result {
 // feedChunks gives p the input chunk bytes at a time, like a server whose
 // reads return chunk bytes each, dropping what each command consumed. The
 // result's rest counts every byte of in not consumed, fed or not.
-func feedChunks(t testing.TB, p *Parser, in []byte, chunk int) result {
+func feedChunks(t testing.TB, p *tparser, in []byte, chunk int) result {
 	t.Helper()
 	var r result
 	var q []byte
@@ -86,7 +86,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		in     string
-		p      Parser
+		p      tparser
 		want   string // error text; "" means incomplete, nothing consumed
 		wantOK [][]string
 	}{
@@ -97,7 +97,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "inline NUL hides the newline", in: "PI\x00NG\r\n"},
 		{name: "inline NUL far into the line hides the newline", in: "ECHO 0123456789abcdef0123\x00\r\n"},
 		{name: "inline NUL then 64KiB", in: pad("PI\x00NG\r\n", 65537), want: "Protocol error: too big inline request"},
-		{name: "inline custom limit", in: "0123456789", p: Parser{InlineMaxSize: 9}, want: "Protocol error: too big inline request"},
+		{name: "inline custom limit", in: "0123456789", p: tparser{Limits: Limits{InlineMaxSize: 9}}, want: "Protocol error: too big inline request"},
 		{name: "unterminated double quote", in: "PING \"a\r\n", want: "Protocol error: unbalanced quotes in request"},
 		{name: "unterminated single quote", in: "PING 'a\r\n", want: "Protocol error: unbalanced quotes in request"},
 		{name: "closing quote followed by a letter", in: "ECHO \"a\"b\r\n", want: "Protocol error: unbalanced quotes in request"},
@@ -123,11 +123,11 @@ func TestParseErrors(t *testing.T) {
 		{name: "INT_MAX waits for arguments", in: "*2147483647\r\n"},
 		{name: "int64 overflow", in: "*9223372036854775808\r\n", want: "Protocol error: invalid multibulk length"},
 		{name: "21 digits", in: "*100000000000000000000\r\n", want: "Protocol error: invalid multibulk length"},
-		{name: "custom count limit", in: "*4\r\n", p: Parser{MaxMultibulkLen: 3}, want: "Protocol error: invalid multibulk length"},
-		{name: "unauthenticated 11 args", in: "*11\r\n", p: Parser{Unauthenticated: true}, want: "Protocol error: unauthenticated multibulk length"},
-		{name: "unauthenticated 10 args waits", in: "*10\r\n", p: Parser{Unauthenticated: true}},
-		{name: "unauthenticated INT_MAX+1 is invalid first", in: "*2147483648\r\n", p: Parser{Unauthenticated: true}, want: "Protocol error: invalid multibulk length"},
-		{name: "unauthenticated negative count is fine", in: "*-100\r\n", p: Parser{Unauthenticated: true}, wantOK: cmds([]string{})},
+		{name: "custom count limit", in: "*4\r\n", p: tparser{Limits: Limits{MaxMultibulkLen: 3}}, want: "Protocol error: invalid multibulk length"},
+		{name: "unauthenticated 11 args", in: "*11\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}, want: "Protocol error: unauthenticated multibulk length"},
+		{name: "unauthenticated 10 args waits", in: "*10\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}},
+		{name: "unauthenticated INT_MAX+1 is invalid first", in: "*2147483648\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}, want: "Protocol error: invalid multibulk length"},
+		{name: "unauthenticated negative count is fine", in: "*-100\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}, wantOK: cmds([]string{})},
 
 		// Bulk header.
 		{name: "junk instead of $", in: "*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n", want: "Protocol error: expected '$', got 'f'"},
@@ -144,10 +144,10 @@ func TestParseErrors(t *testing.T) {
 		{name: "bulk length letters", in: "*1\r\n$1x\r\n", want: "Protocol error: invalid bulk length"},
 		{name: "bulk length 512MiB+1", in: "*1\r\n$536870913\r\n", want: "Protocol error: invalid bulk length"},
 		{name: "bulk length 512MiB waits", in: "*1\r\n$536870912\r\n"},
-		{name: "custom bulk limit", in: "*1\r\n$11\r\n", p: Parser{ProtoMaxBulkLen: 10}, want: "Protocol error: invalid bulk length"},
-		{name: "unauthenticated 16385 bytes", in: "*1\r\n$16385\r\n", p: Parser{Unauthenticated: true}, want: "Protocol error: unauthenticated bulk length"},
-		{name: "unauthenticated 16384 bytes waits", in: "*1\r\n$16384\r\n", p: Parser{Unauthenticated: true}},
-		{name: "unauthenticated 512MiB+1 is invalid first", in: "*1\r\n$536870913\r\n", p: Parser{Unauthenticated: true}, want: "Protocol error: invalid bulk length"},
+		{name: "custom bulk limit", in: "*1\r\n$11\r\n", p: tparser{Limits: Limits{ProtoMaxBulkLen: 10}}, want: "Protocol error: invalid bulk length"},
+		{name: "unauthenticated 16385 bytes", in: "*1\r\n$16385\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}, want: "Protocol error: unauthenticated bulk length"},
+		{name: "unauthenticated 16384 bytes waits", in: "*1\r\n$16384\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}},
+		{name: "unauthenticated 512MiB+1 is invalid first", in: "*1\r\n$536870913\r\n", p: tparser{Parser: Parser{Unauthenticated: true}}, want: "Protocol error: invalid bulk length"},
 		{name: "bulk without its CRLF waits", in: "*3\r\n$3\r\nSET"},
 		{name: "bulk with one byte of its CRLF waits", in: "*3\r\n$3\r\nSET\r"},
 		{name: "error after complete commands", in: "PING\r\n*1\r\n$4\r\nPING\r\n*x\r\n", want: "Protocol error: invalid multibulk length", wantOK: cmds([]string{"PING"}, []string{"PING"})},
@@ -161,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 				// Incomplete: what is left is the unfinished request.
 				consumed := 0
 				for range tt.wantOK {
-					_, n, _ := new(Parser).Parse([]byte(tt.in[consumed:]))
+					_, n, _ := new(tparser).Parse([]byte(tt.in[consumed:]))
 					consumed += n
 				}
 				want.rest = len(tt.in) - consumed
@@ -180,17 +180,17 @@ func TestParseErrors(t *testing.T) {
 func TestErrorSentinels(t *testing.T) {
 	tests := []struct {
 		in   string
-		p    Parser
+		p    tparser
 		want *ProtocolError
 	}{
-		{strings.Repeat("a", 65537), Parser{}, ErrTooBigInline},
-		{"\"\r\n", Parser{}, ErrUnbalancedQuotes},
-		{strings.Repeat("*", 65537), Parser{}, ErrTooBigMbulkCount},
-		{"*x\r\n", Parser{}, ErrInvalidMultibulkLen},
-		{"*11\r\n", Parser{Unauthenticated: true}, ErrUnauthMultibulkLen},
-		{"*1\r\n" + strings.Repeat("$", 65537), Parser{}, ErrTooBigBulkCount},
-		{"*1\r\n$x\r\n", Parser{}, ErrInvalidBulkLen},
-		{"*1\r\n$20000\r\n", Parser{Unauthenticated: true}, ErrUnauthBulkLen},
+		{strings.Repeat("a", 65537), tparser{}, ErrTooBigInline},
+		{"\"\r\n", tparser{}, ErrUnbalancedQuotes},
+		{strings.Repeat("*", 65537), tparser{}, ErrTooBigMbulkCount},
+		{"*x\r\n", tparser{}, ErrInvalidMultibulkLen},
+		{"*11\r\n", tparser{Parser: Parser{Unauthenticated: true}}, ErrUnauthMultibulkLen},
+		{"*1\r\n" + strings.Repeat("$", 65537), tparser{}, ErrTooBigBulkCount},
+		{"*1\r\n$x\r\n", tparser{}, ErrInvalidBulkLen},
+		{"*1\r\n$20000\r\n", tparser{Parser: Parser{Unauthenticated: true}}, ErrUnauthBulkLen},
 	}
 	for _, tt := range tests {
 		_, _, err := tt.p.Parse([]byte(tt.in))
@@ -226,7 +226,7 @@ func TestParseCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := parseAll(t, new(Parser), []byte(tt.in))
+			got := parseAll(t, new(tparser), []byte(tt.in))
 			want := result{cmds: tt.want, rest: tt.rest}
 			if !got.equal(want) {
 				t.Errorf("in %.60q:\n got %v\nwant %v", tt.in, got, want)
@@ -271,7 +271,7 @@ func TestInlineSplitting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		in := []byte(tt.in + "\r\n")
-		argv, n, err := new(Parser).Parse(in)
+		argv, n, err := new(tparser).Parse(in)
 		if tt.want == nil {
 			if err != ErrUnbalancedQuotes {
 				t.Errorf("%q: got %q, %v; want unbalanced quotes", tt.in, argv, err)
@@ -305,9 +305,9 @@ var pipelines = []string{
 // parsing it in one piece yields: the same commands, error and leftover.
 func TestIncremental(t *testing.T) {
 	for _, in := range pipelines {
-		want := parseAll(t, new(Parser), []byte(in))
+		want := parseAll(t, new(tparser), []byte(in))
 		for cut := 1; cut < len(in); cut++ {
-			var p Parser
+			var p tparser
 			first := parseAll(t, &p, []byte(in[:cut]))
 			if first.err != "" {
 				if first.err != want.err {
@@ -322,7 +322,7 @@ func TestIncremental(t *testing.T) {
 			}
 		}
 		for _, chunk := range []int{1, 2, 3, 7, 16} {
-			if got := feedChunks(t, new(Parser), []byte(in), chunk); !got.equal(want) {
+			if got := feedChunks(t, new(tparser), []byte(in), chunk); !got.equal(want) {
 				t.Errorf("%q in chunks of %d:\n got %v\nwant %v", in, chunk, got, want)
 			}
 		}
@@ -333,7 +333,7 @@ func TestIncremental(t *testing.T) {
 // the bytes still missing, CRLF included, and 0 while a line is awaited or
 // after a complete command.
 func TestNeed(t *testing.T) {
-	var p Parser
+	var p tparser
 	steps := []struct {
 		in   string
 		need int
@@ -363,7 +363,7 @@ func TestHugeClaimCostsNothing(t *testing.T) {
 	for _, in := range []string{"*1\r\n$500000000\r\n0123456789", "*2147483647\r\n$1\r\nx"} {
 		buf := []byte(in)
 		allocs := testing.AllocsPerRun(100, func() {
-			var p Parser
+			var p tparser
 			if _, n, err := p.Parse(buf); n != 0 || err != nil {
 				t.Fatalf("Parse(%q) = %d, %v; want incomplete", in, n, err)
 			}
@@ -378,7 +378,7 @@ func TestHugeClaimCostsNothing(t *testing.T) {
 // with one Parser and expects no allocation once argv has grown.
 func TestSteadyStateAllocs(t *testing.T) {
 	buf := pipelineBatch(50)
-	var p Parser
+	var p tparser
 	parseBatch(t, &p, buf) // warm up: argv and spans grow once
 	if allocs := testing.AllocsPerRun(100, func() { parseBatch(t, &p, buf) }); allocs != 0 {
 		t.Errorf("parsing a pipeline allocated %v times per run, want 0", allocs)
@@ -391,7 +391,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 // of the command still completes it.
 func TestRelease(t *testing.T) {
 	cmd := []byte("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
-	var p Parser
+	var p tparser
 	p.Parse(cmd)
 	if allocs := testing.AllocsPerRun(10, func() { p.Parse(cmd) }); allocs != 0 {
 		t.Fatalf("warm Parser allocated %v times per command, want 0", allocs)
@@ -422,7 +422,7 @@ func TestRelease(t *testing.T) {
 func TestArgvPointsIntoInput(t *testing.T) {
 	for _, in := range []string{"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n", "GET key\r\n"} {
 		buf := []byte(in)
-		argv, _, _ := new(Parser).Parse(buf)
+		argv, _, _ := new(tparser).Parse(buf)
 		for _, a := range argv {
 			if !inside(a, buf) {
 				t.Errorf("%q: argument %q is not a slice of the input", in, a)
@@ -442,7 +442,7 @@ func TestArgvPointsIntoInput(t *testing.T) {
 func TestQuotedInlineRewritesOnlyItsLine(t *testing.T) {
 	in := []byte("SET k \"a\\x41\"\r\n*1\r\n$4\r\nPING\r\n")
 	tail := string(in[15:])
-	argv, n, err := new(Parser).Parse(in)
+	argv, n, err := new(tparser).Parse(in)
 	if err != nil || n != 15 || string(argv[2]) != "aA" {
 		t.Fatalf("got %q, %d, %v", argv, n, err)
 	}
@@ -454,7 +454,7 @@ func TestQuotedInlineRewritesOnlyItsLine(t *testing.T) {
 // TestParseShrunkBufferPanics passes fewer bytes than an earlier call had
 // already parsed and expects a panic rather than silent misparsing.
 func TestParseShrunkBufferPanics(t *testing.T) {
-	var p Parser
+	var p tparser
 	p.Parse([]byte("*2\r\n$3\r\nGET\r\n"))
 	defer func() {
 		if recover() == nil {
@@ -467,7 +467,7 @@ func TestParseShrunkBufferPanics(t *testing.T) {
 // TestResetAfterError expects a Parser to parse a fresh stream normally
 // after it reported a protocol error.
 func TestResetAfterError(t *testing.T) {
-	var p Parser
+	var p tparser
 	if _, _, err := p.Parse([]byte("*1\r\n$x\r\n")); err != ErrInvalidBulkLen {
 		t.Fatalf("got %v, want invalid bulk length", err)
 	}
@@ -512,7 +512,7 @@ func pipelineBatch(n int) []byte {
 }
 
 // parseBatch parses every command in buf with p.
-func parseBatch(t testing.TB, p *Parser, buf []byte) {
+func parseBatch(t testing.TB, p *tparser, buf []byte) {
 	for len(buf) > 0 {
 		argv, n, err := p.Parse(buf)
 		if err != nil || n == 0 || len(argv) == 0 {
@@ -520,4 +520,21 @@ func parseBatch(t testing.TB, p *Parser, buf []byte) {
 		}
 		buf = buf[n:]
 	}
+}
+
+// tparser is a Parser with the limits and the argument vector that a
+// server keeps beside it (the limits shared, the vector in its client), so
+// that the tests can call Parse as a server does with one argument.
+type tparser struct {
+	Parser
+	Limits
+	argv [][]byte
+}
+
+func (t *tparser) Parse(buf []byte) ([][]byte, int, error) {
+	argv, n, err := t.Parser.Parse(buf, t.argv, &t.Limits)
+	if err == nil {
+		t.argv = argv
+	}
+	return argv, n, err
 }

@@ -21,16 +21,18 @@ const (
 // are the server's to read; Data is the server's own per-client state.
 type Client struct {
 	ID              int64
-	FD              int              // the socket's fd, -1 in memory or once freed
+	fd              int32 // the socket's fd (its slot in Clients), -1 in memory or once freed
+	Flags           int32
 	Conn            *connection.Conn // the connection, nil for an in-memory client
-	Flags           int
-	Addr            string // "ip:port", or "path:0" on the unix socket
-	Name            string // CLIENT SETNAME
-	Ctime           int64  // unix ms at connection
-	LastInteraction int64  // unix ms of the last read
-	Argv            [][]byte
+	Addr            string           // "ip:port", or "path:0" on the unix socket
+	Name            string           // CLIENT SETNAME
+	Ctime           int64            // unix ms at connection
+	LastInteraction int64            // unix ms of the last read
+	// Argv is the command being run. Between commands its length is 0
+	// and its array is kept for the next one (the parser fills it).
+	Argv [][]byte
 	// Parser is the client's request parser; its limits are the
-	// server's to set (Unauthenticated is set before every command from
+	// server's (Unauthenticated is set before every command from
 	// Handler.AuthRequired).
 	Parser resp.Parser
 	Data   any
@@ -52,6 +54,10 @@ type Client struct {
 	obufMax int
 	srv     *Server
 }
+
+// FD is the socket's file descriptor: the client's slot in
+// Server.Clients. It is -1 for an in-memory client and once freed.
+func (c *Client) FD() int { return int(c.fd) }
 
 // checkOutput runs after every append: one comparison unless the output
 // has grown past the smallest limit (Redis checks on every reply added to

@@ -184,6 +184,9 @@ type Server struct {
 	// partial command pending (Redis 7.4's reusable query buffer): an
 	// idle client then owns no read buffer at all.
 	readBuf []byte
+
+	// limits are the parser's, one copy for every client.
+	limits resp.Limits
 }
 
 // New makes a Server for the clients of el.
@@ -203,6 +206,7 @@ func New(el *ae.EventLoop, cfg Config, h Handler) *Server {
 	cfg.OutputBufferLimit = cfg.OutputBufferLimit.normalize()
 	s := &Server{el: el, cfg: cfg, h: h, nextID: 1, clients: make([]*Client, el.SetSize())}
 	s.obufThreshold = cfg.OutputBufferLimit.threshold()
+	s.limits.ProtoMaxBulkLen = cfg.ProtoMaxBulkLen
 	s.onRead = s.readQueryFromClient
 	s.wq = connection.NewWriteQueue(el)
 	s.wq.OnWriteError = func(cn *connection.Conn, err error) {
@@ -275,8 +279,7 @@ func (s *Server) Clients() []*Client { return s.clients }
 // for running commands in memory with Feed: tests, scripts, replication
 // streams. It is not counted in NumClients.
 func (s *Server) NewClient() *Client {
-	c := &Client{ID: s.nextID, FD: -1, Addr: "", Ctime: s.Now, LastInteraction: s.Now, srv: s, obufMax: math.MaxInt}
-	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
+	c := &Client{ID: s.nextID, fd: -1, Addr: "", Ctime: s.Now, LastInteraction: s.Now, srv: s, obufMax: math.MaxInt}
 	s.nextID++
 	if s.h.Connected != nil {
 		s.h.Connected(c)
@@ -297,7 +300,7 @@ func (s *Server) AcceptUnix(cn *connection.Conn, _ string, _ int) {
 
 // accept refuses the client past MaxClients, else creates it
 // (acceptCommonHandler, createClient).
-func (s *Server) accept(cn *connection.Conn, addr string, flags int) {
+func (s *Server) accept(cn *connection.Conn, addr string, flags int32) {
 	fd := cn.FD()
 	if s.numClients >= s.cfg.MaxClients {
 		// Best effort: the socket is new, its buffer is empty.
@@ -317,8 +320,7 @@ func (s *Server) accept(cn *connection.Conn, addr string, flags int) {
 			cn.KeepAlive(s.cfg.TCPKeepAlive)
 		}
 	}
-	c := &Client{ID: s.nextID, FD: fd, Conn: cn, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now, srv: s}
-	c.Parser.ProtoMaxBulkLen = s.cfg.ProtoMaxBulkLen
+	c := &Client{ID: s.nextID, fd: int32(fd), Conn: cn, Flags: flags, Addr: addr, Ctime: s.Now, LastInteraction: s.Now, srv: s}
 	s.LimitOutput(c)
 	cn.SetPrivateData(c)
 	cn.SetWriteQueue(s.wq)
@@ -434,7 +436,7 @@ func (s *Server) Feed(c *Client, data []byte) {
 func (s *Server) processInputBuffer(c *Client) {
 	for c.qbpos < len(c.querybuf) && c.Flags&(CloseAfterReply|CloseASAP) == 0 {
 		c.Parser.Unauthenticated = s.h.AuthRequired != nil && s.h.AuthRequired(c)
-		argv, n, err := c.Parser.Parse(c.querybuf[c.qbpos:])
+		argv, n, err := c.Parser.Parse(c.querybuf[c.qbpos:], c.Argv, &s.limits)
 		if err != nil {
 			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
@@ -457,7 +459,7 @@ func (s *Server) processInputBuffer(c *Client) {
 		}
 		c.Argv = argv
 		s.h.Command(c)
-		c.Argv = nil
+		c.Argv = c.Argv[:0]
 		if c.Flags&Freed != 0 {
 			return
 		}
@@ -470,7 +472,7 @@ func (s *Server) processInputBuffer(c *Client) {
 	if c.qbpos == len(c.querybuf) {
 		c.querybuf, c.qbpos = c.querybuf[:0], 0
 	}
-	if c.FD >= 0 && (c.PendingOutput() > 0 || c.Flags&CloseAfterReply != 0) {
+	if c.fd >= 0 && (c.PendingOutput() > 0 || c.Flags&CloseAfterReply != 0) {
 		s.queueWrite(c)
 	}
 }
@@ -551,15 +553,15 @@ func (s *Server) FreeClient(c *Client) {
 		c.Conn.Close()
 		// The connection layer may have closed the fd already (a failed
 		// write) and a new client may have its number now.
-		if s.clients[c.FD] == c {
-			s.clients[c.FD] = nil
+		if s.clients[c.fd] == c {
+			s.clients[c.fd] = nil
 		}
 		s.numClients--
 	}
 	if s.h.Freed != nil {
 		s.h.Freed(c)
 	}
-	c.FD = -1
+	c.fd = -1
 	c.querybuf, c.Out, c.Argv = nil, nil, nil
 }
 
@@ -608,7 +610,9 @@ func (s *Server) Cron(hz int) {
 			if c.Conn != nil {
 				c.Conn.ReleaseOutput()
 			}
-			c.Parser.Release()
+			if c.Parser.Release() {
+				c.Argv = nil
+			}
 		}
 	}
 }
@@ -661,5 +665,5 @@ func (s *Server) closeClientOnOutputBufferLimitReached(c *Client) bool {
 
 // info is the part of CLIENT LIST's line the server knows about c.
 func (c *Client) info() string {
-	return fmt.Sprintf("id=%d addr=%s fd=%d name=%s", c.ID, c.Addr, c.FD, c.Name)
+	return fmt.Sprintf("id=%d addr=%s fd=%d name=%s", c.ID, c.Addr, c.fd, c.Name)
 }
