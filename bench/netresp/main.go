@@ -68,7 +68,8 @@ func serve(c net.Conn) {
 	r := bufio.NewReaderSize(c, bufSize)
 	w := bufio.NewWriterSize(c, bufSize)
 	var p resp.Parser
-	pending := 0 // bytes at the front of r that hold a partial command
+	var argv [][]byte // the argument vector, reused by each command
+	pending := 0      // bytes at the front of r that hold a partial command
 	var big []byte
 	for {
 		if big != nil {
@@ -81,7 +82,7 @@ func serve(c net.Conn) {
 				return
 			}
 			big = big[:len(big)+n]
-			off, quit, err := run(&p, big, w)
+			off, quit, err := run(&p, &argv, big, w)
 			if err != nil || quit {
 				w.Flush()
 				return
@@ -111,7 +112,7 @@ func serve(c net.Conn) {
 			return
 		}
 		b, _ := r.Peek(r.Buffered())
-		off, quit, err := run(&p, b, w)
+		off, quit, err := run(&p, &argv, b, w)
 		if err != nil || quit {
 			w.Flush()
 			return
@@ -122,10 +123,11 @@ func serve(c net.Conn) {
 }
 
 // run executes every complete command at the start of b and returns the
-// bytes consumed.
-func run(p *resp.Parser, b []byte, w *bufio.Writer) (off int, quit bool, err error) {
+// bytes consumed. *argvp is the connection's argument vector, reused.
+func run(p *resp.Parser, argvp *[][]byte, b []byte, w *bufio.Writer) (off int, quit bool, err error) {
 	for off < len(b) {
-		argv, n, err := p.Parse(b[off:])
+		argv, n, err := p.Parse(b[off:], *argvp, nil)
+		*argvp = argv
 		if err != nil {
 			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
