@@ -63,6 +63,9 @@ const (
 	itemFetched             // read at least once since it was stored
 	itemActive              // read again: gets one more trip round the LRU
 	itemChunked             // larger than the largest chunk
+	itemTokenSent           // mg handed out its recache token (W)
+	itemStale               // md I marked it stale (X)
+	itemKeyBinary           // stored with the meta b flag: k shows it in base64
 )
 
 // keyMaxLength is KEY_MAX_LENGTH.
