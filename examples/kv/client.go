@@ -5,12 +5,13 @@ import (
 )
 
 // client is a connection with this server's per-client state; the
-// connection itself (buffers, parser, replies) is respserver's.
+// connection itself (buffers, parser, replies) is respserver's. It is
+// kept to 24 bytes, one of Go's size classes: kv holds one per connection.
 type client struct {
 	*respserver.Client
-	db      int
-	authed  bool
 	lastcmd *command
+	db      int32 // SELECTed database; kv has only db 0 so far
+	authed  bool
 }
 
 // connected creates the kv state of a new connection.
