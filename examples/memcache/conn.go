@@ -77,7 +77,6 @@ type conn struct {
 	nreadCAS uint64
 	meta     *msetState // set while an ms value is read (mset_res): &mset
 	mset     msetState
-	vivify   bool // ms append/prepend with N
 
 	sbytes int64 // conn_swallow: bytes still to discard
 

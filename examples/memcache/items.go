@@ -59,13 +59,13 @@ const itemHeaderSize = int(unsafe.Sizeof(Item{}))
 
 // iflags (it_flags).
 const (
-	itemLinked  = 1 << iota // in the table and an LRU
-	itemFetched             // read at least once since it was stored
-	itemActive              // read again: gets one more trip round the LRU
-	itemChunked             // larger than the largest chunk
-	itemTokenSent           // mg handed out its recache token (W)
-	itemStale               // md I marked it stale (X)
-	itemKeyBinary           // stored with the meta b flag: k shows it in base64
+	itemLinked    = 1 << iota // in the table and an LRU
+	itemFetched               // read at least once since it was stored
+	itemActive                // read again: gets one more trip round the LRU
+	itemChunked               // larger than the largest chunk
+	itemTokenSent             // mg handed out its recache token (W)
+	itemStale                 // md I marked it stale (X)
+	itemKeyBinary             // stored with the meta b flag: k shows it in base64
 )
 
 // keyMaxLength is KEY_MAX_LENGTH.

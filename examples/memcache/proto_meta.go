@@ -176,18 +176,13 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 	if m.Has('T') {
 		exptime = int64(m.TTL)
 	}
-	vivify := false
 	switch m.Mode {
 	case 'E':
 		cmd = CmdAdd
-	case 'A', 'P':
-		cmd = CmdAppend
-		if m.Mode == 'P' {
-			cmd = CmdPrepend
-		}
-		if m.Has('N') {
-			vivify, exptime = true, int64(m.Vivify)
-		}
+	case 'A':
+		cmd = CmdAppend // 1.6.18 takes N here but does not vivify: NS
+	case 'P':
+		cmd = CmdPrepend
 	case 'R':
 		cmd = CmdReplace
 	}
@@ -226,7 +221,6 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 	c.ritem = it.Data()
 	c.nreadCmd = cmd
 	c.nreadCAS = m.CompareCAS
-	c.vivify = vivify
 	c.setState(connNread)
 }
 
@@ -242,16 +236,9 @@ func (c *conn) finalizeMset(it *Item) {
 	}
 	key := it.Key()
 	binary := it.iflags&itemKeyBinary != 0 // read while the item is still ours alone
-	var res StoreResult
-	var cas uint64
-	if c.vivify && w.Peek(key, false) == nil {
-		// Append or prepend with N: a missing item is created.
-		res, cas = w.Store(it, CmdAdd, 0)
-	} else {
-		it.refcount.Add(1) // the key stays readable for k below
-		defer w.Release(it)
-		res, cas = w.Store(it, c.nreadCmd, c.nreadCAS)
-	}
+	it.refcount.Add(1) // the key stays ours to read for k below
+	defer w.Release(it)
+	res, cas := w.Store(it, c.nreadCmd, c.nreadCAS)
 	if res == Stored && ms.quiet {
 		return
 	}
