@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"io"
 	"sync/atomic"
 
@@ -84,9 +83,6 @@ type conn struct {
 	closeAfterWrite bool // quit, or a refusal that closes
 	out             output
 }
-
-// errLimit marks output past the server's limit.
-var errLimit = errors.New("output limit")
 
 // connNew is conn_new: a connection for fd, accepted by the dispatcher, on
 // thread t, in conn_new_cmd and waiting to read.

@@ -51,6 +51,8 @@ var (
 	metaCASRe  = regexp.MustCompile(`(?m)^((?:VA|HD|NS|EX|NF|EN)(?: [^\r]*)?) c\d+`)
 	meCASRe    = regexp.MustCompile(`cas=\d+`)
 	versionRe  = regexp.MustCompile(`(?m)^VERSION [0-9]+\.[0-9]+\.[0-9]+\S*\r$`)
+	// versionLine is what memcached -V prints: "memcached 1.6.18".
+	versionLine = regexp.MustCompile(`^memcached [0-9]+\.[0-9]+\.[0-9]+\S*$`)
 )
 
 // normalize replaces what may differ between the servers by its shape.
@@ -152,7 +154,7 @@ var diffCases = []diffCase{
 	{name: "bad data chunk", steps: s("set k 0 0 1\r\nxyz\r\nget k\r\n")},
 	{name: "wrong token counts", steps: s("set k 0 0\r\nset\r\nget\r\ndelete\r\nincr k\r\ntouch k\r\nGET k\r\nbogus\r\n\r\n")},
 	{name: "bad numbers", steps: s("set k x 0 1\r\nx\r\nset k 0 x 1\r\nx\r\nset k 0 0 -1\r\nset k 0 0 2147483648\r\n")},
-	{name: "key length", steps: s("set "+longKey+" 0 0 1\r\nx\r\nset "+okKey+" 0 0 1\r\nx\r\nget "+okKey+"\r\nget a "+longKey+"\r\ndelete "+longKey+"\r\nincr "+longKey+" 1\r\ntouch "+longKey+" 1\r\n")},
+	{name: "key length", steps: s("set " + longKey + " 0 0 1\r\nx\r\nset " + okKey + " 0 0 1\r\nx\r\nget " + okKey + "\r\nget a " + longKey + "\r\ndelete " + longKey + "\r\nincr " + longKey + " 1\r\ntouch " + longKey + " 1\r\n")},
 	{name: "value split across reads", steps: s("set sp 0 0 10\r\nhello", " wor", "ld\r", "\nget sp\r\n")},
 	{name: "line split across reads", steps: s("ge", "t a", "\r", "\nset x 0 0 1\r", "\nx\r\nget x\r\n")},
 	{name: "pipelined in one packet", steps: s("set p1 0 0 1\r\n1\r\nset p2 0 0 1\r\n2\r\nget p1 p2\r\nincr p1 5\r\ndelete p2\r\nget p1 p2\r\nversion\r\nmn\r\nmg p1 v\r\n")},
@@ -162,7 +164,7 @@ var diffCases = []diffCase{
 	{name: "gets", steps: s("set g 3 0 2\r\nhi\r\ngets g nokey g\r\n")},
 	{name: "gat gats", steps: s("set t 0 0 2\r\nhi\r\ngat 100 t nokey\r\ngats 100 t\r\ngat 100\r\ngat abc t\r\ngat -1 t\r\nget t\r\n")},
 	{name: "large multiget across read buffers", steps: s(sets("mg", 2000), "get "+keys("mg", 2000)+"\r\n", "gets "+keys("mg", 1000)+" "+keys("mg", 1000)+"\r\n")},
-	{name: "large value", steps: s("set big 1 0 100000\r\n"+strings.Repeat("v", 100000)+"\r\nget big big\r\n")},
+	{name: "large value", steps: s("set big 1 0 100000\r\n" + strings.Repeat("v", 100000) + "\r\nget big big\r\n")},
 	{name: "long get line in pieces", steps: s("get "+keys("nokey", 300), " "+keys("nokey2", 300), "\r\n")},
 
 	// delete, incr/decr, touch.
@@ -189,12 +191,12 @@ var diffCases = []diffCase{
 
 	// The value of a refused store is swallowed, the reply sent after it.
 	{name: "too large swallowed, set deletes old", steps: s("set big 0 0 1\r\nx\r\nset big 0 0 1048517\r\n", strings.Repeat("y", 600000), strings.Repeat("y", 448517)+"\r\nget big\r\n")},
-	{name: "too large add keeps old", steps: s("set big 0 0 1\r\nx\r\nadd big 0 0 2000000\r\n"+strings.Repeat("y", 2000000)+"\r\nreplace big 0 0 2000000 noreply\r\n"+strings.Repeat("y", 2000000)+"\r\nget big\r\n")},
-	{name: "largest item fits", steps: s("set k 0 0 1048516\r\n"+strings.Repeat("y", 1048516)+"\r\nget nokey\r\nset k 1 0 1048516\r\n"+strings.Repeat("y", 1048516)+"\r\n")},
+	{name: "too large add keeps old", steps: s("set big 0 0 1\r\nx\r\nadd big 0 0 2000000\r\n" + strings.Repeat("y", 2000000) + "\r\nreplace big 0 0 2000000 noreply\r\n" + strings.Repeat("y", 2000000) + "\r\nget big\r\n")},
+	{name: "largest item fits", steps: s("set k 0 0 1048516\r\n" + strings.Repeat("y", 1048516) + "\r\nget nokey\r\nset k 1 0 1048516\r\n" + strings.Repeat("y", 1048516) + "\r\n")},
 	{name: "swallow waits for the bytes", steps: s("set big 0 0 2000000\r\n"+strings.Repeat("y", 1000), strings.Repeat("y", 1000))},
 
 	// Lines that close the connection.
-	{name: "2048 rule", steps: s("set "+kb2), closes: true},
+	{name: "2048 rule", steps: s("set " + kb2), closes: true},
 	{name: "2048 rule after a reply", steps: s("version\r\n", "bogus "+kb2), closes: true},
 	{name: "http request", steps: s("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), closes: true},
 	{name: "long get allowed", steps: s("get "+kb2, kb2+"\r\n")},
@@ -204,18 +206,18 @@ var diffCases = []diffCase{
 	{name: "mg flags", steps: s("set m 5 0 2\r\nhi\r\nmg m\r\nmg m v\r\nmg m s v f t k O123 c\r\nmg m h l\r\nmg m q\r\nmg m k q v\r\nmg nokey O1 k\r\nmg nokey q\r\nmg nokey q k\r\nmg m u h\r\n")},
 	{name: "mg T touches", steps: s("set m 0 0 2\r\nhi\r\nmg m T100 t\r\nmg m t\r\nmg m T-1 v\r\nmg m v\r\n")},
 	{name: "mg N vivify and R recache", steps: s("mg viv N30 t v c\r\nmg viv N30 t v\r\nmg viv v\r\nset r 0 100 1\r\nx\r\nmg r R200 v\r\nmg r R200 v\r\nmg r R50 v\r\n")},
-	{name: "mg errors", steps: s("mg\r\nmg k zz\r\nmg k v v\r\nmg k O"+strings.Repeat("1", 32)+"\r\nmg k O"+strings.Repeat("1", 31)+"\r\nmg "+longKey+" v\r\nmg a== b v\r\nmg k Tabc\r\n")},
+	{name: "mg errors", steps: s("mg\r\nmg k zz\r\nmg k v v\r\nmg k O" + strings.Repeat("1", 32) + "\r\nmg k O" + strings.Repeat("1", 31) + "\r\nmg " + longKey + " v\r\nmg a== b v\r\nmg k Tabc\r\n")},
 	{name: "mg base64 key", steps: s("ms YWJj 2 b\r\nhi\r\nmg YWJj b v k\r\nget abc\r\nmg abc k v\r\nme YWJj b\r\n")},
 	{name: "ms flags", steps: s("ms s 2\r\nhi\r\nms s 2 T100 F7 c k O9\r\nhi\r\nmg s f t v\r\nms s 2 q\r\nhq\r\nms s 2 q O1\r\nhq\r\nmg s v\r\n")},
 	{name: "ms modes", steps: s("ms s 1 ME\r\na\r\nms s 1 ME\r\nb\r\nms s 1 MA\r\nc\r\nms s 1 MP\r\nd\r\nms s 1 MR\r\ne\r\nms nos 1 MR\r\ne\r\nms nos 1 MA\r\ne\r\nms s 1 MS\r\nf\r\nmg s v\r\nms viv 1 MA N100\r\nv\r\nmg viv v t\r\n")},
 	{name: "ms cas", steps: s("ms c 1 c\r\na\r\n", "ms c 1 C{cas} c\r\nb\r\nms c 1 C1\r\nx\r\nms nokey 1 C1\r\nx\r\nmg c v\r\n")},
-	{name: "ms errors", steps: s("ms\r\nms k\r\nms k abc\r\nms k 2 MX\r\nhi\r\nms k 2 zz\r\nhi\r\nms k 2 v v\r\nhi\r\nms k 2\r\nhello\r\nmg k v\r\nms k 2000000 T0\r\n"+strings.Repeat("y", 2000000)+"\r\n")},
+	{name: "ms errors", steps: s("ms\r\nms k\r\nms k abc\r\nms k 2 MX\r\nhi\r\nms k 2 zz\r\nhi\r\nms k 2 v v\r\nhi\r\nms k 2\r\nhello\r\nmg k v\r\nms k 2000000 T0\r\n" + strings.Repeat("y", 2000000) + "\r\n")},
 	{name: "ms bad data chunk with q", steps: s("ms k 2 q\r\nhello\r\n")},
 	{name: "md", steps: s("md k\r\nmd k q\r\nmd k O1 k\r\nset k 0 0 1\r\nx\r\nmd k q\r\nmd k\r\nset k 0 0 1\r\nx\r\nmd k C1\r\nmd k O5 k\r\nmd k zz\r\nmd\r\n")},
 	{name: "md invalidate", steps: s("set k 0 0 1\r\nx\r\nmd k I T30\r\nmg k v c t\r\nmg k v\r\nmd nokey I\r\n")},
 	{name: "ma", steps: s("ma n\r\nma n q\r\nma n N0 J10 v t\r\nma n v\r\nma n MD D3 v\r\nma n M- v\r\nma n M+ D100 v c\r\nma n q\r\nma n q v\r\nma n O7 k v\r\nma n C1 v\r\nmg n v\r\n")},
 	{name: "ma errors", steps: s("ma\r\nma k MX\r\nma k Dabc\r\nma k Jx\r\nset s 0 0 1\r\nx\r\nma s\r\nma k zz\r\n")},
-	{name: "me", steps: s("me nokey\r\nset m 0 0 2\r\nhi\r\nme m\r\nme\r\nme "+longKey+"\r\nme a== b\r\n")},
+	{name: "me", steps: s("me nokey\r\nset m 0 0 2\r\nhi\r\nme m\r\nme\r\nme " + longKey + "\r\nme a== b\r\n")},
 }
 
 // TestDifferential runs every diffCase on a real memcached and on ours

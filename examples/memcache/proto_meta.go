@@ -236,7 +236,7 @@ func (c *conn) finalizeMset(it *Item) {
 	}
 	key := it.Key()
 	binary := it.iflags&itemKeyBinary != 0 // read while the item is still ours alone
-	it.refcount.Add(1) // the key stays ours to read for k below
+	it.refcount.Add(1)                     // the key stays ours to read for k below
 	defer w.Release(it)
 	res, cas := w.Store(it, c.nreadCmd, c.nreadCAS)
 	if res == Stored && ms.quiet {
