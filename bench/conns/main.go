@@ -1,6 +1,7 @@
 // Command conns opens many idle client connections to a Redis-protocol
 // server, for bench/conns.sh: each connection sends one PING and reads the
-// +PONG, then stays open and silent. Once every connection is up it prints
+// +PONG, then stays open and silent (with --proto memcache, for
+// bench/memcache.sh: one "version" and its VERSION line). Once every connection is up it prints
 // "ready N" on stdout and holds them until stdin is closed or it is
 // signalled, then closes them and exits.
 //
@@ -29,7 +30,16 @@ func main() {
 	n := flag.Int("n", 10000, "connections")
 	par := flag.Int("parallel", 64, "connections opened at once (keep under the server's listen backlog)")
 	timeout := flag.Duration("timeout", 60*time.Second, "give up if the connections are not all up by then")
+	proto := flag.String("proto", "redis", "redis (PING, +PONG) or memcache (version, VERSION ...)")
 	flag.Parse()
+	req, prefix := "*1\r\n$4\r\nPING\r\n", "+PONG\r\n"
+	switch *proto {
+	case "redis":
+	case "memcache":
+		req, prefix = "version\r\n", "VERSION "
+	default:
+		log.Fatalf("unknown --proto %q", *proto)
+	}
 
 	// Raise the soft fd limit to the hard one.
 	if cur, hard, err := rlimit.NoFile(); err == nil && cur < hard {
@@ -45,7 +55,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 7)
+			buf := make([]byte, len(prefix))
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= *n {
@@ -54,11 +64,15 @@ func main() {
 				c, err := net.DialTimeout("tcp", *addr, time.Until(deadline))
 				if err == nil {
 					c.SetDeadline(deadline)
-					if _, err = c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err == nil {
+					if _, err = io.WriteString(c, req); err == nil {
 						_, err = io.ReadFull(c, buf)
 					}
-					if err == nil && string(buf) != "+PONG\r\n" {
+					if err == nil && string(buf) != prefix {
 						err = fmt.Errorf("reply %q", buf)
+					}
+					if err == nil && *proto == "memcache" {
+						// The rest of the VERSION line.
+						_, err = bufio.NewReaderSize(c, 16).ReadString('\n')
 					}
 					c.SetDeadline(time.Time{})
 				}
