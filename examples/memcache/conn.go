@@ -421,8 +421,8 @@ func (c *conn) connReleaseItems() {
 
 // connClose is conn_close: give back everything the conn holds.
 func (c *conn) connClose() {
-	if c.c.FD() < 0 && c.t == nil {
-		return
+	if c.c.FD() < 0 {
+		return // closed already
 	}
 	if c.item != nil {
 		c.t.w.Discard(c.item)

@@ -12,6 +12,18 @@
 // -t/--threads (4), -m/--memory-limit (64), -c/--conn-limit (1024, counting
 // clients where memcached compares fd numbers), -I/--max-item-size (1m),
 // -s/--unix-socket, -U 0, -v/-vv, -h, -V.
+//
+// Where it differs from memcached 1.6.18, on purpose:
+//   - it listens on 127.0.0.1 unless -l says otherwise;
+//   - -c counts clients (memcached compares the new fd's number);
+//   - -m is a hard limit, and eviction may take from another class;
+//   - flags and byte counts past 32 bits are refused, not truncated;
+//   - a get line is bounded (1 MiB: "CLIENT_ERROR line too long", closed);
+//   - a client with more than 256 MiB of replies pending is closed;
+//   - UDP, the binary protocol, SASL, TLS, extstore, watch, lru and
+//     lru_crawler commands, stats cachedump and ms's I flag are not served;
+//   - `stats` prints memcached's names, with 0 for machinery not ported
+//     (the slab mover, the logger, the segmented LRU's counters).
 package main
 
 import (

@@ -107,9 +107,9 @@ func (c *conn) serverStats() {
 	c.appendStat("rusage_system", timeval(ru.Stime))
 	c.statI("max_connections", int64(s.cfg.maxConns))
 	c.statI("curr_connections", s.currConns.Load())
-	c.statI("total_connections", s.totalConns.Load()+int64(len(s.listeners)))
+	c.statI("total_connections", s.totalConns.Load()+int64(len(s.lsocks)))
 	c.statI("rejected_connections", s.rejectedConns.Load())
-	c.statI("connection_structures", s.connStructs.Load()+int64(len(s.listeners)))
+	c.statI("connection_structures", s.connStructs.Load()+int64(len(s.lsocks)))
 	c.statI("response_obj_oom", 0)
 	c.statI("response_obj_count", 0)
 	c.statI("response_obj_bytes", 0)
@@ -147,8 +147,8 @@ func (c *conn) serverStats() {
 	c.statI("limit_maxbytes", st.LimitMaxbytes)
 	c.statI("accepting_conns", 1)
 	var pauses int64
-	for _, l := range s.listeners {
-		pauses += l.Pauses.Load()
+	for _, ls := range s.lsocks {
+		pauses += ls.l.Pauses.Load()
 	}
 	c.statI("listen_disabled_num", pauses)
 	c.statI("time_in_listen_disabled_us", 0)
@@ -257,13 +257,9 @@ func (c *conn) statSettings() {
 func (c *conn) statsConns() {
 	s := c.t.s
 	now := s.cache.CurrentTime()
-	for _, l := range s.listeners {
-		id := strconv.Itoa(l.FD()) + ":"
-		if l.Unix() {
-			c.appendStat(id+"addr", "unix:"+l.Addr())
-		} else {
-			c.appendStat(id+"addr", "tcp:"+l.Addr())
-		}
+	for _, ls := range s.lsocks {
+		id := strconv.Itoa(ls.fd) + ":"
+		c.appendStat(id+"addr", ls.addr)
 		c.appendStat(id+"state", connListening.String())
 	}
 	for _, t := range s.threads {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,7 @@ type server struct {
 
 	el        *ae.EventLoop // the dispatcher's loop
 	listeners []*connection.Listener
+	lsocks    []listenSock // what the workers may read of them, fixed at start
 	loops     *connection.Loops
 	threads   []*thread
 	next      int // the next worker, round robin (dispatch_conn_new's last_thread)
@@ -45,6 +47,15 @@ type server struct {
 
 	stopOnce sync.Once
 	done     chan struct{}
+}
+
+// listenSock is a listener as `stats` shows it: its fields never change,
+// and Pauses is atomic, so any worker reads it while the dispatcher owns
+// the Listener.
+type listenSock struct {
+	fd   int
+	addr string // "tcp:127.0.0.1:11211", "unix:/path"
+	l    *connection.Listener
 }
 
 // thread is LIBEVENT_THREAD: one worker's loop, its storage handle and
@@ -115,6 +126,7 @@ func (s *server) serverSocket() error {
 			return fmt.Errorf("failed to listen on UNIX socket \"%s\": %w", s.cfg.unixSocket, err)
 		}
 		s.listeners = append(s.listeners, l)
+		s.lsocks = append(s.lsocks, listenSock{l.FD(), "unix:" + l.Addr(), l})
 		return nil
 	}
 	for _, host := range s.cfg.listen {
@@ -132,6 +144,10 @@ func (s *server) serverSocket() error {
 		}
 		*listenAddr = "tcp:" + l.Addr()
 		s.listeners = append(s.listeners, l)
+		s.lsocks = append(s.lsocks, listenSock{l.FD(), *listenAddr, l})
+		if s.cfg.port == 0 {
+			s.cfg.port = l.Port() // stats settings' tcpport
+		}
 	}
 	return nil
 }
@@ -143,8 +159,12 @@ func (s *server) closeListeners() {
 	s.listeners = nil
 }
 
-// Addr returns the first listener's address.
-func (s *server) Addr() string { return s.listeners[0].Addr() }
+// Addr returns the first listener's address ("127.0.0.1:11211", or the
+// unix socket's path).
+func (s *server) Addr() string {
+	a := s.lsocks[0].addr
+	return a[strings.IndexByte(a, ':')+1:]
+}
 
 // acceptHandler is conn_listening's accept half (drive_machine) and
 // dispatch_conn_new: past -c the client hears "ERROR Too many open
