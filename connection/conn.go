@@ -258,19 +258,48 @@ func (c *Conn) Close() {
 	c.finishClose()
 }
 
+// Detach gives up c's socket without closing it: the fd is unregistered
+// from c's loop and returned, its output dropped, and c is closed (as by
+// Close) while the fd stays open and is the caller's. It is how a
+// dispatcher loop hands an accepted connection to a worker loop
+// (memcached's dispatch_conn_new): the worker wraps the fd in a Conn of
+// its own with NewAcceptedSocket. Detaching a closed Conn returns -1 and
+// ErrClosed.
+func (c *Conn) Detach() (int, error) {
+	if c.closed() {
+		return -1, errClosed
+	}
+	fd := c.detachFd()
+	if c.refs > 0 {
+		c.flags |= flagCloseScheduled
+	} else {
+		c.finishClose()
+	}
+	return fd, nil
+}
+
 // closeFd unregisters and closes the fd and stops what runs for c.
 func (c *Conn) closeFd() {
+	if fd := c.detachFd(); fd >= 0 {
+		closeFd(fd)
+	}
+}
+
+// detachFd unregisters the fd, stops what runs for c and drops its
+// output, and returns the fd (-1 if none), still open.
+func (c *Conn) detachFd() int {
 	c.flags |= flagFdClosed
 	if d := c.dial(); d != nil {
 		d.cancel(c)
 	}
-	if c.fd >= 0 {
-		c.el.DeleteFileEvent(int(c.fd), ae.Readable|ae.Writable)
-		closeFd(int(c.fd))
+	fd := int(c.fd)
+	if fd >= 0 {
+		c.el.DeleteFileEvent(fd, ae.Readable|ae.Writable)
 		c.fd = -1
 	}
 	c.out.release(c.wq)
 	c.out = nil
+	return fd
 }
 
 // finishClose drops what the closed Conn refers to (zfree(conn) in

@@ -35,10 +35,12 @@
 //	(6.2 unix connect)                     c.ConnectUnix(path, h)
 //	connAccept(conn, h)                    c.Accept(h)
 //	connRead, connWrite, connWritev        c.Read, c.Write, c.Writev
+//	(memcached's sendmsg of many iovecs)   c.WritevWith(bufs, &iovecs)
 //	connSetReadHandler                     c.SetReadHandler
 //	connSetWriteHandler(WithBarrier)       c.SetWriteHandler, c.SetWriteHandlerWithBarrier
 //	connHasReadHandler, connHasWriteHandler c.HasReadHandler, c.HasWriteHandler
 //	connClose                              c.Close
+//	(memcached's dispatch_conn_new)        c.Detach: the fd, open, for a Conn on another loop
 //	connGetState, connGetLastError         c.State, c.LastError
 //	connGetPrivateData, connSetPrivateData c.PrivateData, c.SetPrivateData
 //	connGetFd (conn->fd)                   c.FD

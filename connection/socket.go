@@ -82,13 +82,34 @@ func (c *Conn) Write(p []byte) (int, error) {
 
 // Writev writes the buffers in one writev(2) (connWritev), with Write's
 // results. At most IOV_MAX buffers are passed; the rest wait for the
-// next call.
+// next call. Past 16 buffers it allocates the iovec array: see
+// WritevWith.
 func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	if c.fd < 0 {
 		return 0, errClosed
 	}
 	var iov [16]unix.Iovec
 	return c.writev(bufs, iov[:0])
+}
+
+// Iovecs is reusable storage for the iovec array that WritevWith passes to
+// writev(2), so that writing many buffers at once allocates nothing once
+// it has grown to the largest call: a loop needs one, since its
+// connections write one at a time. The zero value is ready to use.
+type Iovecs struct{ iov []unix.Iovec }
+
+// WritevWith is Writev for many buffers: up to IOV_MAX of them in one
+// system call (memcached's sendmsg of its whole reply queue), with the
+// iovec array kept in v between calls. Writev itself passes at most 16
+// buffers without allocating.
+func (c *Conn) WritevWith(bufs [][]byte, v *Iovecs) (int, error) {
+	if c.fd < 0 {
+		return 0, errClosed
+	}
+	if n := min(len(bufs), iovMax); cap(v.iov) < n {
+		v.iov = make([]unix.Iovec, 0, n)
+	}
+	return c.writev(bufs, v.iov[:0])
 }
 
 // writev is Writev with the caller's iovec scratch (a WriteQueue's).
