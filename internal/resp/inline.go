@@ -209,3 +209,25 @@ func put(line []byte, w int, dryRun bool, c byte) int {
 	}
 	return w + 1
 }
+
+// SplitArgs splits line into arguments as Redis's sdssplitargs does, for
+// callers outside the inline parser: a config file line, a command-line
+// option. It reads line as sdssplitargs reads its C string, up to the first
+// NUL byte, and reports false where sdssplitargs returns NULL (an
+// unterminated quote, or a closing quote followed by anything but a space).
+// The arguments are copies; line is not modified.
+func SplitArgs(line string) ([]string, bool) {
+	b := []byte(line)
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if _, ok := splitArgs(b, nil, true); !ok {
+		return nil, false
+	}
+	argv, _ := splitArgs(b, nil, false)
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = string(a)
+	}
+	return out, true
+}
