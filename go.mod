@@ -5,6 +5,7 @@ go 1.22
 require (
 	github.com/redis/go-redis/v9 v9.17.0
 	golang.org/x/sys v0.30.0
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (
