@@ -3,6 +3,7 @@ module github.com/goae/goae
 go 1.22
 
 require (
+	github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c
 	github.com/redis/go-redis/v9 v9.17.0
 	golang.org/x/sys v0.30.0
 	go.yaml.in/yaml/v3 v3.0.6

@@ -11,11 +11,22 @@
 // -l/--listen (127.0.0.1, where memcached listens on every address),
 // -t/--threads (4), -m/--memory-limit (64), -c/--conn-limit (1024, counting
 // clients where memcached compares fd numbers), -I/--max-item-size (1m),
-// -s/--unix-socket, -U 0, -v/-vv, -h, -V.
+// -s/--unix-socket, -u/--user, -U 0, -v/-vv, -h, -V.
+//
+// Run as root with -u USER (as memcached's init scripts pass -u memcache),
+// it binds its sockets and raises its fd limit as root, then assumes
+// USER's identity (supplementary groups dropped, then the group and the
+// user, for every thread); a USER that does not exist is memcached's
+// "can't find the user USER to switch to" and exit status 67. Not root,
+// -u is ignored, as by memcached.
 //
 // Where it differs from memcached 1.6.18, on purpose:
 //   - it listens on 127.0.0.1 unless -l says otherwise;
 //   - -c counts clients (memcached compares the new fd's number);
+//   - run as root without -u it stays root (memcached refuses to start:
+//     "can't run as root without the -u switch"), and with -u it switches
+//     after binding, where memcached switches before (so a port below
+//     1024 works);
 //   - -m is a hard limit, and eviction may take from another class;
 //   - flags and byte counts past 32 bits are refused, not truncated;
 //   - a get line is bounded (1 MiB: "CLIENT_ERROR line too long", closed);
@@ -32,6 +43,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +61,7 @@ type config struct {
 	port        int
 	listen      []string
 	unixSocket  string
+	user        string // -u: whom to become when started as root
 	threads     int
 	memoryLimit int64
 	maxConns    int
@@ -71,6 +84,7 @@ const usage = `memcached ` + version + ` (goae)
 -p, --port=<num>          TCP port to listen on (default: 11211)
 -U, --udp-port=<num>      UDP port to listen on (only 0, off, is supported)
 -s, --unix-socket=<file>  UNIX socket to listen on (disables network support)
+-u, --user=<user>         assume identity of <username> (only when run as root)
 -l, --listen=<addr>       interface to listen on (default: 127.0.0.1; memcached's
                           is INADDR_ANY); a comma-separated list for several
 -m, --memory-limit=<num>  item memory in megabytes, a hard limit (default: 64)
@@ -89,11 +103,11 @@ const usage = `memcached ` + version + ` (goae)
 var longOpts = map[string]byte{
 	"port": 'p', "udp-port": 'U', "unix-socket": 's', "listen": 'l', "memory-limit": 'm',
 	"conn-limit": 'c', "threads": 't', "max-item-size": 'I', "listen-backlog": 'b',
-	"verbose": 'v', "help": 'h', "version": 'V',
+	"verbose": 'v', "help": 'h', "version": 'V', "user": 'u',
 }
 
 // withArg lists the options that take a value (getopt's "p:" and so on).
-const withArg = "pUslmctIb"
+const withArg = "pUslmctIbu"
 
 // parseArgs reads memcached's command line as getopt_long does: -p 11211,
 // -p11211, --port 11211, --port=11211, and -vv. It returns the config, or
@@ -145,6 +159,8 @@ func parseArgs(args []string) (config, string, int, bool) {
 				}
 			case 's':
 				cfg.unixSocket = val
+			case 'u':
+				cfg.user = val
 			case 'l':
 				if !listenSet {
 					cfg.listen = nil
@@ -245,10 +261,26 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(cfg.verbose)}))
 	raiseNofile(cfg, log)
+	var pw *user.User
+	if isRoot() && cfg.user != "" {
+		var err error
+		if pw, err = user.Lookup(cfg.user); err != nil {
+			fmt.Fprintf(os.Stderr, "can't find the user %s to switch to\n", cfg.user)
+			os.Exit(67) // EX_NOUSER
+		}
+	}
 	s, err := newServer(cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(71) // EX_OSERR, as memcached's failed bind
+	}
+	if pw != nil {
+		if msg, status := assumeIdentity(pw, cfg.unixSocket); status != 0 {
+			fmt.Fprint(os.Stderr, msg)
+			os.Exit(status)
+		} else if msg != "" {
+			fmt.Fprint(os.Stderr, msg)
+		}
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -259,6 +291,38 @@ func main() {
 	}()
 	log.Info("memcached listening", "addr", s.Addr(), "threads", cfg.threads, "version", version)
 	s.run()
+}
+
+// isRoot is memcached's getuid() == 0 || geteuid() == 0.
+func isRoot() bool { return os.Getuid() == 0 || os.Geteuid() == 0 }
+
+// assumeIdentity is memcached's "lose root privileges": drop the
+// supplementary groups (EPERM, already minimal, is only reported), then
+// take pw's group and user. Since Go 1.16 these change every thread of the
+// process on Linux, the workers' locked threads included. The unix socket,
+// if any, made as root, is given to pw first (memcached makes it after the
+// switch, so it is pw's). It returns a message and, when the process must
+// exit, the status (EX_OSERR).
+func assumeIdentity(pw *user.User, unixSocket string) (string, int) {
+	uid, err1 := strconv.Atoi(pw.Uid)
+	gid, err2 := strconv.Atoi(pw.Gid)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("failed to assume identity of user %s\n", pw.Username), 71
+	}
+	if unixSocket != "" {
+		os.Chown(unixSocket, uid, gid)
+	}
+	msg := ""
+	if err := syscall.Setgroups(nil); err != nil {
+		msg = fmt.Sprintf("failed to drop supplementary groups: %v\n", err)
+		if err != syscall.EPERM {
+			return msg, 71
+		}
+	}
+	if syscall.Setgid(gid) != nil || syscall.Setuid(uid) != nil {
+		return msg + fmt.Sprintf("failed to assume identity of user %s\n", pw.Username), 71
+	}
+	return msg, 0
 }
 
 // raiseNofile raises RLIMIT_NOFILE to fit -c clients, as memcached does.
