@@ -45,7 +45,7 @@ import (
 // appends one goroutine made to a key appear in its value once each and in
 // that goroutine's order.
 //
-// GOAE_LONG=1 runs 1,000,000 operations; by default 40,000 (about 10 s
+// GOAE_LONG=1 runs 1,000,000 operations; by default 25,000 (about 6 s
 // under -race on two shared cores).
 
 const (
@@ -430,7 +430,7 @@ func truthContend(tc *truthConn, id int, r *rand.Rand, ops int, lg *contendLog) 
 // (phase B). Expected: 0 mismatches against the model (see the top of the
 // file), and every phase-B check holding.
 func TestConcurrencyTruth(t *testing.T) {
-	total := 40_000
+	total := 25_000
 	if os.Getenv("GOAE_LONG") != "" {
 		total = 1_000_000
 	}
