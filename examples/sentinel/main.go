@@ -1,0 +1,347 @@
+// Command sentinel is Redis Sentinel 7.0 on goae: a drop-in for
+// redis-sentinel 7.0.15 that monitors masters, discovers their replicas
+// and the other sentinels, agrees on SDOWN/ODOWN, votes, follows the
+// failovers the others carry out, and answers the commands a sentinel
+// answers, on one ae loop.
+//
+//	sentinel sentinel.conf [--port P] [--option value ...]
+//
+// Differences from redis-sentinel, none of them on the wire:
+//   - the TILT rule and every period run on a monotonic clock (Redis reads
+//     the wall clock, so a clock step triggers TILT; a stall of more than
+//     2 s still does here);
+//   - a link closed by a master's reset reconnects at the next tick, not
+//     up to a second later (redis#8607's spurious SDOWN after a switch);
+//   - with resolve-hostnames yes, names are looked up again on each
+//     reconnect (redis#9103);
+//   - tables are kept in creation order where Redis iterates hash order;
+//   - no scripts (notification-script and client-reconfig-script are
+//     accepted and kept, not run) and no failover of its own yet
+//     (failover_stub.go): SENTINEL FAILOVER answers an error.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/goae/goae/ae"
+	"github.com/goae/goae/anet"
+	"github.com/goae/goae/connection"
+	"github.com/goae/goae/internal/respserver"
+	"golang.org/x/sys/unix"
+)
+
+// sentinelState is sentinel.c's struct sentinelState with the server
+// around it: the loop, the clients, the clock.
+type sentinelState struct {
+	cfg     *sentinelConfig
+	el      *ae.EventLoop
+	rs      *respserver.Server
+	masters *instanceTable
+
+	tilt          bool
+	tiltStartTime int64
+	previousTime  int64
+	timers        sentinelTimers
+	hz            int
+	simFailure    int
+
+	start       time.Time
+	startUnixMs int64
+	runID       string // the server's run_id (INFO), not the sentinel's myid
+
+	logger    *slog.Logger
+	verbosity int
+
+	listeners []*connection.Listener
+	lfds      []int
+	port      int // the port listened on
+
+	pubsub   pubsubState
+	commands map[string]*command
+	stats    serverStats
+}
+
+// serverStats are INFO's counters.
+type serverStats struct {
+	numCommands     int64
+	totalErrorReply int64
+}
+
+func main() {
+	s, err := newSentinel(os.Args[1:], os.Stdout)
+	if err != nil {
+		os.Exit(1)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		s.el.Post(func(*ae.EventLoop) {
+			s.log(llWarning, "Received "+name+" scheduling shutdown...")
+			s.prepareForShutdown()
+		})
+	}()
+	s.run()
+	os.Exit(0)
+}
+
+// newSentinel is what Redis's main does for a sentinel: load the config
+// (an error printed as Redis prints it), pick and save the myid on first
+// start, listen, create the instances and emit +monitor for each master
+// (sentinelIsRunning), and arm the timer. logw receives the log when no
+// logfile is configured.
+func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
+	cfg, err := loadSentinelConfig(args)
+	var cerr *configError
+	if errors.As(err, &cerr) {
+		fmt.Fprint(os.Stderr, cerr.Error())
+		return nil, err
+	}
+	s := &sentinelState{
+		cfg:     cfg,
+		masters: newInstanceTable(),
+		timers:  defaultTimers(),
+		hz:      configDefaultHz,
+		start:   time.Now(),
+	}
+	if cfg == nil {
+		s.cfg = newSentinelConfig()
+	}
+	s.startUnixMs = s.start.UnixMilli()
+	s.setupLog(logw)
+	if err != nil {
+		s.log(llWarning, err.Error())
+		return nil, err
+	}
+	var b [20]byte
+	rand.Read(b[:])
+	s.runID = hex.EncodeToString(b[:])
+
+	s.log(llWarning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+	s.log(llWarning, fmt.Sprintf("Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", redisVersion, os.Getpid()))
+	s.log(llWarning, "Configuration loaded")
+
+	el, err := ae.New(10000 + 128)
+	if err != nil {
+		s.log(llWarning, err.Error())
+		return nil, err
+	}
+	s.el = el
+	s.rs = respserver.New(el, respserver.Config{
+		Log:               discardLogger(),
+		OutputBufferLimit: respserver.OutputBufferLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+	}, respserver.Handler{
+		Command:   s.command,
+		Connected: s.connected,
+		Freed:     s.freed,
+	})
+	s.commands = commandTable()
+	s.previousTime = s.mstime()
+	if err := s.listenToPort(); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.log(llNotice, fmt.Sprintf("Running mode=sentinel, port=%d.", s.port))
+
+	s.createInstancesFromConfig()
+	if s.cfg.pickMyID() {
+		if s.flushConfig() {
+			s.log(llNotice, "Sentinel new configuration saved on disk")
+		}
+	}
+	s.log(llWarning, "Sentinel ID is "+s.cfg.myid)
+	for _, m := range s.masters.list {
+		s.sentinelEvent(llWarning, "+monitor", m, "%@ quorum %d", m.cfg.quorum)
+	}
+	el.CreateTimeEvent(1, s.serverCron, nil, nil)
+	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.rs.BeforeSleep() })
+	el.SetAfterSleepProc(func(*ae.EventLoop) { s.updateCachedTime() })
+	return s, nil
+}
+
+// createInstancesFromConfig makes the instances the config names: each
+// master, then its known replicas and sentinels (sentinelHandleConfiguration
+// creates them as it reads the lines).
+func (s *sentinelState) createInstancesFromConfig() {
+	for _, mc := range s.cfg.masters {
+		m, _ := s.createSentinelRedisInstance(mc.name, sriMaster, mc.addr.hostname, mc.addr.port, mc, nil)
+		if m == nil {
+			continue
+		}
+		for _, r := range mc.replicas {
+			s.createSentinelRedisInstance("", sriSlave, r.hostname, r.port, nil, m)
+		}
+		for _, ks := range mc.sentinels {
+			si, _ := s.createSentinelRedisInstance(ks.runid, sriSentinel, ks.addr.hostname, ks.addr.port, nil, m)
+			if si != nil {
+				si.runid = ks.runid
+				s.sentinelTryConnectionSharing(si)
+			}
+		}
+	}
+}
+
+// listenToPort is server.c's: one listening socket per bind address
+// ("* -::*" by default: every IPv4 address and, if the system has IPv6,
+// every IPv6 one); a leading '-' makes an address optional.
+func (s *sentinelState) listenToPort() error {
+	binds := s.cfg.bind
+	if binds == nil {
+		binds = defaultBind
+	}
+	port := s.cfg.port
+	for _, addr := range binds {
+		optional := strings.HasPrefix(addr, "-")
+		addr = strings.TrimPrefix(addr, "-")
+		var fd int
+		var err error
+		if strings.Contains(addr, ":") {
+			fd, err = anet.TCP6Server(port, addr, 511)
+		} else {
+			fd, err = anet.TCPServer(port, addr, 511)
+		}
+		if err != nil {
+			if (errors.Is(err, unix.EADDRNOTAVAIL) && optional) || errors.Is(err, unix.EAFNOSUPPORT) ||
+				errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.EADDRNOTAVAIL) {
+				continue
+			}
+			s.log(llWarning, fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, strerror(err)))
+			s.log(llWarning, fmt.Sprintf("Failed listening on port %d (tcp), aborting.", port))
+			return err
+		}
+		anet.Cloexec(fd)
+		s.lfds = append(s.lfds, fd)
+		if port == 0 { // a free port, picked at the first bind
+			_, port, _ = anet.FdToString(fd, anet.SockName)
+		}
+		l, err := connection.NewListener(s.el, fd, connection.ListenConfig{Log: discardLogger()}, s.rs.AcceptTCP)
+		if err != nil {
+			return err
+		}
+		s.listeners = append(s.listeners, l)
+	}
+	s.port = port
+	s.cfg.port = port
+	return nil
+}
+
+// run serves until shutdown, then releases everything.
+func (s *sentinelState) run() {
+	s.el.Main()
+	s.close()
+}
+
+// prepareForShutdown is server.c's for a sentinel: nothing to save.
+func (s *sentinelState) prepareForShutdown() {
+	s.log(llWarning, "User requested shutdown...")
+	if s.cfg.pidfile != nil {
+		s.log(llNotice, "Removing the pid file.")
+		os.Remove(*s.cfg.pidfile)
+	}
+	s.log(llWarning, "Redis is now ready to exit, bye bye...")
+	s.el.Stop()
+}
+
+func (s *sentinelState) close() {
+	for _, m := range s.masters.list {
+		s.releaseInstance(m)
+	}
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	for _, fd := range s.lfds {
+		unix.Close(fd)
+	}
+	s.listeners, s.lfds = nil, nil
+	if s.rs != nil {
+		s.rs.Close()
+	}
+	if s.el != nil {
+		s.el.Close()
+	}
+}
+
+// setupLog sends the log to the logfile, or to w, in Redis's line shape.
+func (s *sentinelState) setupLog(w io.Writer) {
+	if s.cfg.logfile != "" {
+		if f, err := os.OpenFile(s.cfg.logfile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+			w = f
+		}
+	}
+	for i, l := range logLevels {
+		if l == s.cfg.loglevel {
+			s.verbosity = i
+		}
+	}
+	s.logger = slog.New(&redisLogHandler{w: w, pid: os.Getpid(), level: slogLevel(s.verbosity)})
+}
+
+// log is serverLog: a line at a Redis level.
+func (s *sentinelState) log(level int, msg string) {
+	if level < s.verbosity {
+		return
+	}
+	s.logger.Log(context.Background(), slogLevel(level), msg)
+}
+
+// slogLevel maps LL_* to slog levels (verbose between debug and info).
+func slogLevel(level int) slog.Level {
+	return [...]slog.Level{slog.LevelDebug, slog.LevelDebug + 2, slog.LevelInfo, slog.LevelWarn}[level]
+}
+
+// redisLogHandler writes slog records as serverLogRaw does:
+// "PID:X DD Mon YYYY HH:MM:SS.mmm C message", C one of ". - * #" for
+// debug, verbose, notice and warning, X the sentinel's role character.
+type redisLogHandler struct {
+	mu    sync.Mutex
+	w     io.Writer
+	pid   int
+	level slog.Level
+}
+
+func (h *redisLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *redisLogHandler) Handle(_ context.Context, r slog.Record) error {
+	c := byte('#')
+	switch {
+	case r.Level < slog.LevelDebug+2:
+		c = '.'
+	case r.Level < slog.LevelInfo:
+		c = '-'
+	case r.Level < slog.LevelWarn:
+		c = '*'
+	}
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		msg += " " + a.Key + "=" + a.Value.String()
+		return true
+	})
+	line := fmt.Sprintf("%d:X %s %c %s\n", h.pid, r.Time.Format("02 Jan 2006 15:04:05.000"), c, msg)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := io.WriteString(h.w, line)
+	return err
+}
+
+func (h *redisLogHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *redisLogHandler) WithGroup(string) slog.Handler      { return h }
+
+// discardLogger drops what the connection layer logs: the sentinel logs
+// its own lines.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
