@@ -62,6 +62,7 @@ type sentinelState struct {
 	runID       string // the server's run_id (INFO), not the sentinel's myid
 
 	logger    *slog.Logger
+	logHandler *redisLogHandler
 	verbosity int
 
 	listeners []*connection.Listener
@@ -92,10 +93,10 @@ func main() {
 		if sig == syscall.SIGINT {
 			name = "SIGINT"
 		}
-		s.el.Post(func(*ae.EventLoop) {
-			s.log(llWarning, "Received "+name+" scheduling shutdown...")
-			s.prepareForShutdown()
-		})
+		// Redis's signal handler logs with serverLogFromHandler's
+		// shape: "pid:signal-handler (unix time) message".
+		s.logHandler.raw(fmt.Sprintf("%d:signal-handler (%d) Received %s scheduling shutdown...\n", os.Getpid(), time.Now().Unix(), name))
+		s.el.Post(func(*ae.EventLoop) { s.prepareForShutdown() })
 	}()
 	s.run()
 	os.Exit(0)
@@ -254,7 +255,7 @@ func (s *sentinelState) prepareForShutdown() {
 		s.log(llNotice, "Removing the pid file.")
 		os.Remove(*s.cfg.pidfile)
 	}
-	s.log(llWarning, "Redis is now ready to exit, bye bye...")
+	s.log(llWarning, "Sentinel is now ready to exit, bye bye...")
 	s.el.Stop()
 }
 
@@ -289,7 +290,8 @@ func (s *sentinelState) setupLog(w io.Writer) {
 			s.verbosity = i
 		}
 	}
-	s.logger = slog.New(&redisLogHandler{w: w, pid: os.Getpid(), level: slogLevel(s.verbosity)})
+	s.logHandler = &redisLogHandler{w: w, pid: os.Getpid(), level: slogLevel(s.verbosity)}
+	s.logger = slog.New(s.logHandler)
 }
 
 // log is serverLog: a line at a Redis level.
@@ -332,7 +334,11 @@ func (h *redisLogHandler) Handle(_ context.Context, r slog.Record) error {
 		msg += " " + a.Key + "=" + a.Value.String()
 		return true
 	})
-	line := fmt.Sprintf("%d:X %s %c %s\n", h.pid, r.Time.Format("02 Jan 2006 15:04:05.000"), c, msg)
+	return h.raw(fmt.Sprintf("%d:X %s %c %s\n", h.pid, r.Time.Format("02 Jan 2006 15:04:05.000"), c, msg))
+}
+
+// raw writes a line as it is; the signal goroutine uses it too.
+func (h *redisLogHandler) raw(line string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, err := io.WriteString(h.w, line)

@@ -59,11 +59,13 @@ func (s *sentinelState) pubsubPublishMessage(channel, msg string) int {
 	n := 0
 	for _, c := range s.pubsub.channels[channel] {
 		addReplyPubsubMessage(c, channel, msg)
+		s.rs.QueueWrite(c.Client)
 		n++
 	}
 	for _, p := range s.pubsub.patterns {
 		if stringMatch([]byte(p.pattern), channel, false) {
 			addReplyPubsubPatMessage(p.c, p.pattern, channel, msg)
+			s.rs.QueueWrite(p.c.Client)
 			n++
 		}
 	}

@@ -486,6 +486,16 @@ func (s *Server) queueWrite(c *Client) {
 	}
 }
 
+// QueueWrite schedules the replies added to c outside its own commands
+// (a pub/sub message published to it, say) to be written before the loop
+// sleeps, as addReply's putClientInPendingWriteQueue does. A client in
+// memory, freed or closing is left alone.
+func (s *Server) QueueWrite(c *Client) {
+	if c.fd >= 0 && c.Flags&(Freed|CloseASAP) == 0 && c.PendingOutput() > 0 {
+		s.queueWrite(c)
+	}
+}
+
 // BeforeSleep writes the queued replies and frees the clients scheduled
 // to close; call it from the loop's before-sleep hook
 // (handleClientsWithPendingWrites, freeClientsInAsyncFreeQueue). Each
