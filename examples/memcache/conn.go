@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"net"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/goae/goae/ae"
@@ -47,20 +49,32 @@ const reqsPerEvent = 20
 // readBufferSize is READ_BUFFER_SIZE: the read buffers a worker lends.
 const readBufferSize = 16 * 1024
 
-// conn is struct conn: one client, living on one worker's loop only.
+// conn is struct conn: one client, living on one worker's loop only. An
+// idle conn costs what it holds here (256 bytes, see TestConnSize) and
+// its Conn: the read buffer, the reply buffer and the parser's working
+// storage are lent by the worker only while there is work, and what only
+// some commands need (an ms's echo list) is made on their first use.
 type conn struct {
-	c     *connection.Conn
-	t     *thread
-	state connState
+	c *connection.Conn
+	t *thread
 
 	// What `stats conns` on another worker reads: the state the machine
 	// stopped in and the time of the last event (published once per event,
 	// not per state change, so the hot path pays one atomic store).
-	pubState   atomic.Uint32
-	lastCmd    atomic.Uint32
-	fd         int    // c->sfd, fixed for `stats conns` to read
-	addr       string // "tcp:ip:port" (c->addr)
-	listenAddr string
+	pubState atomic.Uint32
+	lastCmd  atomic.Uint32
+	fd       int32  // c->sfd, fixed for `stats conns` to read
+	rlbytes  int32  // conn_nread: bytes of the item's data still to read (c->rlbytes)
+	port     uint16 // the peer's port; with ip, c->request_addr
+	state    connState
+	nreadCmd StoreCmd // conn_nread: the command storing the item
+
+	noreply         bool
+	closeAfterWrite bool // quit, or a refusal that closes
+	meta            bool // the value read is an ms's (mset_res): see mset
+
+	ip string      // the peer's address; "" on a unix socket
+	ls *listenSock // the listener it came through
 
 	parser mcproto.Parser
 
@@ -69,26 +83,32 @@ type conn struct {
 	rbuf          []byte
 	rcurr, rbytes int
 
-	// conn_nread: the item being filled and what is left of it.
+	// conn_nread: the item being filled (its last rlbytes bytes are still
+	// to come).
 	item     *Item
-	ritem    []byte
-	nreadCmd StoreCmd
 	nreadCAS uint64
-	meta     *msetState // set while an ms value is read (mset_res): &mset
-	mset     msetState
+	mset     *msetState // made by the conn's first ms, then reused
 
 	sbytes int64 // conn_swallow: bytes still to discard
 
-	noreply         bool
-	closeAfterWrite bool // quit, or a refusal that closes
-	out             output
+	out output
+}
+
+// addr is c->addr as `stats conns` and the logs show it: "tcp:ip:port",
+// or the unix socket's "unix:path". Made when asked for, not kept: an idle
+// conn holds the ip alone.
+func (c *conn) addr() string {
+	if c.ip == "" {
+		return c.ls.addr
+	}
+	return "tcp:" + net.JoinHostPort(c.ip, strconv.Itoa(int(c.port)))
 }
 
 // connNew is conn_new: a connection for fd, accepted by the dispatcher, on
 // thread t, in conn_new_cmd and waiting to read.
-func (t *thread) connNew(fd int, addr, listenAddr string) {
+func (t *thread) connNew(fd int, ip string, port int, ls *listenSock) {
 	cc := connection.NewAcceptedSocket(t.el, fd)
-	c := &conn{c: cc, t: t, state: connNewCmd, fd: fd, addr: addr, listenAddr: listenAddr}
+	c := &conn{c: cc, t: t, state: connNewCmd, fd: int32(fd), port: uint16(port), ip: ip, ls: ls}
 	c.parser.MaxGetLineLength = t.s.cfg.maxGetLine
 	cc.SetPrivateData(c)
 	if err := cc.Accept(nil); err != nil {
@@ -170,7 +190,7 @@ func (c *conn) driveMachine() {
 			// starve the others.
 			nreqs--
 			if c.out.size() > c.t.s.cfg.outputLimit {
-				c.t.s.log.Warn("closing a client over the output limit", "addr", c.addr,
+				c.t.s.log.Warn("closing a client over the output limit", "addr", c.addr(),
 					"pending", c.out.size(), "limit", c.t.s.cfg.outputLimit)
 				c.setState(connClosing)
 			} else if nreqs >= 0 {
@@ -344,22 +364,24 @@ func (c *conn) tryReadCommand() bool {
 // buffered, then straight from the socket. It reports whether the machine
 // stops.
 func (c *conn) nread() bool {
-	if len(c.ritem) == 0 {
+	if c.rlbytes == 0 {
 		c.completeNread()
 		return false
 	}
+	d := c.item.Data()
+	ritem := d[len(d)-int(c.rlbytes):] // c->ritem
 	if c.rbytes > 0 {
-		k := copy(c.ritem, c.rbuf[c.rcurr:c.rcurr+c.rbytes])
-		c.ritem = c.ritem[k:]
+		k := copy(ritem, c.rbuf[c.rcurr:c.rcurr+c.rbytes])
+		c.rlbytes -= int32(k)
 		c.consume(k)
 		return false
 	}
 	// Nothing buffered: the read buffer goes back before a long read.
 	c.rbufRelease()
-	n, err := c.c.Read(c.ritem)
+	n, err := c.c.Read(ritem)
 	if n > 0 {
 		c.t.w.CountIO(uint64(n), 0)
-		c.ritem = c.ritem[n:]
+		c.rlbytes -= int32(n)
 		return false
 	}
 	if err == connection.ErrWouldBlock {
@@ -409,7 +431,7 @@ func (c *conn) swallow() bool {
 
 func (c *conn) logReadError(err error) {
 	if err != io.EOF && c.t.s.verbose() > 0 {
-		c.t.s.log.Info("read error", "addr", c.addr, "err", err)
+		c.t.s.log.Info("read error", "addr", c.addr(), "err", err)
 	}
 }
 
@@ -428,7 +450,7 @@ func (c *conn) connClose() {
 		c.t.w.Discard(c.item)
 		c.item = nil
 	}
-	c.meta = nil
+	c.meta = false
 	c.out.reset(c.t)
 	c.rbytes = 0
 	c.rbufRelease()

@@ -205,7 +205,11 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 	if m.Has('b') {
 		it.iflags |= itemKeyBinary
 	}
-	ms := &c.mset
+	ms := c.mset
+	if ms == nil {
+		ms = new(msetState)
+		c.mset = ms
+	}
 	ms.quiet = m.Quiet()
 	ms.echo = ms.echo[:0]
 	for _, f := range m.Flags {
@@ -216,9 +220,9 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 			ms.echo = append(ms.echo, f.Letter, ' ')
 		}
 	}
-	c.meta = ms
+	c.meta = true
 	c.item = it
-	c.ritem = it.Data()
+	c.rlbytes = int32(len(it.Data()))
 	c.nreadCmd = cmd
 	c.nreadCAS = m.CompareCAS
 	c.setState(connNread)
@@ -226,8 +230,8 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 
 // finalizeMset is _finalize_mset, after complete_nread_ascii's check.
 func (c *conn) finalizeMset(it *Item) {
-	ms := c.meta
-	c.meta = nil
+	ms := c.mset
+	c.meta = false
 	w := c.t.w
 	if mcproto.CheckDataEnd(it.Data()) != nil {
 		w.BadDataChunk(it)

@@ -15,7 +15,7 @@ import (
 func (c *conn) processCommand(req *mcproto.Request) {
 	c.noreply = req.NoReply
 	if c.t.s.verbose() > 1 {
-		c.t.s.log.Debug("command", "addr", c.addr, "line", string(req.Line))
+		c.t.s.log.Debug("command", "addr", c.addr(), "line", string(req.Line))
 	}
 	switch req.Kind {
 	case mcproto.KindSet:
@@ -107,7 +107,7 @@ func (c *conn) processUpdateCommand(req *mcproto.Request, cmd StoreCmd) {
 		return
 	}
 	c.item = it
-	c.ritem = it.Data()
+	c.rlbytes = int32(len(it.Data()))
 	c.nreadCmd = cmd
 	c.nreadCAS = req.CAS
 	c.setState(connNread)
@@ -119,7 +119,7 @@ func (c *conn) completeNread() {
 	it := c.item
 	c.item = nil
 	c.setState(connNewCmd)
-	if c.meta != nil {
+	if c.meta {
 		c.finalizeMset(it)
 		return
 	}

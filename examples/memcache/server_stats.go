@@ -265,10 +265,10 @@ func (c *conn) statsConns() {
 	for _, t := range s.threads {
 		t.connsMu.Lock()
 		for o := range t.conns {
-			id := strconv.Itoa(o.fd) + ":"
-			c.appendStat(id+"addr", o.addr)
-			if o.listenAddr != o.addr {
-				c.appendStat(id+"listen_addr", o.listenAddr)
+			id := strconv.Itoa(int(o.fd)) + ":"
+			c.appendStat(id+"addr", o.addr())
+			if o.ip != "" {
+				c.appendStat(id+"listen_addr", o.ls.addr)
 			}
 			state := connState(o.pubState.Load())
 			if o == c {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/connection"
+	"golang.org/x/sys/unix"
 )
 
 // The dispatcher and the workers (thread.c). The dispatcher's loop holds
@@ -69,6 +72,15 @@ type thread struct {
 	wbufs [][]byte // free reply buffers (its response object cache)
 	iov   [][]byte // transmit's scratch
 
+	lastYield time.Duration // since yieldBase, when beforeSleep last yielded
+
+	// The connections the dispatcher hands this worker (new_conn_queue),
+	// and the queue's other half, drained last time and reused.
+	cqMu      sync.Mutex
+	cq        []connQueueItem
+	cqSpare   []connQueueItem
+	cqProcess func(*ae.EventLoop) // t.connQueueProcess, made once
+
 	connsMu sync.Mutex // guards conns, for `stats conns` on another worker
 	conns   map[*conn]struct{}
 }
@@ -96,11 +108,15 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	}
 	s.threads = make([]*thread, cfg.threads)
 	for i := range s.threads {
-		s.threads[i] = &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite),
+		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite),
 			conns: make(map[*conn]struct{})}
+		t.cqProcess = t.connQueueProcess
+		s.threads[i] = t
 	}
+	reserveProcs(cfg.threads)
 	s.loops, err = connection.StartLoops(cfg.threads, setsize, func(i int, el *ae.EventLoop) error {
 		s.threads[i].el = el
+		el.SetBeforeSleepProc(s.threads[i].beforeSleep)
 		return nil
 	})
 	if err != nil {
@@ -118,10 +134,7 @@ func (s *server) serverSocket() error {
 	lc := connection.ListenConfig{Backlog: s.cfg.backlog, Log: s.log}
 	if s.cfg.unixSocket != "" {
 		lc.UnixPerm = 0o700
-		accept := s.acceptHandler("unix:" + s.cfg.unixSocket)
-		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, func(c *connection.Conn, ip string, port int) {
-			accept(c, ip, port, "")
-		})
+		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, s.acceptHandler(len(s.lsocks)))
 		if err != nil {
 			return fmt.Errorf("failed to listen on UNIX socket \"%s\": %w", s.cfg.unixSocket, err)
 		}
@@ -131,20 +144,13 @@ func (s *server) serverSocket() error {
 	}
 	for _, host := range s.cfg.listen {
 		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.port))
-		// The handler learns the bound address (port 0 picks one) once
-		// Listen returns, before the loop runs and anything is accepted.
-		listenAddr := new(string)
-		accept := s.acceptHandler("")
-		l, err := connection.Listen(s.el, "tcp", addr, lc, func(c *connection.Conn, ip string, port int) {
-			accept(c, ip, port, *listenAddr)
-		})
+		l, err := connection.Listen(s.el, "tcp", addr, lc, s.acceptHandler(len(s.lsocks)))
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("failed to listen on TCP port %d: %w", s.cfg.port, err)
 		}
-		*listenAddr = "tcp:" + l.Addr()
 		s.listeners = append(s.listeners, l)
-		s.lsocks = append(s.lsocks, listenSock{l.FD(), *listenAddr, l})
+		s.lsocks = append(s.lsocks, listenSock{l.FD(), "tcp:" + l.Addr(), l})
 		if s.cfg.port == 0 {
 			s.cfg.port = l.Port() // stats settings' tcpport
 		}
@@ -169,12 +175,11 @@ func (s *server) Addr() string {
 // acceptHandler is conn_listening's accept half (drive_machine) and
 // dispatch_conn_new: past -c the client hears "ERROR Too many open
 // connections" and is closed, as memcached's maxconns_fast does; otherwise
-// its fd goes to the next worker.
-func (s *server) acceptHandler(unixAddr string) func(c *connection.Conn, ip string, port int, listenAddr string) {
-	return func(c *connection.Conn, ip string, port int, listenAddr string) {
-		if listenAddr == "" {
-			listenAddr = unixAddr
-		}
+// its fd goes to the next worker. The handler of listener i finds it in
+// s.lsocks, complete before the dispatcher's loop runs and accepts.
+func (s *server) acceptHandler(i int) connection.AcceptHandler {
+	return func(c *connection.Conn, ip string, port int) {
+		ls := &s.lsocks[i]
 		if s.currConns.Load() >= int64(s.cfg.maxConns) {
 			c.Write([]byte("ERROR Too many open connections\r\n"))
 			c.Close()
@@ -189,21 +194,66 @@ func (s *server) acceptHandler(unixAddr string) func(c *connection.Conn, ip stri
 				break
 			}
 		}
-		addr := listenAddr
-		if ip != "" {
-			addr = "tcp:" + net.JoinHostPort(ip, strconv.Itoa(port))
-		}
 		t := s.threads[s.next]
 		s.next = (s.next + 1) % len(s.threads)
 		// The dispatcher's Conn has registered nothing on its loop: its fd
 		// goes to the worker, which wraps it in a Conn of its own loop,
 		// and this one is left to the collector.
-		fd := c.FD()
-		if err := t.el.Post(func(*ae.EventLoop) { t.connNew(fd, addr, listenAddr) }); err != nil {
-			c.Close()
-			s.connClosed()
+		t.cqPush(connQueueItem{fd: int32(c.FD()), port: uint16(port), ip: ip, ls: ls})
+	}
+}
+
+// connQueueItem is CQ_ITEM: a connection on its way from the dispatcher
+// to a worker.
+type connQueueItem struct {
+	fd   int32
+	port uint16
+	ip   string
+	ls   *listenSock
+}
+
+// cqPush is dispatch_conn_new's second half: queue the connection for t
+// and wake t (memcached's eventfd write; here Post, whose wakes coalesce).
+// The posted func is made once per worker, so a connection costs the
+// dispatcher no allocation but its queue slot. If t's loop is gone (the
+// server is stopping), what is queued for it is closed.
+func (t *thread) cqPush(it connQueueItem) {
+	t.cqMu.Lock()
+	t.cq = append(t.cq, it)
+	t.cqMu.Unlock()
+	if err := t.el.Post(t.cqProcess); err != nil {
+		for _, it := range t.cqTake() {
+			unix.Close(int(it.fd))
+			t.s.connClosed()
 		}
 	}
+}
+
+// cqTake empties t's queue and returns what it held.
+func (t *thread) cqTake() []connQueueItem {
+	t.cqMu.Lock()
+	q := t.cq
+	t.cq = t.cqSpare[:0]
+	t.cqSpare = nil
+	t.cqMu.Unlock()
+	return q
+}
+
+// connQueueProcess is thread_libevent_process: on t's loop, make a conn
+// of each connection queued for it. The two queues swap, so neither grows
+// past the largest burst.
+func (t *thread) connQueueProcess(*ae.EventLoop) {
+	q := t.cqTake()
+	for i := range q {
+		it := &q[i]
+		t.connNew(int(it.fd), it.ip, int(it.port), it.ls)
+		*it = connQueueItem{}
+	}
+	t.cqMu.Lock()
+	if t.cqSpare == nil {
+		t.cqSpare = q[:0]
+	}
+	t.cqMu.Unlock()
 }
 
 // connClosed counts a client gone.
@@ -286,4 +336,53 @@ func (t *thread) unregister(c *conn) {
 	t.connsMu.Lock()
 	delete(t.conns, c)
 	t.connsMu.Unlock()
+}
+
+// The Go scheduler and the worker loops. A worker's goroutine never
+// blocks in the scheduler: it runs, or sits in epoll_wait. Two things in
+// the runtime then cost it CPU that memcached's threads do not pay:
+//
+//   - sysmon takes the P of a goroutine that stays in a system call while
+//     no other P is idle, and on each take it goes back to polling every
+//     20us for the next millisecond or more. With GOMAXPROCS equal to the
+//     loops, every epoll_wait leaves no idle P, so sysmon was busy all the
+//     time: 20% of the CPU at -t 2 on two cores (bench/NOTES.md, "memcache").
+//     reserveProcs gives the process a P more than the loops, so one is
+//     idle while the loops wait.
+//   - a goroutine that has not been through the scheduler for 10ms is
+//     preempted (a signal, and for a locked thread a hand-off of its P to
+//     another thread and back), and if it is in epoll_wait at that moment
+//     its P is taken, which puts sysmon back to its 20us polling. A worker
+//     that yields now and then, by its own choice and between two polls,
+//     is never seen running that long: beforeSleep.
+
+// reserveProcs raises GOMAXPROCS to one P per loop (the workers and the
+// dispatcher) and one more, unless GOMAXPROCS is set in the environment.
+// The Ps above the CPUs add no parallelism (only the loops' threads run Go
+// code for long, and they are as many as before); they cost some memory,
+// each P caching spans of its own (about 500 KB at -t 4, measured).
+func reserveProcs(workers int) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	if n := workers + 2; runtime.GOMAXPROCS(0) < n {
+		runtime.GOMAXPROCS(n)
+	}
+}
+
+// yieldEvery is how often a worker goes through the scheduler: well under
+// the runtime's 10ms preemption limit (forcePreemptNS).
+const yieldEvery = 5 * time.Millisecond
+
+// yieldBase anchors the monotonic clock beforeSleep reads.
+var yieldBase = time.Now()
+
+// beforeSleep runs on a worker's loop before each poll: it yields once
+// yieldEvery (200 times a second under load; an idle loop sleeps in its
+// poll and yields at most once per wake).
+func (t *thread) beforeSleep(*ae.EventLoop) {
+	if now := time.Since(yieldBase); now-t.lastYield >= yieldEvery {
+		t.lastYield = now
+		runtime.Gosched()
+	}
 }
