@@ -10,6 +10,7 @@
 #	ROUNDS=5 SECS=10 bash bench/memcache.sh
 #	MIXES="90:10" SIZES="32" THREADS="1" bash bench/memcache.sh
 #	MODE=conns bash bench/memcache.sh               # bytes per idle connection
+#	MEMCACHE_BIN=/tmp/memcache.old bash bench/memcache.sh   # a binary built elsewhere (A/B)
 #
 # With -t 1 the server is pinned to CPU 0 and memcaslap (one thread) to
 # CPU 1. With -t 2 the server may use both CPUs and so may memcaslap (two
@@ -17,7 +18,11 @@
 # throughput is the figure and CPU per operation includes the contention.
 # The runs alternate between the servers (memcache memcached memcache
 # memcached ...) so that a slow patch of the machine hits both. Raw results
-# go to bench/results/memcache-<time>.csv.
+# go to bench/results/memcache-<time>.csv, with each run's loopback
+# retransmissions and receive-queue drops (nstat; a loaded machine, short
+# of socket memory, drops and then stalls for an RTO, and the run's
+# figures mean little): the summary counts such runs, and gives each
+# server's spread (lowest and highest CPU per operation of its rounds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/servers.sh
@@ -36,8 +41,13 @@ need memcached memcached
 need memcaslap libmemcached-tools
 need taskset util-linux
 MEMCACHED_BIN=$(command -v memcached)
-MEMCACHE_BIN=$BENCH_TMP/memcache
-go build -o "$MEMCACHE_BIN" ./examples/memcache
+if [ -n "${MEMCACHE_BIN:-}" ]; then
+	built="$MEMCACHE_BIN (given)"
+else
+	MEMCACHE_BIN=$BENCH_TMP/memcache
+	go build -o "$MEMCACHE_BIN" ./examples/memcache
+	built="go build ./examples/memcache, $(go version | cut -d' ' -f3), git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- examples/memcache internal || echo '+dirty')"
+fi
 hz=$(getconf CLK_TCK)
 
 # mc_start NAME THREADS CPUS: NAME is memcache (ours) or memcached.
@@ -80,12 +90,16 @@ mc_stop() {
 	unset "PID[$1]"
 }
 
+# drops prints the host's TCP retransmitted segments plus receive-queue
+# drops so far (0 when nstat is missing).
+drops() { nstat -az TcpRetransSegs TcpExtTCPRcvQDrop 2>/dev/null | awk '$1 ~ /^Tcp/ { s += $2 } END { print s + 0 }'; }
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 mkdir -p bench/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 echo "# date:    $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
-echo "# memcache: go build ./examples/memcache, $(go version | cut -d' ' -f3), git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- examples/memcache internal || echo '+dirty')"
+echo "# memcache: $built"
 echo "# memcached: $("$MEMCACHED_BIN" -V)"
 echo "# machine: $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), CLK_TCK $hz"
 
@@ -128,7 +142,7 @@ if [ "$mode" = conns ]; then
 fi
 
 out=bench/results/memcache-$stamp.csv
-echo "round,server,threads,mix,value,ops,tps,cpu_ticks,cpu_ns_per_op" >"$out"
+echo "round,server,threads,mix,value,ops,tps,cpu_ticks,cpu_ns_per_op,drops" >"$out"
 echo "# command: bash bench/memcache.sh   (ROUNDS=$rounds SECS=$secs MIXES='${mixes[*]}' SIZES='${sizes[*]}' THREADS='${threads[*]}' CONCURRENCY=$conc)"
 echo "# each run: memcaslap -s 127.0.0.1:PORT -T CLIENT_THREADS -c $conc -t ${secs}s -F CFG   (CFG: 32-byte keys, VALUE-byte values, the mix's set and get proportions)"
 echo "# servers: memcache -p PORT -l 127.0.0.1 -t T -m 1024; memcached -u nobody -p PORT -l 127.0.0.1 -U 0 -t T -m 1024"
@@ -153,10 +167,12 @@ for t in "${threads[@]}"; do
 					# Warm up (slab pages, the table), unrecorded.
 					taskset -c "$ccpus" timeout 60 memcaslap -s "127.0.0.1:${PORT[$s]}" -T "$cthreads" -c "$conc" \
 						-t 1s -F "$cfg" >/dev/null 2>&1 || true
+					d0=$(drops)
 					t0=$(cpu_ticks "${PID[$s]}")
 					res=$(taskset -c "$ccpus" timeout $((secs + 60)) memcaslap -s "127.0.0.1:${PORT[$s]}" -T "$cthreads" \
 						-c "$conc" -t "${secs}s" -F "$cfg" 2>&1 | grep '^Run time' || true)
 					t1=$(cpu_ticks "${PID[$s]}")
+					d1=$(drops)
 					mc_stop "$s"
 					ops=$(echo "$res" | awk '{ for (i = 1; i < NF; i++) if ($i == "Ops:") print $(i + 1) }')
 					tps=$(echo "$res" | awk '{ for (i = 1; i < NF; i++) if ($i == "TPS:") print $(i + 1) }')
@@ -165,24 +181,28 @@ for t in "${threads[@]}"; do
 						exit 1
 					fi
 					ns=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v o="$ops" 'BEGIN { printf "%.1f", d / hz * 1e9 / o }')
-					echo "$r,$s,$t,$mix,$size,$ops,$tps,$((t1 - t0)),$ns" >>"$out"
+					echo "$r,$s,$t,$mix,$size,$ops,$tps,$((t1 - t0)),$ns,$((d1 - d0))" >>"$out"
 				done
 			done
 		done
 	done
 done
 
-printf '\n%-3s %-6s %6s %22s %22s %8s %8s\n' "-t" mix value "TPS ours / memcached" "CPU ns/op ours / mcd" "TPS x" "CPU x"
+printf '\n%-3s %-6s %6s %22s %22s %8s %8s %24s %7s\n' "-t" mix value "TPS ours / memcached" "CPU ns/op ours / mcd" "TPS x" "CPU x" "CPU spread ours | mcd" "drops"
 for t in "${threads[@]}"; do
 	for mix in "${mixes[@]}"; do
 		for size in "${sizes[@]}"; do
 			sel() { awk -F, -v s="$1" -v t="$t" -v m="$mix" -v z="$size" -v c="$2" 'NR > 1 && $2 == s && $3 == t && $4 == m && $5 == z { print $c }' "$out" | median; }
+			spread() { awk -F, -v s="$1" -v t="$t" -v m="$mix" -v z="$size" 'NR > 1 && $2 == s && $3 == t && $4 == m && $5 == z { v = $9 + 0; if (n++ == 0 || v < lo) lo = v; if (v > hi) hi = v } END { printf "%d-%d", lo, hi }' "$out"; }
+			dropped() { awk -F, -v t="$t" -v m="$mix" -v z="$size" 'NR > 1 && $3 == t && $4 == m && $5 == z && $10 > 0 { n++ } END { print n + 0 }' "$out"; }
 			ot=$(sel memcache 7) mt=$(sel memcached 7) oc=$(sel memcache 9) mc=$(sel memcached 9)
-			printf '%-3s %-6s %6s %22s %22s %8s %8s\n' "$t" "$mix" "$size" "$ot / $mt" "$oc / $mc" \
+			printf '%-3s %-6s %6s %22s %22s %8s %8s %24s %7s\n' "$t" "$mix" "$size" "$ot / $mt" "$oc / $mc" \
 				"$(awk -v a="$ot" -v b="$mt" 'BEGIN { printf "%.2f", a / b }')" \
-				"$(awk -v a="$oc" -v b="$mc" 'BEGIN { printf "%.2f", a / b }')"
+				"$(awk -v a="$oc" -v b="$mc" 'BEGIN { printf "%.2f", a / b }')" \
+				"$(spread memcache) | $(spread memcached)" "$(dropped)"
 		done
 	done
 done
 echo
-echo "medians over $rounds rounds; TPS x above 1 and CPU x below 1 favour ours."
+echo "medians over $rounds rounds; TPS x above 1 and CPU x below 1 favour ours. drops: runs (of both"
+echo "servers) with loopback retransmissions or receive-queue drops, a sign of a machine short of memory."
