@@ -356,18 +356,17 @@ func (s *sentinelState) addReplyCommandInfo(c *client, cmd *command) {
 	c.AddReplyArrayLen(0)
 }
 
-// infoCommand is sentinelInfoCommand: the server, clients, cpu and stats
+// infoCommand is sentinelInfoCommand, INFO [section ...]: the server, clients, cpu and stats
 // sections a sentinel keeps, and its own sentinel section.
 func infoCommand(s *sentinelState, c *client) {
-	if len(c.Argv) > 2 {
-		s.addReplyError(c, "syntax error")
-		return
+	want := map[string]bool{}
+	if len(c.Argv) == 1 {
+		want["default"] = true
 	}
-	section := "default"
-	if len(c.Argv) == 2 {
-		section = strings.ToLower(c.arg(1))
+	for _, a := range c.Argv[1:] {
+		want[strings.ToLower(string(a))] = true
 	}
-	all := section == "default" || section == "all" || section == "everything"
+	all := want["default"] || want["all"] || want["everything"]
 	var b bytes.Buffer
 	for _, sec := range []struct {
 		name, title string
@@ -379,7 +378,7 @@ func infoCommand(s *sentinelState, c *client) {
 		{"stats", "Stats", s.infoStats},
 		{"sentinel", "Sentinel", s.infoSentinel},
 	} {
-		if !all && section != sec.name {
+		if !all && !want[sec.name] {
 			continue
 		}
 		if b.Len() > 0 {

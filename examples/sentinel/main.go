@@ -61,9 +61,9 @@ type sentinelState struct {
 	startUnixMs int64
 	runID       string // the server's run_id (INFO), not the sentinel's myid
 
-	logger    *slog.Logger
+	logger     *slog.Logger
 	logHandler *redisLogHandler
-	verbosity int
+	verbosity  int
 
 	listeners []*connection.Listener
 	lfds      []int

@@ -250,4 +250,3 @@ func TestMixedDeployment(t *testing.T) {
 		t.Errorf("after the switch ours lists replicas %v", or)
 	}
 }
-
