@@ -199,6 +199,7 @@ func (b *syncBuffer) String() string {
 // ourSentinel is this package's sentinel running in the test process on
 // its own loop goroutine.
 type ourSentinel struct {
+	s    *sentinelState // touch only from the loop (Post)
 	port int
 	conf string
 	log  *syncBuffer
@@ -238,7 +239,7 @@ func startOurs(t testing.TB, body string) *ourSentinel {
 			t.Logf("our sentinel's log:\n%s", logs)
 		}
 	})
-	return &ourSentinel{port: port, conf: conf, log: logs}
+	return &ourSentinel{s: s, port: port, conf: conf, log: logs}
 }
 
 // realSentinel is a redis-sentinel process.
