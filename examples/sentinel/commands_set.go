@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/goae/goae/internal/glob"
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -208,7 +209,7 @@ func sentinelConfigGetCommand(s *sentinelState, c *client) {
 		{"sentinel-user", s.cfg.sentinelAuthUser},
 		{"sentinel-pass", s.cfg.sentinelAuthPass},
 	} {
-		if stringMatch(pattern, p.name, true) {
+		if glob.Match(pattern, p.name, true) {
 			kv = append(kv, p.name, p.value)
 		}
 	}

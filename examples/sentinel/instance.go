@@ -8,6 +8,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/goae/goae/internal/glob"
 )
 
 // Instance flags (SRI_*), with 7.0's values.
@@ -400,7 +402,7 @@ func (s *sentinelState) sentinelResetMasterAndChangeAddress(master *sentinelRedi
 func (s *sentinelState) sentinelResetMastersByPattern(pattern string) int {
 	reset := 0
 	for _, ri := range s.masters.list {
-		if stringMatch([]byte(pattern), ri.name, false) {
+		if glob.Match([]byte(pattern), ri.name, false) {
 			s.sentinelResetMaster(ri, false, true)
 			reset++
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/goae/goae/internal/glob"
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -63,7 +64,7 @@ func (s *sentinelState) pubsubPublishMessage(channel, msg string) int {
 		n++
 	}
 	for _, p := range s.pubsub.patterns {
-		if stringMatch([]byte(p.pattern), channel, false) {
+		if glob.Match([]byte(p.pattern), channel, false) {
 			addReplyPubsubPatMessage(p.c, p.pattern, channel, msg)
 			s.rs.QueueWrite(p.c.Client)
 			n++

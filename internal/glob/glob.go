@@ -1,10 +1,14 @@
-package main
+// Package glob is Redis's glob-style pattern matching (stringmatchlen in
+// util.c), shared by the servers that match keys, channels, config
+// parameters and master names the way Redis does: KEYS, SCAN MATCH,
+// PSUBSCRIBE, CONFIG GET, SENTINEL RESET.
+package glob
 
-// globMaxNesting bounds the recursion of '*' (Redis's protection against
+// maxNesting bounds the recursion of '*' (Redis's protection against
 // abusive patterns, CVE-2024-31228, which Debian backports to 7.0.15).
-const globMaxNesting = 1000
+const maxNesting = 1000
 
-// stringMatch reports whether s matches the glob-style pattern, exactly as
+// Match reports whether s matches the glob-style pattern, exactly as
 // Redis's stringmatchlen (util.c): '*' any sequence, '?' any byte,
 // "[...]" a set with "a-z" ranges (ends in either order) and a leading
 // '^' for negation, '\' escaping the next byte; nocase folds ASCII letters.
@@ -15,7 +19,7 @@ const globMaxNesting = 1000
 // Note that "*" does not match the empty string (the loop needs a byte of
 // input to start): KEYS and SCAN treat a lone "*" as "everything" before
 // calling it, as Redis does.
-func stringMatch(pattern []byte, s string, nocase bool) bool {
+func Match(pattern []byte, s string, nocase bool) bool {
 	skipLonger := false
 	return stringMatchImpl(pattern, s, nocase, &skipLonger, 0)
 }
@@ -36,7 +40,7 @@ func schar(b byte) int { return int(int8(b)) }
 // the C pointers advance; skipLonger is the flag that stops the
 // exponential retry of earlier '*' once a later one has failed everywhere.
 func stringMatchImpl(p []byte, s string, nocase bool, skipLonger *bool, nesting int) bool {
-	if nesting > globMaxNesting {
+	if nesting > maxNesting {
 		return false
 	}
 	for len(p) > 0 && len(s) > 0 {
