@@ -121,6 +121,9 @@ type sentinelRedisInstance struct {
 	failoverState           int
 	failoverStateChangeTime int64
 	failoverStartTime       int64
+	failoverEpoch           uint64 // the epoch our failover of this master runs at
+	failoverDelayLogged     int64  // the start time the "Next failover delay" line was logged for
+	slaveReconfSentTime     int64  // replica: when SLAVEOF was sent during reconf_slaves
 	promotedSlave           *sentinelRedisInstance
 	info                    string // the last INFO reply (INFO-CACHE)
 	released                bool   // released: callbacks still queued for it do nothing

@@ -1,8 +1,8 @@
 // Command sentinel is Redis Sentinel 7.0 on goae: a drop-in for
 // redis-sentinel 7.0.15 that monitors masters, discovers their replicas
-// and the other sentinels, agrees on SDOWN/ODOWN, votes, follows the
-// failovers the others carry out, and answers the commands a sentinel
-// answers, on one ae loop.
+// and the other sentinels, agrees on SDOWN/ODOWN, votes, carries out
+// failovers (or follows those the others carry out), and answers the
+// commands a sentinel answers, on one ae loop.
 //
 //	sentinel sentinel.conf [--port P] [--option value ...]
 //
@@ -15,9 +15,10 @@
 //   - with resolve-hostnames yes, names are looked up again on each
 //     reconnect (redis#9103);
 //   - tables are kept in creation order where Redis iterates hash order;
+//   - -failover-abort-no-good-slave's log line says which replica was
+//     excluded by which rule (redis#5677, #7825); the event is Redis's;
 //   - no scripts (notification-script and client-reconfig-script are
-//     accepted and kept, not run) and no failover of its own yet
-//     (failover_stub.go): SENTINEL FAILOVER answers an error.
+//     accepted and kept, not run).
 package main
 
 import (

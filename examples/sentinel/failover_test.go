@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goae/goae/internal/testenv"
+	"github.com/redis/go-redis/v9"
+)
+
+// replicationOf reads master_host:master_port from a redis-server's INFO
+// replication ("" when it reports role master or does not answer).
+func replicationOf(t testing.TB, port int) string {
+	t.Helper()
+	c, err := dialRespErr(port)
+	if err != nil {
+		return ""
+	}
+	defer c.c.Close()
+	info := fmt.Sprint(c.val("INFO", "replication"))
+	var host, mport string
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, "master_host:"); ok {
+			host = v
+		}
+		if v, ok := strings.CutPrefix(l, "master_port:"); ok {
+			mport = v
+		}
+	}
+	if host == "" {
+		return ""
+	}
+	return host + ":" + mport
+}
+
+// dialRespErr is dialResp without failing the test (for servers that
+// may be down) and without a cleanup (the caller closes).
+func dialRespErr(port int) (*respConn, error) {
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &respConn{t: &testing.T{}, c: c, br: bufio.NewReader(c)}, nil
+}
+
+// masterAddr asks a sentinel GET-MASTER-ADDR-BY-NAME mymaster as "ip:port".
+func masterAddr(t testing.TB, port int) string {
+	t.Helper()
+	v, _ := dialResp(t, port).val("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").([]any)
+	if len(v) != 2 {
+		return ""
+	}
+	return fmt.Sprint(v[0]) + ":" + fmt.Sprint(v[1])
+}
+
+// startRedisOnPort runs redis-server on a given port (to restart a killed
+// master where it was), stopped by its PID at the end of the test.
+func startRedisOnPort(t *testing.T, port int, extra ...string) {
+	t.Helper()
+	bin := testenv.RequireBinary(t, "redis-server")
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--dir", t.TempDir(), "--logfile", ""}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	waitFor(t, 10*time.Second, "the restarted redis-server to answer", func() bool {
+		c, err := dialRespErr(port)
+		if err != nil {
+			return false
+		}
+		c.c.Close()
+		return true
+	})
+}
+
+// killMaster SIGKILLs the redis-server on port (a process this test
+// started, found by the process_id it reports).
+func killMaster(t *testing.T, port int) {
+	t.Helper()
+	if err := syscall.Kill(redisPID(t, port), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailoverOursAlone: three of our sentinels (no real one), a master
+// with two replicas, quorum 2, down-after 1000, failover-timeout 6000.
+// Tried: SIGKILL the master. Expected: one of ours is elected
+// (+elected-leader) and promotes a replica (+promoted-slave), the other
+// replica follows the new master (its INFO shows it as master_host/port),
+// all three answer GET-MASTER-ADDR-BY-NAME with the new address, each
+// config file has the new monitor line and epoch 1; then the old master,
+// restarted on its port, is turned into a replica of the new one
+// (+convert-to-slave) and replicates from it.
+func TestFailoverOursAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the restart of the old master takes ~15 s; skipped with -short")
+	}
+	master := testenv.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	replicas := []int{
+		testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master)),
+		testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master)),
+	}
+	conf := fmt.Sprintf(mixedConf, master)
+	var ours []*ourSentinel
+	var evs []*eventWatcher
+	for i := 0; i < 3; i++ {
+		o := startOurs(t, conf)
+		ours = append(ours, o)
+		evs = append(evs, watchEvents(t, o.port))
+	}
+	waitFor(t, 30*time.Second, "every sentinel to see 2 linked replicas and 2 sentinels", func() bool {
+		for _, o := range ours {
+			c := dialResp(t, o.port)
+			m, _ := asMap(c.val("SENTINEL", "MASTER", "mymaster"))
+			if m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" {
+				return false
+			}
+			for _, r := range asMaps(c.val("SENTINEL", "REPLICAS", "mymaster")) {
+				if r["master-link-status"] != "ok" {
+					return false
+				}
+			}
+		}
+		return true
+	})
+
+	killMaster(t, master)
+	var newAddr string
+	waitFor(t, 40*time.Second, "a failover: +switch-master on all three", func() bool {
+		for _, ev := range evs {
+			if _, ok := ev.find("+switch-master "); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	leaders := 0
+	for _, ev := range evs {
+		if _, ok := ev.find("+elected-leader "); ok {
+			leaders++
+			if _, ok := ev.find("+promoted-slave "); !ok {
+				t.Errorf("the leader did not report +promoted-slave:\n%s", ev.all())
+			}
+		}
+	}
+	if leaders != 1 {
+		t.Errorf("%d sentinels report +elected-leader, want 1", leaders)
+	}
+	waitFor(t, 20*time.Second, "all three to agree on a new master", func() bool {
+		a := masterAddr(t, ours[0].port)
+		for _, o := range ours[1:] {
+			if masterAddr(t, o.port) != a {
+				return false
+			}
+		}
+		newAddr = a
+		return a != "" && a != "127.0.0.1:"+strconv.Itoa(master)
+	})
+	var other int
+	for _, r := range replicas {
+		if "127.0.0.1:"+strconv.Itoa(r) != newAddr {
+			other = r
+		}
+	}
+	if other == 0 {
+		t.Fatalf("new master %s is not one of the replicas %v", newAddr, replicas)
+	}
+	waitFor(t, 30*time.Second, "the other replica to replicate from "+newAddr, func() bool {
+		return replicationOf(t, other) == newAddr
+	})
+	newPort := newAddr[strings.LastIndexByte(newAddr, ':')+1:]
+	for _, o := range ours {
+		waitFor(t, 10*time.Second, "the config rewritten with the new master and epoch", func() bool {
+			b, _ := os.ReadFile(o.conf)
+			s := string(b)
+			return strings.Contains(s, "sentinel monitor mymaster 127.0.0.1 "+newPort+" 2\n") &&
+				strings.Contains(s, "sentinel config-epoch mymaster 1\n") &&
+				strings.Contains(s, "sentinel current-epoch 1\n")
+		})
+	}
+
+	startRedisOnPort(t, master)
+	waitFor(t, 40*time.Second, "+convert-to-slave of the old master", func() bool {
+		for _, ev := range evs {
+			if _, ok := ev.find(fmt.Sprintf("+convert-to-slave slave 127.0.0.1:%d ", master)); ok {
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, 20*time.Second, "the old master to replicate from "+newAddr, func() bool {
+		return replicationOf(t, master) == newAddr
+	})
+}
+
+// TestFailoverForcedAndPriority: one of ours, quorum 1, a master with two
+// replicas, one of them with replica-priority 0. Tried: SENTINEL FAILOVER
+// mymaster. Expected: +OK, no election (no +elected-leader needed from
+// others: ours is alone, but the force flag skips the count), the
+// priority-0 replica is never selected, the other becomes master; a
+// second SENTINEL FAILOVER while one runs answers -INPROG; afterwards,
+// the old master (now listed as a replica) stopped, with only the
+// priority-0 replica left as a candidate, SENTINEL FAILOVER answers
+// -NOGOODSLAVE.
+func TestFailoverForcedAndPriority(t *testing.T) {
+	master := testenv.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	good := testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master))
+	never := testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master), "--replica-priority", "0")
+	o := startOurs(t, fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n"+
+		"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 6000\n", master))
+	ev := watchEvents(t, o.port)
+	c := dialResp(t, o.port)
+	waitFor(t, 30*time.Second, "ours to see both replicas linked with their priority", func() bool {
+		rs := asMaps(c.val("SENTINEL", "REPLICAS", "mymaster"))
+		if len(rs) != 2 {
+			return false
+		}
+		for _, r := range rs {
+			if r["master-link-status"] != "ok" {
+				return false
+			}
+		}
+		return true
+	})
+	if v := c.val("SENTINEL", "FAILOVER", "mymaster"); v != "OK" {
+		t.Fatalf("SENTINEL FAILOVER: %v", v)
+	}
+	if v := c.val("SENTINEL", "FAILOVER", "mymaster"); v != respError("INPROG Failover already in progress") {
+		t.Errorf("second SENTINEL FAILOVER: %v, want -INPROG", v)
+	}
+	want := "127.0.0.1:" + strconv.Itoa(good)
+	waitFor(t, 30*time.Second, "the switch to "+want, func() bool { return masterAddr(t, o.port) == want })
+	if sel, _ := ev.find("+selected-slave "); !strings.HasPrefix(sel, "+selected-slave slave "+want+" ") {
+		t.Errorf("selected %q, want %s", sel, want)
+	}
+	if _, ok := ev.find(fmt.Sprintf("+selected-slave slave 127.0.0.1:%d ", never)); ok {
+		t.Errorf("the replica with replica-priority 0 was selected:\n%s", ev.all())
+	}
+	waitFor(t, 30*time.Second, "the priority-0 replica to follow "+want, func() bool {
+		return replicationOf(t, never) == want
+	})
+	// The old master, now listed as a replica, is stopped: the only live
+	// replica left has priority 0.
+	waitFor(t, 30*time.Second, "+switch-master", func() bool {
+		_, ok := ev.find("+switch-master ")
+		return ok
+	})
+	if _, ok := ev.find("+failover-end "); !ok {
+		t.Errorf("no +failover-end before +switch-master:\n%s", ev.all())
+	}
+	killMaster(t, master)
+	oldName := "127.0.0.1:" + strconv.Itoa(master)
+	waitFor(t, 30*time.Second, "ours to see the old master down and the priority-0 replica linked", func() bool {
+		down, linked := false, false
+		for _, r := range asMaps(c.val("SENTINEL", "REPLICAS", "mymaster")) {
+			if r["name"] == oldName && strings.Contains(r["flags"], "s_down") {
+				down = true
+			}
+			if r["name"] == "127.0.0.1:"+strconv.Itoa(never) && r["slave-priority"] == "0" && r["master-link-status"] == "ok" {
+				linked = true
+			}
+		}
+		return down && linked
+	})
+	if v := c.val("SENTINEL", "FAILOVER", "mymaster"); v != respError("NOGOODSLAVE No suitable replica to promote") {
+		t.Errorf("SENTINEL FAILOVER with no good replica: %v, want -NOGOODSLAVE", v)
+	}
+}
+
+// TestFailoverNoGoodSlave: one of ours, quorum 1, a master whose only
+// replica has replica-priority 0. Tried: SIGKILL the master. Expected:
+// ours reaches ODOWN, is elected (alone), and aborts with
+// -failover-abort-no-good-slave (Redis's payload), its log naming the
+// replica and the rule (replica-priority 0); the master address does not
+// change.
+func TestFailoverNoGoodSlave(t *testing.T) {
+	master := testenv.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	never := testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master), "--replica-priority", "0")
+	o := startOurs(t, fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n"+
+		"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 6000\n", master))
+	ev := watchEvents(t, o.port)
+	c := dialResp(t, o.port)
+	waitFor(t, 30*time.Second, "ours to see the replica linked", func() bool {
+		rs := asMaps(c.val("SENTINEL", "REPLICAS", "mymaster"))
+		return len(rs) == 1 && rs[0]["master-link-status"] == "ok"
+	})
+	killMaster(t, master)
+	waitFor(t, 30*time.Second, "-failover-abort-no-good-slave", func() bool {
+		_, ok := ev.find("-failover-abort-no-good-slave ")
+		return ok
+	})
+	e, _ := ev.find("-failover-abort-no-good-slave ")
+	if want := fmt.Sprintf("-failover-abort-no-good-slave master mymaster 127.0.0.1 %d", master); e != want {
+		t.Errorf("event %q, want %q", e, want)
+	}
+	reason := fmt.Sprintf("No replica of mymaster can be promoted: 127.0.0.1:%d has replica-priority 0", never)
+	waitFor(t, 5*time.Second, "the log line with the reason", func() bool {
+		return strings.Contains(o.log.String(), reason)
+	})
+	if got := masterAddr(t, o.port); got != "127.0.0.1:"+strconv.Itoa(master) {
+		t.Errorf("master address is %s after the abort", got)
+	}
+}
+
+// TestFailoverMixed: two real redis-sentinels and one of ours; the real
+// ones get down-after 2000 (SENTINEL SET), ours 1000, so ours sees SDOWN
+// first, asks for votes as soon as a real one agrees, and is the likely
+// leader. Tried: SIGKILL the master. Expected: whoever leads, all
+// three agree on the new master, and a go-redis FailoverClient through
+// ours reaches it (ROLE master, a SET that works).
+func TestFailoverMixed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped with -short")
+	}
+	d := startDeployment(t)
+	ours := dialResp(t, d.ours.port)
+	waitFor(t, 30*time.Second, "ours to discover 2 replicas and 2 sentinels", func() bool {
+		m, _ := asMap(ours.val("SENTINEL", "MASTER", "mymaster"))
+		if m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" {
+			return false
+		}
+		for _, r := range asMaps(ours.val("SENTINEL", "REPLICAS", "mymaster")) {
+			if r["master-link-status"] != "ok" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, r := range d.reals {
+		rc := dialResp(t, r.port)
+		waitFor(t, 30*time.Second, "redis-sentinel to know both others", func() bool {
+			m, _ := asMap(rc.val("SENTINEL", "MASTER", "mymaster"))
+			return m["num-other-sentinels"] == "2"
+		})
+	}
+	for _, r := range d.reals {
+		if v := dialResp(t, r.port).val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", "2000"); v != "OK" {
+			t.Fatalf("SENTINEL SET on redis-sentinel: %v", v)
+		}
+	}
+	ev := watchEvents(t, d.ours.port)
+	fc := redis.NewFailoverClient(&redis.FailoverOptions{
+		MasterName:    "mymaster",
+		SentinelAddrs: []string{"127.0.0.1:" + strconv.Itoa(d.ours.port)},
+		DialTimeout:   2 * time.Second,
+	})
+	defer fc.Close()
+	ctx := context.Background()
+	if err := fc.Set(ctx, "k", "before", 0).Err(); err != nil {
+		t.Fatalf("SET through the FailoverClient before the failover: %v", err)
+	}
+
+	killMaster(t, d.master)
+	old := "127.0.0.1:" + strconv.Itoa(d.master)
+	var newAddr string
+	waitFor(t, 40*time.Second, "all three sentinels to agree on a new master", func() bool {
+		a := masterAddr(t, d.ours.port)
+		for _, r := range d.reals {
+			if masterAddr(t, r.port) != a {
+				return false
+			}
+		}
+		newAddr = a
+		return a != "" && a != old
+	})
+	if _, ok := ev.find("+switch-master mymaster " + strings.Replace(old, ":", " ", 1) + " " + strings.Replace(newAddr, ":", " ", 1)); !ok {
+		t.Errorf("ours published no +switch-master to %s:\n%s", newAddr, ev.all())
+	}
+	_, led := ev.find("+elected-leader ")
+	t.Logf("new master %s; ours led the failover: %v", newAddr, led)
+	waitFor(t, 30*time.Second, "the FailoverClient to reach the new master", func() bool {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if fc.Set(ctx, "k", "after", 0).Err() != nil {
+			return false
+		}
+		m, err := fc.ConfigGet(ctx, "port").Result()
+		return err == nil && m["port"] == newAddr[strings.LastIndexByte(newAddr, ':')+1:]
+	})
+}
