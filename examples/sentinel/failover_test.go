@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -324,9 +326,10 @@ func TestFailoverNoGoodSlave(t *testing.T) {
 }
 
 // TestFailoverMixed: two real redis-sentinels and one of ours; the real
-// ones get down-after 2000 (SENTINEL SET), ours 1000, so ours sees SDOWN
-// first, asks for votes as soon as a real one agrees, and is the likely
-// leader. Tried: SIGKILL the master. Expected: whoever leads, all
+// ones get quorum 3 and down-after 2000 and 4000 (SENTINEL SET), ours
+// keeps quorum 2 and 1000, so ours reaches ODOWN as soon as the first
+// real one agrees, while the real ones wait for the second: ours asks for
+// votes first and is the likely leader (the test logs who led). Tried: SIGKILL the master. Expected: whoever leads, all
 // three agree on the new master, and a go-redis FailoverClient through
 // ours reaches it (ROLE master, a SET that works).
 func TestFailoverMixed(t *testing.T) {
@@ -354,8 +357,9 @@ func TestFailoverMixed(t *testing.T) {
 			return m["num-other-sentinels"] == "2"
 		})
 	}
-	for _, r := range d.reals {
-		if v := dialResp(t, r.port).val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", "2000"); v != "OK" {
+	for i, r := range d.reals {
+		downAfter := strconv.Itoa(2000 * (i + 1))
+		if v := dialResp(t, r.port).val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", downAfter, "quorum", "3"); v != "OK" {
 			t.Fatalf("SENTINEL SET on redis-sentinel: %v", v)
 		}
 	}
@@ -384,9 +388,10 @@ func TestFailoverMixed(t *testing.T) {
 		newAddr = a
 		return a != "" && a != old
 	})
-	if _, ok := ev.find("+switch-master mymaster " + strings.Replace(old, ":", " ", 1) + " " + strings.Replace(newAddr, ":", " ", 1)); !ok {
-		t.Errorf("ours published no +switch-master to %s:\n%s", newAddr, ev.all())
-	}
+	waitFor(t, 30*time.Second, "+switch-master to "+newAddr+" from ours", func() bool {
+		_, ok := ev.find("+switch-master mymaster " + strings.Replace(old, ":", " ", 1) + " " + strings.Replace(newAddr, ":", " ", 1))
+		return ok
+	})
 	_, led := ev.find("+elected-leader ")
 	t.Logf("new master %s; ours led the failover: %v", newAddr, led)
 	waitFor(t, 30*time.Second, "the FailoverClient to reach the new master", func() bool {
@@ -398,4 +403,85 @@ func TestFailoverMixed(t *testing.T) {
 		m, err := fc.ConfigGet(ctx, "port").Result()
 		return err == nil && m["port"] == newAddr[strings.LastIndexByte(newAddr, ':')+1:]
 	})
+}
+
+// TestSimulateFailure: the built binary, alone (quorum 1) over a master
+// and a replica. Tried: SENTINEL SIMULATE-FAILURE crash-after-election
+// (then crash-after-promotion, on a fresh deployment) and SENTINEL
+// FAILOVER. Expected: the process exits with status 99 right after
+// +elected-leader (resp. +promoted-slave), its log saying why.
+func TestSimulateFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	testenv.RequireBinary(t, "redis-server")
+	bin := filepath.Join(t.TempDir(), "sentinel")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, c := range []struct{ flag, last string }{
+		{"crash-after-election", "+elected-leader"},
+		{"crash-after-promotion", "+promoted-slave"},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			master := testenv.StartRedis(t, "--repl-diskless-sync-delay", "0")
+			testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master))
+			port := testenv.FreePort(t)
+			conf := writeConf(t, port, fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n"+
+				"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 6000\n", master))
+			out := &syncBuffer{}
+			cmd := exec.Command(bin, conf)
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			t.Cleanup(func() {
+				select {
+				case <-exited:
+				default:
+					cmd.Process.Kill()
+					<-exited
+				}
+				if t.Failed() {
+					t.Logf("sentinel log:\n%s", out)
+				}
+			})
+			waitFor(t, 10*time.Second, "the sentinel to answer", func() bool {
+				c, err := dialRespErr(port)
+				if err != nil {
+					return false
+				}
+				c.c.Close()
+				return true
+			})
+			sc := dialResp(t, port)
+			waitFor(t, 30*time.Second, "the replica seen linked", func() bool {
+				rs := asMaps(sc.val("SENTINEL", "REPLICAS", "mymaster"))
+				return len(rs) == 1 && rs[0]["master-link-status"] == "ok"
+			})
+			if v := sc.val("SENTINEL", "SIMULATE-FAILURE", c.flag); v != "OK" {
+				t.Fatalf("SIMULATE-FAILURE: %v", v)
+			}
+			if v := sc.val("SENTINEL", "FAILOVER", "mymaster"); v != "OK" {
+				t.Fatalf("SENTINEL FAILOVER: %v", v)
+			}
+			select {
+			case err := <-exited:
+				exited <- err
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 99 {
+					t.Fatalf("exit: %v, want status 99", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the sentinel did not exit within 30 s")
+			}
+			log := out.String()
+			i, j := strings.LastIndex(log, c.last), strings.Index(log, "Sentinel CRASH because of SENTINEL simulate-failure")
+			if i < 0 || j < i {
+				t.Errorf("want %s, then the crash line, in the log", c.last)
+			}
+		})
+	}
 }
