@@ -148,6 +148,7 @@ func TestFailoverOursAlone(t *testing.T) {
 	})
 
 	killMaster(t, master)
+	killed := time.Now()
 	var newAddr string
 	waitFor(t, 40*time.Second, "a failover: +switch-master on all three", func() bool {
 		for _, ev := range evs {
@@ -157,6 +158,7 @@ func TestFailoverOursAlone(t *testing.T) {
 		}
 		return true
 	})
+	t.Logf("SIGKILL to +switch-master on all three: %v", time.Since(killed).Round(10*time.Millisecond))
 	leaders := 0
 	for _, ev := range evs {
 		if _, ok := ev.find("+elected-leader "); ok {
@@ -323,6 +325,13 @@ func TestFailoverNoGoodSlave(t *testing.T) {
 	if got := masterAddr(t, o.port); got != "127.0.0.1:"+strconv.Itoa(master) {
 		t.Errorf("master address is %s after the abort", got)
 	}
+	// Still ODOWN, the next try waits 2 × failover-timeout, and says so.
+	waitFor(t, 5*time.Second, "the \"Next failover delay\" log line", func() bool {
+		return strings.Contains(o.log.String(), "Next failover delay: I will not start a failover before ")
+	})
+	if n := strings.Count(o.log.String(), "+try-failover "); n != 1 {
+		t.Errorf("%d failover attempts within the delay, want 1", n)
+	}
 }
 
 // TestFailoverMixed: two real redis-sentinels and one of ours; the real
@@ -376,6 +385,7 @@ func TestFailoverMixed(t *testing.T) {
 	}
 
 	killMaster(t, d.master)
+	killed := time.Now()
 	old := "127.0.0.1:" + strconv.Itoa(d.master)
 	var newAddr string
 	waitFor(t, 40*time.Second, "all three sentinels to agree on a new master", func() bool {
@@ -393,7 +403,8 @@ func TestFailoverMixed(t *testing.T) {
 		return ok
 	})
 	_, led := ev.find("+elected-leader ")
-	t.Logf("new master %s; ours led the failover: %v", newAddr, led)
+	t.Logf("new master %s, +switch-master from ours %v after the SIGKILL; ours led the failover: %v",
+		newAddr, time.Since(killed).Round(10*time.Millisecond), led)
 	waitFor(t, 30*time.Second, "the FailoverClient to reach the new master", func() bool {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
