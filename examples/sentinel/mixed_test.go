@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goae/goae/ae"
 	"github.com/goae/goae/internal/testenv"
 )
 
@@ -84,9 +85,9 @@ var (
 // GET-MASTER-ADDR-BY-NAME and CKQUORUM from ours agree with theirs, field
 // by field (times by shape); ours writes the known replicas and sentinels
 // in its config as the config layer writes them. Then the master is
-// stopped (SIGSTOP): ours reports +sdown and +odown with the quorum as the
-// real ones do, votes when asked, and follows the failover the real ones
-// carry out (+switch-master from their hello): GET-MASTER-ADDR-BY-NAME
+// stopped (SIGSTOP), ours holding off its own failover so a real one leads:
+// ours reports +sdown and +odown with the quorum as the real ones do,
+// votes when asked, and follows the failover the real ones carry out (+switch-master from their hello): GET-MASTER-ADDR-BY-NAME
 // names the new master, and the config file has it with the new epoch.
 func TestMixedDeployment(t *testing.T) {
 	d := startDeployment(t)
@@ -193,7 +194,17 @@ func TestMixedDeployment(t *testing.T) {
 		}
 	}
 
-	// SDOWN, ODOWN, and the real sentinels' failover followed.
+	// SDOWN, ODOWN, and the real sentinels' failover followed. Ours,
+	// which can fail over too, is made to hold off its own attempt for
+	// 2 × failover-timeout, as after voting for another sentinel
+	// (failover_start_time = now), so that a real one leads
+	// (TestFailoverMixed has ours leading).
+	done := make(chan struct{})
+	d.ours.s.el.Post(func(*ae.EventLoop) {
+		d.ours.s.sentinelGetMasterByName("mymaster").failoverStartTime = d.ours.s.mstime()
+		close(done)
+	})
+	<-done
 	pid := redisPID(t, d.master)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
