@@ -144,7 +144,17 @@ type logOutput struct {
 	logger *slog.Logger
 	level  *slog.LevelVar
 	file   *os.File // nil for stderr
+	name   string   // the file's name, for log_reopen
+	nlevel int      // the nutcracker level, for log_level_up/down
+	swap   *swapWriter
+	mu     *sync.Mutex // the handler's
 }
+
+// swapWriter is the log file the handler writes to, replaced by
+// logReopen (SIGHUP) under the handler's lock.
+type swapWriter struct{ f *os.File }
+
+func (w *swapWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
 // logInit opens the log as log_init does: the nutcracker level clamped to
 // logEmerg..logPVerb; name "" is stderr, else the file is opened for
@@ -153,7 +163,7 @@ type logOutput struct {
 func logInit(level int, name string, stderr io.Writer) (*logOutput, error) {
 	lv := new(slog.LevelVar)
 	lv.Set(slogLevel(max(logEmerg, min(level, logPVerb))))
-	out := &logOutput{level: lv}
+	out := &logOutput{level: lv, name: name, nlevel: max(logEmerg, min(level, logPVerb))}
 	w := stderr
 	if name != "" {
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -161,10 +171,50 @@ func logInit(level int, name string, stderr io.Writer) (*logOutput, error) {
 			fmt.Fprintf(stderr, "opening log file '%s' failed: %s\n", name, strerror(err))
 			return nil, err
 		}
-		out.file, w = f, f
+		out.file = f
+		out.swap = &swapWriter{f}
+		w = out.swap
 	}
-	out.logger = slog.New(newLogHandler(w, lv))
+	h := newLogHandler(w, lv)
+	out.mu = h.mu
+	out.logger = slog.New(h)
 	return out, nil
+}
+
+// logReopen is log_reopen (SIGHUP): the log file opened again, for log
+// rotation; stderr stays.
+func (o *logOutput) logReopen() {
+	if o == nil || o.file == nil {
+		return
+	}
+	f, err := os.OpenFile(o.name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		logError(o.logger, "reopening log file '%s' failed, ignored: %s", o.name, strerror(err))
+		return
+	}
+	o.mu.Lock()
+	old := o.file
+	o.file, o.swap.f = f, f
+	o.mu.Unlock()
+	old.Close()
+}
+
+// logLevelUp and logLevelDown are log_level_up and log_level_down
+// (SIGTTIN, SIGTTOU).
+func (o *logOutput) logLevelUp() {
+	if o != nil && o.nlevel < logPVerb {
+		o.nlevel++
+		o.level.Set(slogLevel(o.nlevel))
+		loga(o.logger, "up log level to %d", o.nlevel)
+	}
+}
+
+func (o *logOutput) logLevelDown() {
+	if o != nil && o.nlevel > logEmerg {
+		o.nlevel--
+		o.level.Set(slogLevel(o.nlevel))
+		loga(o.logger, "down log level to %d", o.nlevel)
+	}
 }
 
 // logDeinit closes the log file (log_deinit).

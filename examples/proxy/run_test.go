@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -9,8 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/goae/goae/internal/testenv"
 )
 
 // TestLogHandler: a line is "[YYYY-MM-DD HH:MM:SS.mmm] file.go:line
@@ -78,24 +82,40 @@ func TestServeModeBadLog(t *testing.T) {
 	}
 }
 
-// TestServeModeStub: with a good configuration the stub logs nutcracker's
-// banner (with this pid), loads the configuration, says on stderr that
-// serving is not built yet and exits 1; with a bad one it says only
-// "syntax is invalid", as nutcracker does, and logs the reason.
-func TestServeModeStub(t *testing.T) {
+// TestServeMode: with a good configuration the proxy logs nutcracker's
+// banner (with this pid), loads the configuration, listens (the log says
+// where), serves, and on SIGINT logs nutcracker's line and exits 1 as
+// nutcracker does; with a bad one it says only "syntax is invalid", as
+// nutcracker does, and logs the reason.
+func TestServeMode(t *testing.T) {
 	bin := proxyBinary(t)
 	dir := optionDir(t)
-	got := runProc(t, dir, bin, "-c", "good.yml", "-o", "good.log")
-	if got.code != 1 || string(got.stderr) != "proxy: serving is not built yet\n" {
-		t.Errorf("good.yml: exit %d stderr %q", got.code, got.stderr)
+	port, sport := testenv.FreePort(t), testenv.FreePort(t)
+	conf := fmt.Sprintf("alpha:\n  listen: 127.0.0.1:%d\n  servers:\n   - 127.0.0.1:6379:1\n", port)
+	os.WriteFile(filepath.Join(dir, "serve.yml"), []byte(conf), 0o644)
+	cmd := exec.Command(bin, "-c", "serve.yml", "-o", "good.log", "-s", strconv.Itoa(sport), "-a", "127.0.0.1")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitLog(t, filepath.Join(dir, "good.log"), "listening on")
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || stderr.Len() != 0 {
+		t.Errorf("after SIGINT: %v, stderr %q; want exit 1, nothing", err, stderr.String())
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "good.log"))
 	msgs := logMessages(t, string(log))
+	want := fmt.Sprintf("p %%d listening on '127.0.0.1:%d' in memcache pool 0 'alpha' with 1 servers", port)
 	if len(msgs) != 4 || !regexp.MustCompile(`^nutcracker-0\.5\.0 built for \S+ \S+ \S+ started on pid \d+$`).MatchString(msgs[0]) ||
-		!strings.HasPrefix(msgs[1], "run, rabbit run") || msgs[2] != "proxy: serving is not built yet" || msgs[3] != "done, rabbit done" {
+		!strings.HasPrefix(msgs[1], "run, rabbit run") || !regexp.MustCompile("^"+strings.Replace(regexp.QuoteMeta(want), "%d", `\d+`, 1)+"$").MatchString(msgs[2]) ||
+		msgs[3] != "signal 2 (SIGINT) received, exiting" {
 		t.Errorf("good.yml log: %q", msgs)
 	}
-	got = runProc(t, dir, bin, "-c", "bad.yml", "-o", "bad.log")
+	got := runProc(t, dir, bin, "-c", "bad.yml", "-o", "bad.log")
 	if got.code != 1 || string(got.stderr) != "nutcracker: configuration file 'bad.yml' syntax is invalid\n" {
 		t.Errorf("bad.yml: exit %d stderr %q", got.code, got.stderr)
 	}
@@ -123,37 +143,62 @@ func TestTestConfLogsReason(t *testing.T) {
 // TestDaemonize: -d re-executes the proxy detached. The command returns 0
 // at once with nothing on stderr; the daemon (another pid, in its own
 // session) writes the -p pid file, logs its banner, loads the
-// configuration, logs that serving is not built, removes the pid file and
-// exits.
+// configuration and serves, until SIGINT (sent to the pid in the file)
+// ends it.
 func TestDaemonize(t *testing.T) {
 	bin := proxyBinary(t)
 	dir := optionDir(t)
 	logName := filepath.Join(dir, "d.log")
 	pidName := filepath.Join(dir, "d.pid")
-	got := runProc(t, dir, bin, "-d", "-c", "good.yml", "-o", logName, "-p", pidName)
+	conf := fmt.Sprintf("alpha:\n  listen: 127.0.0.1:%d\n  servers:\n   - 127.0.0.1:6379:1\n", testenv.FreePort(t))
+	os.WriteFile(filepath.Join(dir, "d.yml"), []byte(conf), 0o644)
+	got := runProc(t, dir, bin, "-d", "-c", "d.yml", "-o", logName, "-p", pidName, "-s", strconv.Itoa(testenv.FreePort(t)), "-a", "127.0.0.1")
 	if got.code != 0 || len(got.stderr) != 0 {
 		t.Fatalf("-d: exit %d stderr %q, want 0 and nothing", got.code, got.stderr)
 	}
-	var msgs []string
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		log, _ := os.ReadFile(logName)
-		msgs = logMessages(t, string(log))
-		if len(msgs) > 0 && msgs[len(msgs)-1] == "done, rabbit done" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitLog(t, logName, "listening on")
+	msgs := logMessages(t, string(must(os.ReadFile(logName))))
 	m := regexp.MustCompile(`(?m)started on pid (\d+)$`).FindStringSubmatch(strings.Join(msgs, "\n"))
-	if m == nil || len(msgs) != 4 || msgs[2] != "proxy: serving is not built yet" {
+	if m == nil {
 		t.Fatalf("daemon's log: %q", msgs)
 	}
-	if pid, _ := strconv.Atoi(m[1]); pid <= 1 {
-		t.Errorf("daemon pid %d", pid)
+	pidText, err := os.ReadFile(pidName)
+	if err != nil || string(pidText) != m[1] {
+		t.Fatalf("pid file %q (%v), log says pid %s", pidText, err, m[1])
 	}
-	if _, err := os.Stat(pidName); !os.IsNotExist(err) {
-		t.Errorf("pid file left behind: %v", err)
+	pid, _ := strconv.Atoi(m[1])
+	if pid <= 1 || pid == os.Getpid() {
+		t.Fatalf("daemon pid %d", pid)
 	}
+	syscall.Kill(pid, syscall.SIGINT)
+	waitLog(t, logName, "signal 2 (SIGINT) received, exiting")
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitLog waits until the log file has a line containing s.
+func waitLog(t *testing.T, name, s string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		log, _ := os.ReadFile(name)
+		if strings.Contains(string(log), s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log %s never said %q: %q", name, s, log)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // TestDaemonPidFileFailure: nutcracker's default pid file directory does

@@ -1,11 +1,21 @@
 package main
 
-// Stats (nc_stats.c). So far the metric tables and stats_describe (-D);
-// the aggregation and the stats listener come with the serving part.
+// Stats (nc_stats.c): the metric tables and stats_describe (-D); the
+// counters, which the loop updates as it goes and which are copied into
+// the snapshot every -i ms (stats_aggregate); and the stats listener,
+// which writes one JSON document of the snapshot to each connection and
+// closes it (stats_send_rsp). nutcracker runs the listener on a thread of
+// its own; here it is a file event on the one loop.
 
 import (
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/goae/goae/ae"
+	"github.com/goae/goae/connection"
 )
 
 // statsType is stats_type_t: how a metric behaves.
@@ -63,4 +73,163 @@ func statsDescribe(w io.Writer) {
 	for _, m := range statsServerCodec {
 		fmt.Fprintf(w, "  %-20s\"%s\"\n", m.name, m.desc)
 	}
+}
+
+// statsCtx is struct stats.
+type statsCtx struct {
+	ctx      *ncContext
+	start    time.Time
+	source   string // the host name
+	interval int
+
+	// total_connections and curr_connections (conn_ntotal_conn,
+	// conn_ncurr_conn): every connection but the stats ones, listeners
+	// included, read when a document is sent.
+	totalConns int64
+	currConns  int64
+
+	// snapshot: per pool its counters, then its servers'.
+	pools   [][6]int64
+	servers [][][13]int64
+
+	listener *connection.Listener
+	buf      []byte
+}
+
+// statsCreate is stats_create.
+func statsCreate(ctx *ncContext, nci *instance) *statsCtx {
+	st := &statsCtx{ctx: ctx, start: time.Now(), interval: nci.statsInterval}
+	st.source, _ = os.Hostname()
+	return st
+}
+
+// statsStart binds the stats listener (stats_listen) and arms the
+// aggregation every -i ms.
+func (st *statsCtx) statsStart(nci *instance) error {
+	ctx := st.ctx
+	addr := fmt.Sprintf("%s:%d", nci.statsAddr, nci.statsPort)
+	if ip := parseIP(nci.statsAddr); ip != "" {
+		addr = ip + ":" + strconv.Itoa(nci.statsPort)
+	}
+	ln, err := connection.Listen(ctx.el, "tcp", addr, connection.ListenConfig{Backlog: 512}, st.statsAccept)
+	if err != nil {
+		logError(ctx.log, "bind on m %d to addr '%s:%d' failed: %s", -1, nci.statsAddr, nci.statsPort, strerror(err))
+		return err
+	}
+	st.listener = ln
+	st.statsAggregate()
+	interval := int64(max(st.interval, 1))
+	ctx.el.CreateTimeEvent(interval, func(*ae.EventLoop, int64, any) int {
+		st.statsAggregate()
+		ctx.msgs.trim()
+		ctx.mbufs.trim()
+		return int(interval)
+	}, nil, nil)
+	return nil
+}
+
+// parseIP gives a numeric stats address as Go's listener wants it.
+func parseIP(a string) string {
+	if a == "" {
+		return ""
+	}
+	if a[0] == '[' || (len(a) > 0 && !containsColon(a)) {
+		return a
+	}
+	return "[" + a + "]"
+}
+
+func containsColon(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// statsAggregate is stats_aggregate: the live counters into the snapshot.
+func (st *statsCtx) statsAggregate() {
+	ctx := st.ctx
+	if len(st.pools) != len(ctx.pools) {
+		st.pools = make([][6]int64, len(ctx.pools))
+		st.servers = make([][][13]int64, len(ctx.pools))
+		for i, p := range ctx.pools {
+			st.servers[i] = make([][13]int64, len(p.servers))
+		}
+	}
+	for i, p := range ctx.pools {
+		st.pools[i] = p.stats
+		for j, s := range p.servers {
+			st.servers[i][j] = s.stats
+		}
+	}
+}
+
+// statsAccept writes the document and closes (stats_send_rsp).
+func (st *statsCtx) statsAccept(c *connection.Conn, ip string, port int) {
+	c.SetWriteQueue(st.ctx.wq)
+	if c.Accept(nil) != nil {
+		return
+	}
+	st.buf = st.statsMakeRsp(st.buf[:0])
+	c.Append(st.buf)
+	c.CloseAfterFlush()
+}
+
+// statsMakeRsp is stats_make_rsp: the document, byte for byte in
+// nutcracker's layout.
+func (st *statsCtx) statsMakeRsp(b []byte) []byte {
+	now := time.Now()
+	b = append(b, `{"service":"nutcracker", "source":"`...)
+	b = append(b, st.source...)
+	b = append(b, `", "version":"`...)
+	b = append(b, ncVersion...)
+	b = append(b, `", "uptime":`...)
+	b = strconv.AppendInt(b, int64(now.Sub(st.start)/time.Second), 10)
+	b = append(b, `, "timestamp":`...)
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, `, "total_connections":`...)
+	b = strconv.AppendInt(b, st.totalConns, 10)
+	b = append(b, `, "curr_connections":`...)
+	b = strconv.AppendInt(b, st.currConns, 10)
+	for i, p := range st.ctx.pools {
+		if i == 0 {
+			b = append(b, ", "...)
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, p.cp.name...)
+		b = append(b, `": {`...)
+		for k, m := range statsPoolCodec {
+			if k > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, '"')
+			b = append(b, m.name...)
+			b = append(b, `":`...)
+			b = strconv.AppendInt(b, st.pools[i][k], 10)
+		}
+		for j, s := range p.servers {
+			if j == 0 {
+				b = append(b, `, "`...)
+			} else {
+				b = append(b, `},"`...)
+			}
+			b = append(b, s.cs.name...)
+			b = append(b, `": {`...)
+			for k, m := range statsServerCodec {
+				if k > 0 {
+					b = append(b, ", "...)
+				}
+				b = append(b, '"')
+				b = append(b, m.name...)
+				b = append(b, `":`...)
+				b = strconv.AppendInt(b, st.servers[i][j][k], 10)
+			}
+		}
+		b = append(b, "}}"...)
+	}
+	return append(b, "}\n"...)
 }

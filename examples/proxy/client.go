@@ -1,0 +1,160 @@
+package main
+
+// Client connections (nc_client.c, with the client side of nc_request.c
+// and nc_response.c): requests parsed from the client's bytes, replies
+// written strictly in request order as soon as the head is ready, the
+// close rules (EOF and QUIT after the owed replies; a protocol error at
+// once, dropping them).
+
+import (
+	"errors"
+	"io"
+
+	"github.com/goae/goae/connection"
+	"github.com/goae/goae/internal/mcproto"
+)
+
+// clientConn is a client connection (struct conn, client side).
+type clientConn struct {
+	pool   *serverPool
+	c      *connection.Conn
+	rbuf   []byte
+	outq   msgQueue
+	mc     mcproto.Parser
+	authed bool
+	eof    bool // the client half-closed: write what is owed, then close
+	quit   bool // QUIT, or a failed multi-get: the same, reading no more
+	closed bool
+}
+
+// clientRecv is the client's read handler (req_recv, msg_recv with the
+// parse loop of msg_parse).
+func (cl *clientConn) clientRecv(c *connection.Conn) {
+	p := cl.pool
+	ctx := p.ctx
+	_, err := ctx.mbufs.readInto(&cl.rbuf, c.Read)
+	if err != nil {
+		switch {
+		case errors.Is(err, connection.ErrWouldBlock):
+			return
+		case errors.Is(err, io.EOF):
+			p.stats[poolClientEOF]++
+			cl.eof = true
+			c.SetReadHandler(nil)
+			ctx.mbufs.consume(&cl.rbuf, len(cl.rbuf))
+			cl.closeIfDrained()
+		default:
+			p.stats[poolClientErr]++
+			cl.closeNow(false)
+		}
+		return
+	}
+	off := 0
+	for !cl.closed && !cl.quit {
+		b := cl.rbuf[off:]
+		m := ctx.msgs.msgGet()
+		m.pool, m.owner = p, cl
+		var n int
+		if p.cp.redis {
+			n = redisParseReq(b, m, ctx.keyLimit)
+		} else {
+			n = memcacheParseReq(&cl.mc, b, m)
+		}
+		if n == 0 {
+			ctx.msgs.msgPut(m)
+			break
+		}
+		if n < 0 {
+			// A protocol error or an unsupported command: close without
+			// a reply, dropping the replies still owed.
+			ctx.msgs.msgPut(m)
+			p.stats[poolClientErr]++
+			cl.closeNow(false)
+			return
+		}
+		m.buf = append(m.buf[:0], b[:n]...)
+		off += n
+		cl.reqRecvDone(m)
+	}
+	if cl.closed {
+		return
+	}
+	if cl.quit {
+		off = len(cl.rbuf) // later input is discarded
+		c.SetReadHandler(nil)
+	}
+	ctx.mbufs.consume(&cl.rbuf, off)
+	cl.closeIfDrained()
+}
+
+// sendReplies is rsp_send: the replies at the head of the out queue that
+// are ready, in order.
+func (cl *clientConn) sendReplies() {
+	if cl.closed {
+		return
+	}
+	ctx := cl.pool.ctx
+	for {
+		m := cl.outq.peek()
+		if m == nil || !m.done {
+			break
+		}
+		cl.outq.pop()
+		rsp, isErr, closeAfter := ctx.rspReply(m)
+		if isErr {
+			cl.pool.stats[poolForwardError]++
+		}
+		cl.c.Append(rsp)
+		ctx.msgs.msgPut(m)
+		if closeAfter && !cl.quit {
+			cl.quit = true
+			cl.c.SetReadHandler(nil)
+		}
+	}
+	cl.closeIfDrained()
+}
+
+// closeIfDrained closes a client that asked to go (EOF, QUIT) once nothing
+// is owed, after its output is written.
+func (cl *clientConn) closeIfDrained() {
+	if cl.closed || !(cl.eof || cl.quit) || cl.outq.len() > 0 {
+		return
+	}
+	cl.release()
+	cl.c.CloseAfterFlush()
+}
+
+// closeNow is client_close: at once, dropping what is owed; requests still
+// at servers are freed when their replies come. fromQueue marks a close
+// the write queue already made.
+func (cl *clientConn) closeNow(fromQueue bool) {
+	if cl.closed {
+		return
+	}
+	cl.release()
+	if !fromQueue {
+		cl.c.Close()
+	}
+}
+
+// release is client_close's bookkeeping.
+func (cl *clientConn) release() {
+	cl.closed = true
+	p := cl.pool
+	ctx := p.ctx
+	for cl.outq.len() > 0 {
+		m := cl.outq.pop()
+		m.owner = nil
+		if m.done {
+			ctx.msgs.msgPut(m)
+		}
+	}
+	if cl.rbuf != nil {
+		ctx.mbufs.mbufPut(cl.rbuf)
+		cl.rbuf = nil
+	}
+	cl.mc.Release()
+	p.stats[poolClientConnections]--
+	ctx.nClients--
+	ctx.stats.currConns--
+}

@@ -1,0 +1,156 @@
+package main
+
+// The core (nc_core.c): the context that holds the loop and every pool,
+// core_start, the before-sleep work (server writes, client replies) and
+// the timeout handling of core_timeout.
+
+import (
+	"fmt"
+	"log/slog"
+	"syscall"
+	"time"
+
+	"github.com/goae/goae/ae"
+	"github.com/goae/goae/connection"
+	"golang.org/x/sys/unix"
+)
+
+// ncContext is struct context: one loop serving every pool.
+type ncContext struct {
+	el  *ae.EventLoop
+	wq  *connection.WriteQueue // client replies, written before the loop sleeps
+	log *slog.Logger
+
+	pools    []*serverPool
+	msgs     msgPool
+	mbufs    mbufPool
+	keyLimit int // mbuf data size: a redis key this long is refused
+
+	tmo        msgTmo // requests in flight by deadline
+	minTimeout int    // the smallest pool timeout, ms (0: none)
+
+	// Server connections with requests to write, flushed before sleep.
+	flushq  []*serverConn
+	iov     connection.Iovecs
+	iovBufs [][]byte
+
+	// Scratch reused by fragmenting and coalescing.
+	cursors  []int
+	srvFrag  []int
+	fragKeys []int
+	mcKeys   [][]byte
+
+	maxClients int
+	nClients   int
+
+	stats *statsCtx
+}
+
+// coreStart is core_start: pools, listeners, the stats listener, preconnect.
+func coreStart(nci *instance, cf *conf, log *slog.Logger) (*ncContext, error) {
+	ctx := &ncContext{log: log}
+	ctx.mbufs.size = nci.mbufChunkSize
+	ctx.keyLimit = nci.mbufChunkSize - mbufHeader
+	nserverConns := 0
+	for _, cp := range cf.pools {
+		nserverConns += cp.serverConnections*len(cp.servers) + 1
+	}
+	// The fds a loop may hold: what the limit allows, as nutcracker
+	// sizes its event base.
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		rl.Cur = 1024
+	}
+	ctx.maxClients = int(rl.Cur) - nserverConns - 32 // core_calc_connections
+	if ctx.maxClients <= 0 {
+		logError(log, "core: cannot create a context, open file limit too low")
+		return nil, fmt.Errorf("fd limit")
+	}
+	el, err := ae.New(int(min(rl.Cur, 1<<20)) + 128)
+	if err != nil {
+		return nil, err
+	}
+	ctx.el = el
+	ctx.wq = connection.NewWriteQueue(el)
+	ctx.wq.OnWriteError = func(c *connection.Conn, err error) {
+		if cl, ok := c.PrivateData().(*clientConn); ok {
+			cl.closeNow(true)
+		}
+	}
+	el.SetBeforeSleepProc(func(*ae.EventLoop) { ctx.beforeSleep() })
+	for i, cp := range cf.pools {
+		p := serverPoolInit(ctx, i, cp)
+		ctx.pools = append(ctx.pools, p)
+		if cp.timeout > 0 && (ctx.minTimeout == 0 || cp.timeout < ctx.minTimeout) {
+			ctx.minTimeout = cp.timeout
+		}
+	}
+	ctx.stats = statsCreate(ctx, nci)
+	if err := ctx.stats.statsStart(nci); err != nil {
+		el.Close()
+		return nil, err
+	}
+	for _, p := range ctx.pools {
+		if err := p.proxyInit(); err != nil {
+			el.Close()
+			return nil, err
+		}
+	}
+	for _, p := range ctx.pools {
+		p.serverPoolPreconnect()
+	}
+	if ctx.minTimeout > 0 {
+		el.CreateTimeEvent(int64(ctx.minTimeout), func(*ae.EventLoop, int64, any) int { return ctx.coreTimeout() }, nil, nil)
+	}
+	return ctx, nil
+}
+
+// nowMs is the clock the deadlines and retry times use.
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+// beforeSleep writes the server connections' queued requests (one writev
+// each), then the client replies.
+func (ctx *ncContext) beforeSleep() {
+	for i := 0; i < len(ctx.flushq); i++ {
+		sc := ctx.flushq[i]
+		ctx.flushq[i] = nil
+		sc.queued = false
+		sc.reqSend()
+	}
+	ctx.flushq = ctx.flushq[:0]
+	ctx.wq.BeforeSleep()
+}
+
+// coreTimeout is core_timeout: every server connection whose oldest
+// request is past its deadline is closed with ETIMEDOUT, failing all its
+// requests. It returns the ms until it should run again.
+func (ctx *ncContext) coreTimeout() int {
+	now := nowMs()
+	for {
+		m := ctx.tmo.min()
+		if m == nil {
+			return ctx.minTimeout
+		}
+		if m.deadline > now {
+			return int(min(m.deadline-now, int64(ctx.minTimeout)))
+		}
+		sc := m.conn
+		logf(ctx.log, logInfo, "req %p on s %d timedout", m, sc.fd())
+		sc.srv.stats[srvTimedout]++
+		sc.serverClose(int(syscall.ETIMEDOUT))
+	}
+}
+
+// einval and the other errnos the replies name.
+const (
+	einval       = int(syscall.EINVAL)
+	econnrefused = int(syscall.ECONNREFUSED)
+)
+
+// errnoText is the reply text of errno: strerror's, "unknown" for none.
+func errnoText(errno int) string {
+	if errno == 0 {
+		return "unknown"
+	}
+	return strerror(syscall.Errno(errno))
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goae/goae/internal/testenv"
+)
+
+// redisPool returns a redis pool template over backends named r0, r1, ...
+func redisPool(name, listen string, ports []int, extra string) string {
+	s := fmt.Sprintf("%s:\n  listen: %s\n  redis: true\n%s  servers:\n", name, listen, extra)
+	for i, p := range ports {
+		s += fmt.Sprintf("   - 127.0.0.1:%d:1 r%d\n", p, i)
+	}
+	return s
+}
+
+func mcPool(name, listen string, ports []int, extra string) string {
+	s := fmt.Sprintf("%s:\n  listen: %s\n%s  servers:\n", name, listen, extra)
+	for i, p := range ports {
+		s += fmt.Sprintf("   - 127.0.0.1:%d:1 m%d\n", p, i)
+	}
+	return s
+}
+
+// TestPlacementInterop: for several configurations, the same keys are SET
+// through a real nutcracker and through ours in front of the same four
+// redis-servers (flushed between), and each key must be on the same
+// backend both times: the placement of hashkit, end to end through the
+// request path (routing key of SET, MSET fragments, EVAL's first key).
+func TestPlacementInterop(t *testing.T) {
+	ncBin := testenv.RequireBinary(t, "nutcracker")
+	bin := proxyBinary(t)
+	var ports []int
+	for i := 0; i < 4; i++ {
+		ports = append(ports, testenv.StartRedis(t))
+	}
+	conns := make([]*rconn, len(ports))
+	for i, p := range ports {
+		conns[i] = dialR(t, p)
+	}
+	lines := func(weights []int, named bool) (s string) {
+		for i, p := range ports {
+			s += fmt.Sprintf("   - 127.0.0.1:%d:%d", p, weights[i])
+			if named {
+				s += fmt.Sprintf(" srv-%d", 3-i)
+			}
+			s += "\n"
+		}
+		return s
+	}
+	configs := map[string]string{
+		"ketama-fnv1a_64":   "  hash: fnv1a_64\n  distribution: ketama\n  servers:\n" + lines([]int{1, 1, 1, 1}, false),
+		"ketama-md5-w":      "  hash: md5\n  distribution: ketama\n  servers:\n" + lines([]int{1, 2, 3, 5}, false),
+		"modula-crc32a":     "  hash: crc32a\n  distribution: modula\n  servers:\n" + lines([]int{1, 2, 1, 1}, true),
+		"ketama-murmur-tag": "  hash: murmur\n  hash_tag: \"{}\"\n  servers:\n" + lines([]int{1, 1, 2, 1}, true),
+	}
+	var keys []string
+	for i := 0; i < 200; i++ {
+		keys = append(keys, fmt.Sprintf("key:%d", i), fmt.Sprintf("u{%d}x", i%17))
+	}
+	where := func(port int) map[string]int {
+		c := dialR(t, port)
+		var cmds [][]string
+		for i, k := range keys {
+			if i%3 == 0 {
+				cmds = append(cmds, cmd("mset", k, "v", k+"-m", "v"))
+			} else if i%3 == 1 {
+				cmds = append(cmds, cmd("eval", "return redis.call('set',KEYS[1],'v')", "1", k))
+			} else {
+				cmds = append(cmds, cmd("set", k, "v"))
+			}
+		}
+		c.c.Write(resp(cmds...))
+		for range cmds {
+			if _, err := readReply(c.r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[string]int{}
+		for b, bc := range conns {
+			for _, k := range keys {
+				if bc.do(t, "exists", k) == ":1\r\n" {
+					got[k] = b
+				}
+				if bc.do(t, "exists", k+"-m") == ":1\r\n" {
+					got[k+"-m"] = b
+				}
+			}
+			bc.do(t, "flushall")
+		}
+		return got
+	}
+	for name, body := range configs {
+		t.Run(name, func(t *testing.T) {
+			tmpl := "p:\n  listen: {LISTEN0}\n  redis: true\n" + body
+			nc := startProc(t, ncBin, tmpl, 1)
+			want := where(nc.ports[0])
+			ours := startProc(t, bin, tmpl, 1)
+			got := where(ours.ports[0])
+			if len(want) == 0 {
+				t.Fatal("nutcracker stored nothing")
+			}
+			bad := 0
+			for k, b := range want {
+				if got[k] != b {
+					bad++
+					if bad < 5 {
+						t.Errorf("%s: nutcracker put it on backend %d, ours on %d", k, b, got[k])
+					}
+				}
+			}
+			if len(got) != len(want) || bad > 0 {
+				t.Errorf("%d keys via nutcracker, %d via ours, %d misplaced", len(want), len(got), bad)
+			}
+		})
+	}
+}
+
+// diffCase is a request stream sent to both proxies.
+type diffCase struct {
+	name  string
+	data  []byte
+	split int // chunk size, 0: one write
+}
+
+// runDiff sends every case to nutcracker and to ours (pool index pool)
+// and compares the reply bytes and whether the connection was closed.
+func runDiff(t *testing.T, nc, ours *proxyProc, pool int, cases []diffCase) {
+	for _, c := range cases {
+		want, wantEOF := exchange(t, nc.ports[pool], split(c.data, c.split), 0, 300*time.Millisecond)
+		got, gotEOF := exchange(t, ours.ports[pool], split(c.data, c.split), len(want), 300*time.Millisecond)
+		if !bytes.Equal(want, got) || wantEOF != gotEOF {
+			t.Errorf("%s (split %d):\nnutcracker %q closed=%v\nours       %q closed=%v", c.name, c.split, want, wantEOF, got, gotEOF)
+		}
+	}
+}
+
+// TestDifferentialRedis: the same request streams, pipelined and split at
+// odd byte boundaries, through a real nutcracker and through ours, each in
+// front of three redis-servers named alike (so both rings are the same):
+// replies byte for byte and the closes must match. Covers GET/SET, MGET,
+// DEL, UNLINK, TOUCH, MSET split across servers (duplicates, misses, many
+// keys), EXISTS unsplit, PING, AUTH without redis_auth, Redis's own
+// errors, a large value, and every closing case: unsupported commands,
+// wrong arity, SELECT, inline commands, QUIT, *0, a long key.
+func TestDifferentialRedis(t *testing.T) {
+	var back [2][]int
+	for side := 0; side < 2; side++ {
+		for i := 0; i < 3; i++ {
+			back[side] = append(back[side], testenv.StartRedis(t))
+		}
+	}
+	nc, ours := startBoth(t, 2, func(side int) string {
+		return redisPool("alpha", "{LISTEN0}", back[side], "") +
+			redisPool("beta", "{LISTEN1}", back[side][:1], "  hash_tag: \"{}\"\n")
+	})
+	var many []string
+	var manyKV []string
+	for i := 0; i < 60; i++ {
+		many = append(many, fmt.Sprintf("k%d", i))
+		manyKV = append(manyKV, fmt.Sprintf("k%d", i), strings.Repeat("v", i))
+	}
+	big := strings.Repeat("x", 100000)
+	basic := resp(cmd("set", "foo", "1"), cmd("set", "bar", "2"), cmd("SET", "baz", "3"), cmd("get", "foo"),
+		cmd("mget", "foo", "bar", "baz", "nope", "foo"), cmd("exists", "foo", "bar", "baz"),
+		cmd("incr", "ctr"), cmd("incrby", "ctr", "5"), cmd("ping"), cmd("auth", "x"),
+		cmd("del", "foo", "nope", "bar"), cmd("mget", "foo", "bar", "baz"),
+		cmd("mset", "a", "1", "b", "2", "c", "3", "d", "4"), cmd("mget", "a", "b", "c", "d"),
+		cmd("touch", "a", "b", "c", "zz"), cmd("unlink", "a", "b"), cmd("mget", "a"),
+		cmd("hset", "h"), cmd("lpush", "baz", "x"), cmd("hset", "h", "f", "v"), cmd("hgetall", "h"),
+		cmd("set", "big", big), cmd("get", "big"), cmd("getrange", "big", "0", "3"),
+		cmd("eval", "return KEYS[1]", "1", "foo"), cmd("expire", "baz", "100"), cmd("ttl", "baz"),
+		cmd("zadd", "z", "1", "a", "2", "b"), cmd("zrange", "z", "0", "-1", "withscores"))
+	cases := []diffCase{
+		{"basic", basic, 0}, {"basic", basic, 7}, {"basic", basic, 1013},
+		{"many", resp(append([]string{"mset"}, manyKV...), append([]string{"mget"}, many...), append([]string{"del"}, many[:30]...), append([]string{"mget"}, many...)), 13},
+		{"unsupported", resp(cmd("set", "k", "v"), cmd("info"), cmd("get", "k")), 0},
+		{"unsupported-later", resp(cmd("set", "k", "v"), cmd("get", "k")), 0},
+		{"keys", resp(cmd("keys", "*")), 0},
+		{"select", resp(cmd("get", "k"), cmd("select", "1")), 0},
+		{"arity", resp(cmd("get", "k"), cmd("incr")), 0},
+		{"arity-ttl", resp(cmd("ttl", "a", "b")), 0},
+		{"arity-mset", resp(cmd("mset", "a", "1", "b")), 0},
+		{"evalsha-0", resp(cmd("evalsha", "abc", "0")), 0},
+		{"quit-now", resp(cmd("quit", "now")), 0},
+		{"move", resp(cmd("move", "k", "1")), 0},
+		{"inline", []byte("PING\r\n"), 0},
+		{"zero", []byte("*0\r\n"), 0},
+		{"garbage", []byte("*1\r\n+ping\r\n"), 0},
+		{"quit", resp(cmd("get", "k"), cmd("ping"), cmd("quit"), cmd("get", "k")), 0},
+		{"quit-split", resp(cmd("get", "k"), cmd("ping"), cmd("quit"), cmd("get", "k")), 3},
+		{"longkey", resp(cmd("get", strings.Repeat("k", 16336))), 0},
+		{"longkey-ok", resp(cmd("get", strings.Repeat("k", 16335))), 0},
+		{"upper", resp(cmd("MGET", "k", "foo"), cmd("PiNg")), 5},
+	}
+	runDiff(t, nc, ours, 0, cases)
+	// The one-server pool with a hash tag.
+	runDiff(t, nc, ours, 1, []diffCase{{"one-server", resp(cmd("mset", "{a}1", "x", "{b}2", "y"), cmd("mget", "{a}1", "{b}2", "q"), cmd("del", "{a}1", "q")), 4}})
+}
+
+// TestDifferentialAuthDB: a pool with redis_auth and redis_db in front of
+// redis-servers with requirepass: NOAUTH before AUTH (PING too), the wrong
+// and the right password, and where keys land (nutcracker sends SELECT
+// first, ahead of its AUTH).
+func TestDifferentialAuthDB(t *testing.T) {
+	var back [2][]int
+	for side := 0; side < 2; side++ {
+		for i := 0; i < 2; i++ {
+			back[side] = append(back[side], testenv.StartRedis(t, "--requirepass", "sekrit"))
+		}
+	}
+	nc, ours := startBoth(t, 2, func(side int) string {
+		return redisPool("auth", "{LISTEN0}", back[side], "  redis_auth: sekrit\n") +
+			redisPool("db", "{LISTEN1}", back[side], "  redis_auth: sekrit\n  redis_db: 3\n")
+	})
+	cases := []diffCase{
+		{"noauth", resp(cmd("ping"), cmd("get", "a"), cmd("auth", "bad"), cmd("get", "a"), cmd("auth", "sekrit"), cmd("set", "a", "1"), cmd("mget", "a", "b", "c"), cmd("ping"), cmd("auth", "nope"), cmd("ping")), 0},
+		{"noauth-split", resp(cmd("auth", "sekrit"), cmd("set", "b", "1"), cmd("get", "b")), 5},
+	}
+	runDiff(t, nc, ours, 0, cases)
+	runDiff(t, nc, ours, 1, cases)
+	// Where did the db pool's writes go? Ask each backend in db 0 and 3.
+	for side := 0; side < 2; side++ {
+		for _, p := range back[side] {
+			c := dialR(t, p)
+			c.do(t, "auth", "sekrit")
+			for _, db := range []string{"0", "3"} {
+				c.do(t, "select", db)
+				if got, want := c.do(t, "dbsize"), dialDBSize(t, back[0], back[1], p, db); side == 1 && got != want {
+					t.Errorf("backend %d db %s: ours %q, nutcracker's twin %q", p, db, got, want)
+				}
+			}
+		}
+	}
+}
+
+// dialDBSize is the DBSIZE of the nutcracker side's twin of backend p.
+func dialDBSize(t *testing.T, nc, ours []int, p int, db string) string {
+	for i, q := range ours {
+		if q == p {
+			c := dialR(t, nc[i])
+			c.do(t, "auth", "sekrit")
+			c.do(t, "select", db)
+			return c.do(t, "dbsize")
+		}
+	}
+	return ""
+}
+
+// TestDifferentialMemcache: memcache streams through both, each in front
+// of three memcached named alike: get/gets split across servers and
+// coalesced into one END (with nutcracker's VALUE order when a miss comes
+// first), storage commands, noreply, delete, incr/decr, touch, version,
+// quit, and the closing cases (stats, flush_all, an unknown word, a bad
+// data block, a long key).
+func TestDifferentialMemcache(t *testing.T) {
+	var back [2][]int
+	for side := 0; side < 2; side++ {
+		for i := 0; i < 3; i++ {
+			back[side] = append(back[side], testenv.StartMemcached(t))
+		}
+	}
+	nc, ours := startBoth(t, 1, func(side int) string { return mcPool("mc", "{LISTEN0}", back[side], "") })
+	var keys []string
+	for i := 0; i < 40; i++ {
+		keys = append(keys, fmt.Sprintf("key%d", i))
+	}
+	var setAll bytes.Buffer
+	for i, k := range keys {
+		if i%3 != 0 {
+			fmt.Fprintf(&setAll, "set %s %d 0 %d\r\n%s\r\n", k, i, len(k)+i, k+strings.Repeat("v", i))
+		}
+	}
+	basic := []byte("set a 1 0 1\r\nx\r\nget a\r\nadd a 0 0 1\r\ny\r\nreplace a 2 0 2\r\nyy\r\nappend a 0 0 1\r\nz\r\nprepend a 0 0 1\r\nw\r\nget a b a\r\n" +
+		"set n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\nincr nope 1\r\ndelete n\r\ndelete n\r\ntouch a 100\r\ntouch nope 1\r\n" +
+		"set q 0 0 1 noreply\r\nq\r\nget q\r\ndelete q noreply\r\nget q\r\nversion\r\n")
+	cases := []diffCase{
+		{"basic", basic, 0}, {"basic", basic, 5},
+		{"multiget", append(setAll.Bytes(), []byte("get "+strings.Join(keys, " ")+"\r\nget key1 key0 key2\r\n")...), 11},
+		{"gets", []byte("gets key1 key2 key4 key5\r\n"), 0},
+		{"stats", []byte("get a\r\nstats\r\nget a\r\n"), 0},
+		{"flush", []byte("flush_all\r\n"), 0},
+		{"unknown", []byte("bogus a\r\n"), 0},
+		{"upper", []byte("GET a\r\n"), 0},
+		{"bad-data", []byte("set a 0 0 1\r\nxyz\r\nget a\r\n"), 0},
+		{"long-key", []byte("get " + strings.Repeat("k", 251) + "\r\n"), 0},
+		{"quit", []byte("get a\r\nquit\r\nget a\r\n"), 0},
+	}
+	runDiff(t, nc, ours, 0, cases)
+}
+
+// TestStatsShape: the stats documents of nutcracker and ours for the same
+// pools and server names are the same with the numbers blanked (field
+// names, order, separators, the trailing newline), and the counters of a
+// simple run agree.
+func TestStatsShape(t *testing.T) {
+	var back [2][]int
+	for side := 0; side < 2; side++ {
+		back[side] = append(back[side], testenv.StartRedis(t), testenv.StartRedis(t))
+	}
+	nc, ours := startBoth(t, 2, func(side int) string {
+		return redisPool("alpha", "{LISTEN0}", back[side], "") + mcPool("b", "{LISTEN1}", []int{1}, "")
+	})
+	stream := resp(cmd("set", "a", "1"), cmd("mget", "a", "b", "c", "d"), cmd("get", "b"))
+	for _, pp := range []*proxyProc{nc, ours} {
+		exchange(t, pp.ports[0], [][]byte{stream}, 0, 300*time.Millisecond)
+	}
+	time.Sleep(250 * time.Millisecond) // two -i 100 aggregations
+	want, got := statsDoc(t, nc.stats), statsDoc(t, ours.stats)
+	if statsShape(want) != statsShape(got) {
+		t.Errorf("stats shape:\nnutcracker %s\nours       %s", want, got)
+	}
+	for _, f := range []string{"requests", "responses", "request_bytes", "response_bytes", "server_connections"} {
+		for _, s := range []string{"r0", "r1"} {
+			if a, b := statsValue(want, s, f), statsValue(got, s, f); a != b {
+				t.Errorf("%s %s: nutcracker %d, ours %d", s, f, a, b)
+			}
+		}
+	}
+	for _, f := range []string{"fragments", "client_eof", "forward_error"} {
+		if a, b := statsValue(want, "alpha", f), statsValue(got, "alpha", f); a != b {
+			t.Errorf("alpha %s: nutcracker %d, ours %d", f, a, b)
+		}
+	}
+}
