@@ -10,13 +10,21 @@ import (
 type client struct {
 	*respserver.Client
 	lastcmd *command
-	db      int32 // SELECTed database; kv has only db 0 so far
+	db      int32 // SELECTed database (c->db->id), an index in server.dbs
 	authed  bool
+	mflags  uint8 // transaction flags: clientMulti, ... (multi.go)
 }
 
 // connected creates the kv state of a new connection.
 func (s *server) connected(rc *respserver.Client) {
 	rc.Data = &client{Client: rc, authed: s.cfg.requirepass == ""}
+}
+
+// freed drops what the server keeps for a connection that went.
+func (s *server) freed(rc *respserver.Client) {
+	if c, ok := rc.Data.(*client); ok {
+		s.freeClientMultiState(c)
+	}
 }
 
 // command runs one parsed command of a connection.

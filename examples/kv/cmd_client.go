@@ -207,6 +207,12 @@ func clientLaddr(c *client) string {
 // server has.
 func clientFlagsString(dst []byte, c *client) []byte {
 	n := len(dst)
+	if c.mflags&clientMulti != 0 {
+		dst = append(dst, 'x')
+	}
+	if c.mflags&clientDirtyCAS != 0 {
+		dst = append(dst, 'd')
+	}
 	if c.Flags&respserver.CloseAfterReply != 0 {
 		dst = append(dst, 'c')
 	}
@@ -224,7 +230,7 @@ func clientFlagsString(dst []byte, c *client) []byte {
 
 // appendClientInfo appends CLIENT LIST's line for cl without the newline
 // (catClientInfoString), in Redis 7.0's field order. Fields for features
-// this server lacks (pub/sub, MULTI, tracking, ACL users, RESP3) hold the
+// this server lacks (pub/sub, tracking, ACL users, RESP3) hold the
 // values Redis gives a client that does not use them. The memory figures
 // are this server's own: qbuf is the query buffer's length and qbuf-free
 // its spare capacity; argv-mem the bytes of the current arguments; obl the
@@ -233,8 +239,12 @@ func clientFlagsString(dst []byte, c *client) []byte {
 // tracked here); oll and omem are 0, the reply being one buffer;
 // tot-mem adds the buffers to the client struct's size.
 func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
+	argv, lastcmd := cl.Argv, cl.lastcmd
+	if ms := s.multi[cl]; ms != nil && ms.execCmd != nil {
+		argv, lastcmd = ms.execArgv, ms.execCmd // inside EXEC
+	}
 	var argvMem int
-	for _, a := range cl.Argv {
+	for _, a := range argv {
 		argvMem += len(a)
 	}
 	now := s.mstime
@@ -256,13 +266,24 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	dst = clientFlagsString(dst, cl)
 	dst = append(dst, " db="...)
 	dst = strconv.AppendInt(dst, int64(cl.db), 10)
-	dst = append(dst, " sub=0 psub=0 ssub=0 multi=-1 qbuf="...)
+	multi, multiMem := -1, 0
+	if ms := s.multi[cl]; ms != nil {
+		if cl.mflags&clientMulti != 0 {
+			multi = len(ms.cmds)
+		}
+		multiMem = ms.multiMem()
+	}
+	dst = append(dst, " sub=0 psub=0 ssub=0 multi="...)
+	dst = strconv.AppendInt(dst, int64(multi), 10)
+	dst = append(dst, " qbuf="...)
 	dst = strconv.AppendInt(dst, int64(cl.QueryLen()), 10)
 	dst = append(dst, " qbuf-free="...)
 	dst = strconv.AppendInt(dst, int64(cl.QueryCap()-cl.QueryLen()), 10)
 	dst = append(dst, " argv-mem="...)
 	dst = strconv.AppendInt(dst, int64(argvMem), 10)
-	dst = append(dst, " multi-mem=0 rbs="...)
+	dst = append(dst, " multi-mem="...)
+	dst = strconv.AppendInt(dst, int64(multiMem), 10)
+	dst = append(dst, " rbs="...)
 	dst = strconv.AppendInt(dst, int64(cl.OutputCap()), 10)
 	dst = append(dst, " rbp="...)
 	dst = strconv.AppendInt(dst, int64(len(cl.Out)), 10)
@@ -278,8 +299,8 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 		dst = append(dst, 'r')
 	}
 	dst = append(dst, " cmd="...)
-	if cl.lastcmd != nil {
-		dst = append(dst, cl.lastcmd.name...)
+	if lastcmd != nil {
+		dst = append(dst, lastcmd.name...)
 	} else {
 		dst = append(dst, "NULL"...)
 	}

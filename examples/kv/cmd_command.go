@@ -91,8 +91,14 @@ var commandFlagNames = []struct {
 }{
 	{cmdWrite, "write"},
 	{cmdReadonly, "readonly"},
+	{cmdNoscript, "noscript"},
+	{cmdLoading, "loading"},
+	{cmdStale, "stale"},
+	{cmdSkipSlowlog, "skip_slowlog"},
 	{cmdFast, "fast"},
 	{cmdNoAuth, "no_auth"},
+	{cmdNoMulti, "no_multi"},
+	{cmdAllowBusy, "allow_busy"},
 }
 
 // addReplyCommandInfo replies Redis 7.0's ten fields for cmd: name, arity,
@@ -142,7 +148,7 @@ func aclCategories(cmd *command) []string {
 	}
 	group := commandGroup(cmd)
 	var cats []string
-	if group == "generic" {
+	if group == "generic" || cmd.flags&cmdCatKeyspace != 0 {
 		cats = append(cats, "@keyspace")
 	}
 	if cmd.flags&cmdReadonly != 0 {
@@ -162,8 +168,14 @@ func aclCategories(cmd *command) []string {
 	} else {
 		cats = append(cats, "@slow")
 	}
+	if cmd.flags&cmdCatDangerous != 0 {
+		cats = append(cats, "@dangerous")
+	}
 	if group == "connection" {
 		cats = append(cats, "@connection")
+	}
+	if group == "transactions" {
+		cats = append(cats, "@transaction")
 	}
 	return cats
 }
@@ -368,8 +380,8 @@ type commandDoc struct{ summary, since, group string }
 
 // commandDocs is Redis 7.0.15's documentation (summary, since, group) of
 // the commands of the groups this server implements, generic, string,
-// list, hash, set, sorted-set and connection, and of the server commands
-// it has; only the commands in the table are ever replied.
+// list, hash, set, sorted-set, transactions and connection, and of the
+// server commands it has; only the commands in the table are ever replied.
 var commandDocs = map[string]commandDoc{
 	"append":                  {"Append a value to a key", "2.0.0", "string"},
 	"auth":                    {"Authenticate to the server", "1.0.0", "connection"},
@@ -417,9 +429,11 @@ var commandDocs = map[string]commandDoc{
 	"decr":                    {"Decrement the integer value of a key by one", "1.0.0", "string"},
 	"decrby":                  {"Decrement the integer value of a key by the given number", "1.0.0", "string"},
 	"del":                     {"Delete a key", "1.0.0", "generic"},
+	"discard":                 {"Discard all commands issued after MULTI", "2.0.0", "transactions"},
 	"dump":                    {"Return a serialized version of the value stored at the specified key.", "2.6.0", "generic"},
 	"echo":                    {"Echo the given string", "1.0.0", "connection"},
 	"exists":                  {"Determine if a key exists", "1.0.0", "generic"},
+	"exec":                    {"Execute all commands issued after MULTI", "1.2.0", "transactions"},
 	"expire":                  {"Set a key's time to live in seconds", "1.0.0", "generic"},
 	"expireat":                {"Set the expiration for a key as a UNIX timestamp", "1.2.0", "generic"},
 	"expiretime":              {"Get the expiration Unix timestamp for a key", "7.0.0", "generic"},
@@ -470,6 +484,7 @@ var commandDocs = map[string]commandDoc{
 	"migrate":                 {"Atomically transfer a key from a Redis instance to another one.", "2.6.0", "generic"},
 	"move":                    {"Move a key to another database", "1.0.0", "generic"},
 	"mset":                    {"Set multiple keys to multiple values", "1.0.1", "string"},
+	"multi":                   {"Mark the start of a transaction block", "1.2.0", "transactions"},
 	"msetnx":                  {"Set multiple keys to multiple values, only if none of the keys exist", "1.0.1", "string"},
 	"object":                  {"A container for object introspection commands", "2.2.3", "generic"},
 	"object|encoding":         {"Inspect the internal encoding of a Redis object", "2.2.3", "generic"},
@@ -521,11 +536,14 @@ var commandDocs = map[string]commandDoc{
 	"substr":                  {"Get a substring of the string stored at a key", "1.0.0", "string"},
 	"sunion":                  {"Add multiple sets", "1.0.0", "set"},
 	"sunionstore":             {"Add multiple sets and store the resulting set in a key", "1.0.0", "set"},
+	"swapdb":                  {"Swaps two Redis databases", "4.0.0", "server"},
 	"touch":                   {"Alters the last access time of a key(s). Returns the number of existing keys specified.", "3.2.1", "generic"},
 	"ttl":                     {"Get the time to live for a key in seconds", "1.0.0", "generic"},
 	"type":                    {"Determine the type stored at key", "1.0.0", "generic"},
 	"unlink":                  {"Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic"},
+	"unwatch":                 {"Forget about all watched keys", "2.2.0", "transactions"},
 	"wait":                    {"Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0", "generic"},
+	"watch":                   {"Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions"},
 	"zadd":                    {"Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set"},
 	"zcard":                   {"Get the number of members in a sorted set", "1.2.0", "sorted-set"},
 	"zcount":                  {"Count the members in a sorted set with scores within the given values", "2.0.0", "sorted-set"},

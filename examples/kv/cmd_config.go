@@ -85,7 +85,7 @@ var configParams = []*configParam{
 		set: intSetter(1, 10, func(s *server, v int64) { s.cfg.activeExpireEffort = int(v) })},
 	{name: "save", get: fixed("")},
 	{name: "appendonly", get: fixed("no")},
-	{name: "databases", get: fixed("1")},
+	{name: "databases", get: func(s *server) string { return itoa(int64(len(s.dbs))) }},
 	{name: "maxmemory", get: fixed("0")},
 	{name: "maxmemory-policy", get: fixed("noeviction")},
 	{name: "cluster-enabled", get: fixed("no")},

@@ -227,10 +227,12 @@ func infoCPU(s *server, b *infoBuilder) {
 	b.str("used_cpu_user", tv(ru.Utime))
 }
 
-// infoKeyspace lists db0 when it holds keys; avg_ttl is the expiry
-// cycle's running estimate, in ms (db->avg_ttl).
+// infoKeyspace lists each database that holds keys, in order; avg_ttl is
+// the expiry cycle's running estimate, in ms (db->avg_ttl).
 func infoKeyspace(s *server, b *infoBuilder) {
-	if n := s.db.size(); n > 0 {
-		b.str("db0", "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(len(s.db.expires))+",avg_ttl="+strconv.FormatInt(s.db.avgTTL, 10))
+	for _, d := range s.dbs {
+		if n := d.size(); n > 0 {
+			b.str("db"+strconv.Itoa(d.id), "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(len(d.expires))+",avg_ttl="+strconv.FormatInt(d.avgTTL, 10))
+		}
 	}
 }

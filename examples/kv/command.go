@@ -13,6 +13,21 @@ const (
 	cmdReadonly             // CMD_READONLY
 	cmdNoAuth               // CMD_NO_AUTH: allowed before AUTH
 	cmdFast                 // CMD_FAST: O(1) or O(log N)
+	// Flags that only COMMAND INFO shows here (no scripts, no loading, no
+	// replication, no slowlog, no busy scripts).
+	cmdNoscript    // CMD_NOSCRIPT
+	cmdLoading     // CMD_LOADING
+	cmdStale       // CMD_STALE
+	cmdSkipSlowlog // CMD_SKIP_SLOWLOG
+	cmdAllowBusy   // CMD_ALLOW_BUSY
+	cmdNoMulti     // CMD_NO_MULTI: refused inside MULTI
+	// cmdNoQueue is run at once inside MULTI rather than queued: EXEC,
+	// DISCARD, MULTI and WATCH, the commands processCommand names.
+	cmdNoQueue
+	// ACL categories a command has beyond those its flags and group give
+	// (ACL_CATEGORY_KEYSPACE, ACL_CATEGORY_DANGEROUS).
+	cmdCatKeyspace
+	cmdCatDangerous
 )
 
 // command is one entry of the command table (redisCommand).
@@ -36,6 +51,7 @@ func commandTable() map[string]*command {
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
+		multiCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -109,22 +125,53 @@ func (s *server) processCommand(c *client) {
 		cmd = sub
 	}
 	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
-		s.rejectCommand(c, "wrong number of arguments for '"+cmd.name+"' command")
+		s.rejectCommandFor(c, cmd, "wrong number of arguments for '"+cmd.name+"' command")
 		return
 	}
 	if s.authRequired(c) && cmd.flags&cmdNoAuth == 0 {
-		s.stats.totalErrorReplys++
-		c.AddReply(resp.NoAuthErr)
+		s.rejectCommandFor(c, cmd, resp.NoAuthErr[1:len(resp.NoAuthErr)-2])
 		return
 	}
 	c.lastcmd = cmd
+	if c.mflags&clientMulti != 0 && cmd.flags&(cmdNoMulti|cmdNoQueue) != cmdNoQueue {
+		// Inside MULTI: queued, or refused (processCommand's tail).
+		if cmd.flags&cmdNoMulti != 0 {
+			s.rejectCommand(c, "Command not allowed inside a transaction")
+			return
+		}
+		s.queueMultiCommand(c, cmd)
+		c.AddReply(resp.Queued)
+		return
+	}
+	s.call(c, cmd)
+}
+
+// call runs cmd for c in c's database (call).
+func (s *server) call(c *client, cmd *command) {
+	s.db = s.dbs[c.db]
 	cmd.proc(s, c)
 	cmd.calls++
 	s.stats.numCommands++
 }
 
-func (s *server) rejectCommand(c *client, msg string) {
+// rejectCommand replies an error for a command that does not run, which
+// dooms the transaction c is in, if any (rejectCommand).
+func (s *server) rejectCommand(c *client, msg string) { s.rejectCommandFor(c, nil, msg) }
+
+// rejectCommandFor is rejectCommand once cmd is known: a rejected EXEC
+// ends the transaction with the reason (execCommandAbort). msg is an error
+// text without the "-" (and, for the default ERR code, without "ERR ").
+func (s *server) rejectCommandFor(c *client, cmd *command, msg string) {
+	flagTransaction(c)
 	s.stats.totalErrorReplys++
+	if cmd != nil && cmd.name == "exec" {
+		s.discardTransaction(c)
+		c.AddReplyError("-EXECABORT Transaction discarded because of: " + msg)
+		return
+	}
+	if strings.HasPrefix(msg, "NOAUTH ") {
+		msg = "-" + msg
+	}
 	c.AddReplyError(msg)
 }
 

@@ -42,7 +42,7 @@ type embstr struct {
 // within 64 bytes.
 const embstrBytes = 24
 
-// db is the keyspace (redisDb): a map for lookups, plus
+// keyspace is the data of a database: a map for lookups, plus
 //   - expires: the keys with a TTL, in a dense slice walked by the active
 //     expiry cycle's cursor (expire.go says why a slice), with expirePos
 //     holding each key's index in it, by the key's slot;
@@ -50,7 +50,10 @@ const embstrBytes = 24
 //     positions are reused), so a SCAN cursor, which is a position, returns
 //     every key present for the whole scan at least once, as Redis's
 //     reverse-binary cursor does over its rehashing table.
-type db struct {
+//
+// It is what SWAPDB exchanges between two databases and what a flush
+// replaces.
+type keyspace struct {
 	dict          map[string]*robj
 	expires       []expireEntry
 	expirePos     []int32 // by slot; meaningful while the key has a TTL
@@ -60,22 +63,52 @@ type db struct {
 	freeSlots     []int32
 }
 
-func newDB() *db {
-	return &db{dict: map[string]*robj{}}
+// db is one of the numbered databases (redisDb): its keyspace, its
+// number, and the keys clients WATCH in it (db->watched_keys, see
+// multi.go), which stay with the number when SWAPDB exchanges keyspaces.
+type db struct {
+	keyspace
+	id int
+	// watchedKeys maps a key to the WATCHes on it, nil when there is none
+	// in this database, which keeps signalModifiedKey to one load.
+	watchedKeys map[string][]*watchedKey
 }
+
+func newKeyspace() keyspace { return keyspace{dict: map[string]*robj{}} }
+
+func newDB(id int) *db { return &db{keyspace: newKeyspace(), id: id} }
 
 func (d *db) size() int { return len(d.dict) }
 
-// lookup returns the live object at key, deleting it first if its TTL has
-// passed (expireIfNeeded). Indexing with string(key) does not allocate.
+// lookup returns the live object at key in the client's database,
+// deleting it first if its TTL has passed (lookupKey with
+// expireIfNeeded). Indexing with string(key) does not allocate.
 func (s *server) lookup(key []byte) *robj {
 	o := s.db.dict[string(key)]
 	if o == nil {
 		return nil
 	}
 	if o.expire != 0 && o.expire <= s.mstime {
-		s.db.remove(o)
-		s.stats.expiredKeys++
+		s.deleteExpired(s.db, o)
+		return nil
+	}
+	return o
+}
+
+// deleteExpired deletes o, whose TTL has passed, from d, and tells the
+// WATCHes on it (deleteExpiredKeyAndPropagate).
+func (s *server) deleteExpired(d *db, o *robj) {
+	d.remove(o)
+	s.stats.expiredKeys++
+	s.signalModifiedKeyString(d, o.key)
+}
+
+// lookupDB is lookup in a database other than the client's (MOVE's
+// target), with the same expiry on access.
+func (s *server) lookupDB(d *db, key []byte) *robj {
+	o := d.dict[string(key)]
+	if o != nil && o.expire != 0 && o.expire <= s.mstime {
+		s.deleteExpired(d, o)
 		return nil
 	}
 	return o
@@ -159,11 +192,13 @@ func (d *db) setExpire(o *robj, when int64) {
 	o.expire = when
 }
 
-// flush empties the keyspace.
-func (d *db) flush() { *d = *newDB() }
+// flush empties the keyspace; the WATCHes stay (the caller touches them
+// first: signalFlushedDb).
+func (d *db) flush() { d.keyspace = newKeyspace() }
 
 // setKey stores a string value, replacing what key held and dropping its
-// TTL unless keepTTL (setKey / setGenericCommand). An existing string
+// TTL unless keepTTL, and signals the change (setKey / setGenericCommand).
+// An existing string
 // object is reused, so overwriting a key costs no allocation once its
 // buffer is large enough.
 func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
@@ -175,6 +210,7 @@ func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 		if !keepTTL {
 			s.db.setExpire(o, 0)
 		}
+		s.signalModifiedKey(s.db, key)
 		return o
 	}
 	if len(key)+len(val) <= embstrBytes && len(key) > 0 {
@@ -183,9 +219,27 @@ func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 		copy(e.buf[n:], val)
 		e.o.typ, e.o.str = objString, e.buf[n:n+len(val)]
 		s.db.addNamed(unsafe.String(&e.buf[0], n), &e.o)
+		s.signalModifiedKey(s.db, key)
 		return &e.o
 	}
 	o := &robj{typ: objString, str: append([]byte(nil), val...)}
 	s.db.add(key, o)
+	s.signalModifiedKey(s.db, key)
 	return o
+}
+
+// signalModifiedKey tells the WATCHes on key in d that it changed
+// (signalModifiedKey: touchWatchedKey, multi.go). Every write to a key
+// calls it. With no WATCH in d it is one load and a branch, inlined.
+func (s *server) signalModifiedKey(d *db, key []byte) {
+	if d.watchedKeys != nil {
+		s.touchWatchedKey(d, unsafe.String(unsafe.SliceData(key), len(key)))
+	}
+}
+
+// signalModifiedKeyString is signalModifiedKey for a key held as a string.
+func (s *server) signalModifiedKeyString(d *db, key string) {
+	if d.watchedKeys != nil {
+		s.touchWatchedKey(d, key)
+	}
 }

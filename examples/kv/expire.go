@@ -37,8 +37,12 @@ import (
 // swapped with a random one of the visited part (itself included), which
 // keeps the guarantee above and breaks the ordering.
 //
-// Differences from expire.c that kv's shape makes: one db, so the loop
-// over CRON_DBS_PER_CALL databases is the loop over db 0; a dense slice
+// The databases are walked as expire.c walks them: CRON_DBS_PER_CALL (16,
+// at most the number of databases; all of them after a cycle that hit its
+// time limit) a call, from the one after where the last call stopped, the
+// time limit and the 16-iteration clock check counting across them.
+//
+// Differences from expire.c that kv's shape makes: a dense slice
 // has no empty buckets, so the "less than 1% of slots filled" early exit
 // and the max_buckets bound on a sample have nothing to act on and each
 // sample is exactly min(keys with a TTL, keys per loop) keys.
@@ -68,6 +72,7 @@ const (
 type expireCycleState struct {
 	timelimitExit bool  // the previous cycle stopped at its time limit
 	lastFastCycle int64 // when the last fast cycle started, monotonic us
+	currentDB     int   // the next database to visit (current_db)
 }
 
 // expireTuning is expire.c's parameters scaled by active-expire-effort
@@ -120,6 +125,13 @@ func (s *server) activeExpireCycle(typ int) {
 		st.lastFastCycle = start
 	}
 
+	// Databases to visit: CRON_DBS_PER_CALL, all of them if the last
+	// cycle ran out of time (there is work left somewhere).
+	dbsPerCall := cronDBsPerCall
+	if dbsPerCall > len(s.dbs) || st.timelimitExit {
+		dbsPerCall = len(s.dbs)
+	}
+
 	// The most this call may take, in microseconds.
 	timelimit := tn.slowTimePerc * 1000000 / int64(s.cfg.hz) / 100
 	st.timelimitExit = false
@@ -130,51 +142,57 @@ func (s *server) activeExpireCycle(typ int) {
 		timelimit = tn.fastDuration
 	}
 
-	d := s.db
 	var totalSampled, totalExpired int64
-	for iteration := 1; ; iteration++ {
-		num := len(d.expires)
-		if num == 0 {
-			d.avgTTL = 0
-			break
-		}
-		now := time.Now().UnixMilli()
-		num = min(num, tn.keysPerLoop)
-		var sampled, expired, ttlSum, ttlSamples int64
-		// Each step removes at most the key it visits, so fewer than num
-		// steps leave at least one key behind: the slice is never empty
-		// here.
-		for sampled < int64(num) {
-			e := d.expires[d.expiresNext()]
-			ttl := e.when - now
-			if now > e.when { // activeExpireCycleTryExpire
-				d.remove(e.o)
-				s.stats.expiredKeys++
-				expired++
-			}
-			if ttl > 0 {
-				// The average TTL of the keys not yet expired.
-				ttlSum += ttl
-				ttlSamples++
-			}
-			sampled++
-		}
-		totalExpired += expired
-		totalSampled += sampled
-		if ttlSamples > 0 {
-			d.avgTTL = runningAvgTTL(d.avgTTL, ttlSum/ttlSamples)
-		}
-		if iteration&0xf == 0 { // check the time once every 16 iterations
-			if monotonicMicros()-start > timelimit {
-				st.timelimitExit = true
-				s.stats.expiredTimeCapReachedCount++
+	iteration := 0
+	for j := 0; j < dbsPerCall && !st.timelimitExit; j++ {
+		d := s.dbs[st.currentDB%len(s.dbs)]
+		// Moved on first, so that running out of time here starts the
+		// next call at the next database.
+		st.currentDB++
+		for {
+			iteration++
+			num := len(d.expires)
+			if num == 0 {
+				d.avgTTL = 0
 				break
 			}
-		}
-		// Stop at an acceptable share of stale keys (sampled is > 0: the
-		// slice was not empty).
-		if expired*100/sampled <= tn.acceptableStale {
-			break
+			now := time.Now().UnixMilli()
+			num = min(num, tn.keysPerLoop)
+			var sampled, expired, ttlSum, ttlSamples int64
+			// Each step removes at most the key it visits, so fewer than
+			// num steps leave at least one key behind: the slice is never
+			// empty here.
+			for sampled < int64(num) {
+				e := d.expires[d.expiresNext()]
+				ttl := e.when - now
+				if now > e.when { // activeExpireCycleTryExpire
+					s.deleteExpired(d, e.o)
+					expired++
+				}
+				if ttl > 0 {
+					// The average TTL of the keys not yet expired.
+					ttlSum += ttl
+					ttlSamples++
+				}
+				sampled++
+			}
+			totalExpired += expired
+			totalSampled += sampled
+			if ttlSamples > 0 {
+				d.avgTTL = runningAvgTTL(d.avgTTL, ttlSum/ttlSamples)
+			}
+			if iteration&0xf == 0 { // check the time once every 16 iterations
+				if monotonicMicros()-start > timelimit {
+					st.timelimitExit = true
+					s.stats.expiredTimeCapReachedCount++
+					break
+				}
+			}
+			// Stop at an acceptable share of stale keys (sampled is > 0:
+			// the slice was not empty).
+			if expired*100/sampled <= tn.acceptableStale {
+				break
+			}
 		}
 	}
 

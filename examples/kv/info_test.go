@@ -209,7 +209,7 @@ func TestConfig(t *testing.T) {
 		return m
 	}
 	got := pairs(r.do("CONFIG", "GET", "port", "*port*", "PORT", "databases", "max*", "maxmemory"))
-	want := map[string]string{"port": strconv.Itoa(port), "databases": "1", "maxclients": strconv.Itoa(maxclients),
+	want := map[string]string{"port": strconv.Itoa(port), "databases": "16", "maxclients": strconv.Itoa(maxclients),
 		"maxmemory": "0", "maxmemory-policy": "noeviction"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("CONFIG GET = %v, want %v", got, want)

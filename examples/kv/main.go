@@ -35,6 +35,7 @@ func main() {
 	flag.IntVar(&cfg.maxclients, "maxclients", cfg.maxclients, "maximum number of connected clients")
 	flag.IntVar(&cfg.timeout, "timeout", 0, "close a client idle for this many seconds (0: never)")
 	flag.IntVar(&cfg.hz, "hz", cfg.hz, "serverCron frequency, 1 to 500")
+	flag.IntVar(&cfg.databases, "databases", cfg.databases, "number of databases, SELECT 0 to databases-1")
 	flag.StringVar(&cfg.requirepass, "requirepass", "", "password clients must AUTH with")
 	flag.IntVar(&cfg.tcpKeepalive, "tcp-keepalive", cfg.tcpKeepalive, "TCP keepalive interval in seconds (0: off)")
 	flag.Var(memoryFlag{&cfg.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk string a client may send (memory size: 512mb, 1gb, ...)")

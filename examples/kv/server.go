@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"time"
 
@@ -25,6 +26,9 @@ const (
 	// runWithPeriod granularity for the cron's sub-tasks, in ms.
 	statsSamplePeriodMs = 100
 	statsSamples        = 16 // STATS_METRIC_SAMPLES
+	// cronDBsPerCall is how many databases databasesCron and the active
+	// expiry cycle visit a call (CRON_DBS_PER_CALL).
+	cronDBsPerCall = 16
 )
 
 // config is the server's configuration, from the command line.
@@ -48,7 +52,9 @@ type config struct {
 	// activeExpireEffort is active-expire-effort, 1 to 10: how much work
 	// the active expiry cycle does (expire.go).
 	activeExpireEffort int
-	log                *slog.Logger
+	// databases is the number of databases, SELECT's 0 to databases-1.
+	databases int
+	log       *slog.Logger
 }
 
 func defaultConfig() config {
@@ -67,6 +73,7 @@ func defaultConfig() config {
 			SoftSeconds: respserver.DefaultOutputBufferSoftSeconds,
 		},
 		activeExpireEffort: 1,
+		databases:          16,
 		log:                slog.Default(),
 	}
 }
@@ -83,8 +90,18 @@ type server struct {
 	// rs owns the connections: reading, parsing, writing replies.
 	rs *respserver.Server
 
+	// dbs are the databases (server.db); db is the one of the client
+	// whose command runs, which call sets (c->db).
+	dbs      []*db
 	db       *db
 	commands map[string]*command
+
+	// multi holds the transaction state of the clients in MULTI or with
+	// WATCHed keys (multi.go); touchScratch is touchWatchedKey's list.
+	multi        map[*client]*multiState
+	touchScratch []*client
+	// resizeDB is databasesCron's next database to resize.
+	resizeDB int
 
 	// Time, cached once per loop iteration (server.mstime/unixtime).
 	mstime    int64
@@ -123,6 +140,9 @@ func newServer(cfg config) (*server, error) {
 		cfg.hz = 500
 	}
 	cfg.activeExpireEffort = min(max(cfg.activeExpireEffort, 1), 10)
+	if cfg.databases < 1 {
+		return nil, fmt.Errorf("databases: argument must be between 1 and %d inclusive", math.MaxInt32)
+	}
 	maxclients, err := adjustOpenFilesLimit(cfg)
 	if err != nil {
 		return nil, err
@@ -136,9 +156,14 @@ func newServer(cfg config) (*server, error) {
 		cfg:       cfg,
 		el:        el,
 		tcpFD:     -1,
-		db:        newDB(),
+		dbs:       make([]*db, cfg.databases),
+		multi:     map[*client]*multiState{},
 		startTime: time.Now(),
 	}
+	for i := range s.dbs {
+		s.dbs[i] = newDB(i)
+	}
+	s.db = s.dbs[0]
 	s.rs = respserver.New(el, respserver.Config{
 		MaxClients:        cfg.maxclients,
 		Timeout:           cfg.timeout,
@@ -152,6 +177,7 @@ func newServer(cfg config) (*server, error) {
 		Command:      s.command,
 		AuthRequired: func(rc *respserver.Client) bool { return s.authRequired(rc.Data.(*client)) },
 		Connected:    s.connected,
+		Freed:        s.freed,
 	})
 	s.commands = commandTable()
 	s.updateCachedTime()
@@ -302,9 +328,12 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	}
 	s.rs.Cron(s.cfg.hz)
 	// databasesCron: expire keys by sampling, then give back the memory
-	// of a mostly empty expires table.
+	// of mostly empty expires tables, CRON_DBS_PER_CALL databases a call.
 	s.activeExpireCycle(activeExpireCycleSlow)
-	s.db.shrinkExpires()
+	for range min(cronDBsPerCall, len(s.dbs)) {
+		s.dbs[s.resizeDB%len(s.dbs)].shrinkExpires()
+		s.resizeDB++
+	}
 	s.cronloops++
 	return 1000 / s.cfg.hz
 }

@@ -27,16 +27,16 @@ func TestStringCommandsMatchRedis(t *testing.T) {
 	))
 }
 
-// Input: SELECT of a database other than 0. Expected: Redis's
-// out-of-range error; this server has database 0 only, by design.
-func TestSelectOnlyZero(t *testing.T) {
+// Input: SELECT of the last database and of one past it, with Redis's
+// default of 16. Expected: OK, then Redis's out-of-range error.
+func TestSelectRange(t *testing.T) {
 	s := newTestServer(t)
 	t.Cleanup(s.close)
-	if got := s.exec("SELECT", "1"); got != "-ERR DB index is out of range\r\n" {
-		t.Fatalf("SELECT 1 = %q", got)
+	if got := s.exec("SELECT", "16"); got != "-ERR DB index is out of range\r\n" {
+		t.Fatalf("SELECT 16 = %q", got)
 	}
-	if got := s.exec("SELECT", "0"); got != "+OK\r\n" {
-		t.Fatalf("SELECT 0 = %q", got)
+	if got := s.exec("SELECT", "15"); got != "+OK\r\n" {
+		t.Fatalf("SELECT 15 = %q", got)
 	}
 }
 

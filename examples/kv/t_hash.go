@@ -112,11 +112,13 @@ func hashForWrite(s *server, c *client) (o *robj, h *hash, ok bool) {
 	return o, o.ptr.(*hash), true
 }
 
-// storeHash adds a hash made by hashForWrite to the keyspace.
+// storeHash adds a hash made by hashForWrite to the keyspace, and
+// signals the change every caller has made to it (signalModifiedKey).
 func storeHash(s *server, c *client, o *robj, h *hash) {
 	if o == nil {
 		s.db.add(c.Argv[1], &robj{typ: objHash, ptr: h})
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
 // hashForRead returns the hash at argv[1], nil if missing; ok is false
@@ -218,6 +220,9 @@ func hdelCommand(s *server, c *client) {
 				break
 			}
 		}
+	}
+	if deleted > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(deleted)
 }

@@ -41,6 +41,7 @@ func delCommand(s *server, c *client) {
 	for _, key := range c.Argv[1:] {
 		if o := s.lookup(key); o != nil {
 			s.db.remove(o)
+			s.signalModifiedKey(s.db, key)
 			deleted++
 		}
 	}
@@ -222,8 +223,7 @@ func scanCommand(s *server, c *client) {
 		}
 		if o.expire != 0 && o.expire <= s.mstime {
 			// expireIfNeeded, as Redis's scan does.
-			s.db.remove(o)
-			s.stats.expiredKeys++
+			s.deleteExpired(s.db, o)
 			continue
 		}
 		c.AddReplyBulkString(o.key)
@@ -243,8 +243,7 @@ func randomkeyCommand(s *server, c *client) {
 	for s.db.size() > 0 {
 		o := s.randomSlot()
 		if o.expire != 0 && o.expire <= s.mstime {
-			s.db.remove(o)
-			s.stats.expiredKeys++
+			s.deleteExpired(s.db, o)
 			continue
 		}
 		c.AddReplyBulkString(o.key)
@@ -302,6 +301,8 @@ func renameGeneric(s *server, c *client, nx bool) {
 	// remove keeps o.expire; add files it under the new name with it.
 	s.db.remove(o)
 	s.db.add(dst, o)
+	s.signalModifiedKey(s.db, src)
+	s.signalModifiedKey(s.db, dst)
 	if nx {
 		c.AddReply(resp.One)
 	} else {
@@ -394,10 +395,12 @@ func expireGeneric(s *server, c *client, basetime, unit int64) {
 	}
 	if when <= s.mstime {
 		s.db.remove(o)
+		s.signalModifiedKey(s.db, c.Argv[1])
 		c.AddReply(resp.One)
 		return
 	}
 	s.db.setExpire(o, when)
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReply(resp.One)
 }
 
@@ -442,5 +445,6 @@ func persistCommand(s *server, c *client) {
 		return
 	}
 	s.db.setExpire(o, 0)
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReply(resp.One)
 }

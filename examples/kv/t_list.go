@@ -248,6 +248,7 @@ func pushGeneric(s *server, c *client, front, xx bool) {
 			l.pushBack(v)
 		}
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReplyInt(int64(l.len()))
 }
 
@@ -307,6 +308,7 @@ func popGeneric(s *server, c *client, front bool) {
 			}
 		}
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 	if l.len() == 0 {
 		s.db.remove(o)
 		return
@@ -408,6 +410,7 @@ func lsetCommand(s *server, c *client) {
 	} else {
 		l.set(i, append([]byte(nil), v...))
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReply(resp.OK)
 }
 
@@ -428,6 +431,9 @@ func lremCommand(s *server, c *client) {
 	removed := l.remove(c.Argv[3], count)
 	if l.len() == 0 {
 		s.db.remove(o)
+	}
+	if removed > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(removed)
 }
@@ -453,6 +459,7 @@ func ltrimCommand(s *server, c *client) {
 	from, to, ok := listRange(start, end, l.len())
 	if !ok {
 		s.db.remove(o)
+		s.signalModifiedKey(s.db, c.Argv[1])
 		c.AddReply(resp.OK)
 		return
 	}
@@ -463,5 +470,6 @@ func ltrimCommand(s *server, c *client) {
 		l.popFront()
 	}
 	l.shrink()
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReply(resp.OK)
 }

@@ -120,6 +120,9 @@ func saddCommand(s *server, c *client) {
 			added++
 		}
 	}
+	if added > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
+	}
 	c.AddReplyInt(added)
 }
 
@@ -142,6 +145,9 @@ func sremCommand(s *server, c *client) {
 				break
 			}
 		}
+	}
+	if deleted > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(deleted)
 }
@@ -223,6 +229,7 @@ func spopCommand(s *server, c *client) {
 	if st.len() == 0 {
 		s.db.remove(o)
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
 // spopWithCount pops min(count, SCARD) random members. Asking for the
@@ -247,8 +254,10 @@ func spopWithCount(s *server, c *client) {
 			c.AddReplyBulkString(m)
 		}
 		s.db.remove(o)
+		s.signalModifiedKey(s.db, c.Argv[1])
 		return
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReplyArrayLen(int(count))
 	for ; count > 0; count-- {
 		c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))

@@ -207,6 +207,7 @@ func getdelCommand(s *server, c *client) {
 	}
 	c.AddReplyBulk(o.str)
 	s.db.remove(o)
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
 func mgetCommand(s *server, c *client) {
@@ -263,6 +264,7 @@ func appendCommand(s *server, c *client) {
 		return
 	}
 	o.str = append(o.str, c.Argv[2]...)
+	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReplyInt(int64(len(o.str)))
 }
 
@@ -324,6 +326,7 @@ func incrDecr(s *server, c *client, incr int64) {
 		s.setKey(c.Argv[1], appendInt(num[:0], value), false)
 	} else {
 		o.str = appendInt(o.str[:0], value)
+		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(value)
 }

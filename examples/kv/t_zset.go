@@ -295,6 +295,9 @@ options:
 		}
 		score = newscore
 	}
+	if added > 0 || updated > 0 {
+		s.signalModifiedKey(s.db, argv[1])
+	}
 	zaddReply(c, incr, ch, added, updated, processed, score)
 }
 
@@ -333,6 +336,9 @@ func zremCommand(s *server, c *client) {
 		}
 	}
 	zs.shrink()
+	if deleted > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
+	}
 	c.AddReplyInt(deleted)
 }
 
@@ -439,6 +445,7 @@ func zpopMinMax(s *server, c *client, fromMax bool) {
 		zaddReplyScore(c, x.score)
 		zs.removeNode(x)
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 	if zs.len() == 0 {
 		s.db.remove(o)
 		return
@@ -906,6 +913,9 @@ func zremrangeGeneric(s *server, c *client, rangetype int) {
 		s.db.remove(o)
 	} else {
 		zs.shrink()
+	}
+	if removed > 0 {
+		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(int64(removed))
 }
