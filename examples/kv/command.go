@@ -113,13 +113,13 @@ func (s *server) processCommand(c *client) {
 		cmd = s.lookupCommand(argv[0])
 	}
 	if cmd == nil {
-		s.rejectCommand(c, unknownCommandError(argv))
+		s.rejectCommand(c, resp.UnknownCommandError(argv))
 		return
 	}
 	if cmd.subcommands != nil && len(argv) >= 2 {
 		sub := lookupSubcommand(cmd, argv[1])
 		if sub == nil {
-			s.rejectCommand(c, "unknown subcommand '"+truncate(string(argv[1]), 128)+"'. Try "+strings.ToUpper(cmd.name)+" HELP.")
+			s.rejectCommand(c, resp.UnknownSubcommandError(cmd.name, string(argv[1])))
 			return
 		}
 		cmd = sub
@@ -173,31 +173,6 @@ func (s *server) rejectCommandFor(c *client, cmd *command, msg string) {
 		msg = "-" + msg
 	}
 	c.AddReplyError(msg)
-}
-
-// unknownCommandError is Redis 7.0's text: the name cut at 128 bytes and
-// the first arguments, quoted, while they fit in 128 bytes.
-func unknownCommandError(argv [][]byte) string {
-	var args strings.Builder
-	for _, a := range argv[1:] {
-		if args.Len() >= 128 {
-			break
-		}
-		args.WriteByte('\'')
-		args.WriteString(truncate(string(a), 128-args.Len()))
-		args.WriteString("' ")
-	}
-	return "unknown command '" + truncate(string(argv[0]), 128) + "', with args beginning with: " + args.String()
-}
-
-func truncate(s string, n int) string {
-	if n < 0 {
-		n = 0
-	}
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // authRequired reports whether c must authenticate before running

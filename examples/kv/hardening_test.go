@@ -88,7 +88,7 @@ func readToClose(t testing.TB, conn net.Conn) string {
 		got = append(got, buf[:n]...)
 		if err != nil {
 			if isTimeout(err) {
-				t.Fatalf("connection not closed within 20 s (got %q)", truncate(string(got), 200))
+				t.Fatalf("connection not closed within 20 s (got %q)", resp.Truncate(string(got), 200))
 			}
 			return string(got)
 		}

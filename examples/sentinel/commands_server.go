@@ -63,7 +63,7 @@ func (s *sentinelState) processCommand(c *client) {
 	}
 	cmd := s.commands[name]
 	if cmd == nil {
-		s.addReplyError(c, unknownCommandError(c.Argv))
+		s.addReplyError(c, resp.UnknownCommandError(c.Argv))
 		return
 	}
 	if cmd.subcommands != nil {
@@ -73,7 +73,7 @@ func (s *sentinelState) processCommand(c *client) {
 		}
 		sub := cmd.subcommands[strings.ToLower(c.arg(1))]
 		if sub == nil {
-			s.addReplyError(c, "unknown subcommand '"+truncate(c.arg(1), 128)+"'. Try "+strings.ToUpper(cmd.name)+" HELP.")
+			s.addReplyError(c, resp.UnknownSubcommandError(cmd.name, c.arg(1)))
 			return
 		}
 		cmd = sub
@@ -98,30 +98,6 @@ func (s *sentinelState) processCommand(c *client) {
 	c.lastcmd = cmd
 	s.stats.numCommands++
 	cmd.proc(s, c)
-}
-
-// unknownCommandError is Redis 7.0's text.
-func unknownCommandError(argv [][]byte) string {
-	var args strings.Builder
-	for _, a := range argv[1:] {
-		if args.Len() >= 128 {
-			break
-		}
-		args.WriteByte('\'')
-		args.WriteString(truncate(string(a), 128-args.Len()))
-		args.WriteString("' ")
-	}
-	return "unknown command '" + truncate(string(argv[0]), 128) + "', with args beginning with: " + args.String()
-}
-
-func truncate(s string, n int) string {
-	if n < 0 {
-		n = 0
-	}
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // pingCommand is server.c's, with subscribed mode's reply in RESP2.
@@ -335,7 +311,7 @@ func commandCommand(s *sentinelState, c *client) {
 			}
 		}
 	default:
-		s.addReplyError(c, "unknown subcommand '"+truncate(c.arg(1), 128)+"'. Try COMMAND HELP.")
+		s.addReplyError(c, resp.UnknownSubcommandError("command", c.arg(1)))
 	}
 }
 
