@@ -67,6 +67,12 @@
 //	addReplyBulkLongLong                            AppendBulkInt
 //	addReplyDouble (RESP2)                          AppendBulkDouble
 //	addReplyNull, addReplyNullArray (RESP2)         AppendNullBulk, AppendNullArray
+//	addReplyMapLen, addReplySetLen (RESP3)          AppendMapLen, AppendSetLen
+//	addReplyPushLen, addReplyAttributeLen (RESP3)   AppendPushLen, AppendAttributeLen
+//	addReplyNull, addReplyNullArray (RESP3)         AppendNull3
+//	addReplyDouble, addReplyBool (RESP3)            AppendDouble, AppendBool
+//	addReplyHumanLongDouble (RESP3)                 AppendDoubleText
+//	addReplyBigNum, addReplyVerbatim (RESP3)        AppendBigNumber, AppendVerbatim
 //	shared.ok, shared.pong, shared.czero, ...       OK, Pong, Zero, ... (constants)
 //
 // # Deliberate differences

@@ -15,6 +15,7 @@ const (
 	UnixSocket                  // connected through the unix socket
 	Freed                       // freed: lists that still hold it skip it
 	OutputLimited               // the output buffer limits apply (LimitOutput)
+	RESP3                       // the client speaks RESP3 (HELLO 3): see Protocol
 )
 
 // Client is one connection (Redis's client struct). Its exported fields
