@@ -138,8 +138,16 @@ func (c *Client) AddReplyInt(n int64) { c.Out = resp.AppendInt(c.Out, n); c.chec
 // AddReplyArrayLen appends an array header of n elements.
 func (c *Client) AddReplyArrayLen(n int) { c.Out = resp.AppendArrayLen(c.Out, n); c.checkOutput() }
 
-// AddReplyNull appends the RESP2 null bulk string.
-func (c *Client) AddReplyNull() { c.Out = append(c.Out, resp.NullBulk...); c.checkOutput() }
+// AddReplyNull appends a missing value (addReplyNull): the null bulk
+// string "$-1" in RESP2, "_" in RESP3.
+func (c *Client) AddReplyNull() {
+	if c.Flags&RESP3 != 0 {
+		c.Out = append(c.Out, resp.Null3...)
+	} else {
+		c.Out = append(c.Out, resp.NullBulk...)
+	}
+	c.checkOutput()
+}
 
 // AddReplyStatus appends a status reply ("+s").
 func (c *Client) AddReplyStatus(s string) { c.Out = resp.AppendSimpleString(c.Out, s); c.checkOutput() }

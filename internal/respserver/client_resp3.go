@@ -67,18 +67,6 @@ func (c *Client) AddReplyNullArray() {
 	c.checkOutput()
 }
 
-// AddReplyNullAny appends a missing value: "$-1" in RESP2, "_" in RESP3
-// (Redis's addReplyNull; AddReplyNull stays the RESP2 bulk null for the
-// callers that mean exactly that bytes).
-func (c *Client) AddReplyNullAny() {
-	if c.Flags&RESP3 != 0 {
-		c.Out = append(c.Out, resp.Null3...)
-	} else {
-		c.Out = append(c.Out, resp.NullBulk...)
-	}
-	c.checkOutput()
-}
-
 // AddReplyBool appends a boolean: "#t"/"#f" in RESP3, 1 or 0 in RESP2
 // (addReplyBool).
 func (c *Client) AddReplyBool(b bool) {

@@ -20,7 +20,7 @@ func TestReplyByProtocol(t *testing.T) {
 		{"set", func(c *Client) { c.AddReplySetLen(2) }, "*2\r\n", "~2\r\n"},
 		{"push", func(c *Client) { c.AddReplyPushLen(3) }, "*3\r\n", ">3\r\n"},
 		{"null array", func(c *Client) { c.AddReplyNullArray() }, "*-1\r\n", "_\r\n"},
-		{"null", func(c *Client) { c.AddReplyNullAny() }, "$-1\r\n", "_\r\n"},
+		{"null", func(c *Client) { c.AddReplyNull() }, "$-1\r\n", "_\r\n"},
 		{"true", func(c *Client) { c.AddReplyBool(true) }, ":1\r\n", "#t\r\n"},
 		{"false", func(c *Client) { c.AddReplyBool(false) }, ":0\r\n", "#f\r\n"},
 		{"double", func(c *Client) { c.AddReplyDouble(1.1) }, "$18\r\n1.1000000000000001\r\n", ",1.1000000000000001\r\n"},
