@@ -38,3 +38,44 @@ func TestAppendRESP3(t *testing.T) {
 		}
 	}
 }
+
+// ReadReply on RESP3 input: each type as redis-server 7.0.15 sends it,
+// whole and cut at every byte (a cut reply must read as incomplete, never
+// as an error or a shorter reply), and malformed headers refused.
+func TestReadReplyRESP3(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		typ   byte
+		elems int
+	}{
+		{"%1\r\n$1\r\nf\r\n$1\r\nv\r\n", '%', 2},
+		{"~2\r\n$1\r\nx\r\n$1\r\ny\r\n", '~', 2},
+		{">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n", '>', 2},
+		{">2\r\n$10\r\ninvalidate\r\n_\r\n", '>', 2},
+		{"_\r\n", '_', 0},
+		{"#t\r\n", '#', 0},
+		{",1.1000000000000001\r\n", ',', 0},
+		{"(12345678901234567890\r\n", '(', 0},
+		{"=8\r\ntxt:a\r\nb\r\n", '=', 0},
+		{"!5\r\nERR x\r\n", '!', 0},
+		{"|1\r\n+key-popularity\r\n%0\r\n:7\r\n", ':', 0},
+	} {
+		r, n, err := ReadReply([]byte(tc.in))
+		if err != nil || n != len(tc.in) || r.Type != tc.typ || len(r.Array) != tc.elems {
+			t.Errorf("%q: type %q, %d elements, n=%d, err %v", tc.in, r.Type, len(r.Array), n, err)
+		}
+		for cut := 0; cut < len(tc.in); cut++ {
+			if _, n, err := ReadReply([]byte(tc.in[:cut])); n != 0 || err != nil {
+				t.Errorf("%q cut at %d: n=%d err=%v, want incomplete", tc.in, cut, n, err)
+			}
+		}
+	}
+	for _, bad := range []string{"_x\r\n", "#x\r\n", ",\r\n", "%-1\r\n", "=-1\r\n", "~-1\r\n"} {
+		if _, _, err := ReadReply([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	if r, _, _ := ReadReply([]byte("#t\r\n")); r.Int != 1 {
+		t.Errorf("#t read as %d", r.Int)
+	}
+}
