@@ -24,11 +24,20 @@ func (s *server) connected(rc *respserver.Client) {
 func (s *server) freed(rc *respserver.Client) {
 	if c, ok := rc.Data.(*client); ok {
 		s.freeClientMultiState(c)
+		s.disableTracking(c)
 	}
 }
 
 // command runs one parsed command of a connection.
-func (s *server) command(rc *respserver.Client) { s.processCommand(rc.Data.(*client)) }
+func (s *server) command(rc *respserver.Client) {
+	c := rc.Data.(*client)
+	s.currentClient = c
+	s.processCommand(c)
+	if len(s.trk.clients) > 0 {
+		s.trackingResetClient(c)
+	}
+	s.currentClient = nil
+}
 
 // freeClientAsync closes c once the loop is about to sleep.
 func (s *server) freeClientAsync(c *client) { s.rs.FreeClientAsync(c.Client) }

@@ -68,7 +68,8 @@ func TestClientAndHelloMatchRedis(t *testing.T) {
 		"HELLO 2 foo", "HELLO 2 AUTH", "HELLO 2 AUTH x", "HELLO 2 SETNAME", "HELLO 2 SETNAME \"a b\"",
 		"HELLO 2 AUTH nobody pass", "HELLO 2 SETNAME hello-name", "CLIENT GETNAME",
 		"HELLO 2 AUTH default anything SETNAME n2", "CLIENT GETNAME", "HELLO 2 SETNAME \"\"", "CLIENT GETNAME",
-		"HELLO 2 SETNAME x foo", "HELLO 4 foo", "HELLO x foo",
+		"HELLO 2 SETNAME x foo", "HELLO 4 foo", "HELLO x foo", "HELLO 3", "GET nokey", "HELLO", "HELLO 3 SETNAME y",
+		"CLIENT GETNAME", "HELLO 2", "GET nokey",
 	), normHelloID)
 }
 
@@ -82,52 +83,48 @@ func TestHelloAuthMatchesRedis(t *testing.T) {
 		"HELLO", "HELLO 2", "HELLO 4", "HELLO x", "HELLO 2 SETNAME bob", "HELLO 2 SETNAME \"a b\"",
 		"HELLO 2 AUTH default wrong", "HELLO 2 AUTH nobody secret", "HELLO 2 AUTH default", "CLIENT GETNAME",
 		"PING", "HELLO 2 AUTH default secret SETNAME bob", "CLIENT GETNAME", "PING", "HELLO", "HELLO 2",
-		"HELLO 2 AUTH default wrong", "PING",
+		"HELLO 2 AUTH default wrong", "PING", "HELLO 3", "HELLO 3 AUTH default wrong", "HELLO 3 AUTH default secret",
+		"GET nokey", "HELLO 2", "GET nokey",
 	), normHelloID)
-	// (HELLO 3 before AUTH differs on purpose: Redis, which speaks RESP3,
-	// says NOAUTH; this server says NOPROTO first, as Redis does for any
-	// version it lacks. TestHelloProtocols checks it.)
 }
 
-// Input: HELLO 3 (this server speaks RESP2 only) and HELLO 2, on a
-// fresh connection. Expected: HELLO 3 gets exactly the error Redis
-// gives for a version it does not support, and the connection stays
-// usable in RESP2; HELLO 2's id is the CLIENT ID.
+// Input: HELLO 3, HELLO, HELLO 2 on a fresh connection, GET of a missing
+// key in each protocol, and HELLO 3 AUTH on a server with a password.
+// Expected: HELLO 3 answers a RESP3 map (proto 3) and switches the
+// connection (a missing key is "_"), HELLO without a version answers in
+// the current protocol, HELLO 2 switches back ("$-1"); HELLO 3 AUTH
+// authenticates as HELLO 2 AUTH does.
 func TestHelloProtocols(t *testing.T) {
 	s := newTestServer(t)
 	r := dialRaw(t, startServer(t, s))
-	if got := r.do("HELLO", "3"); got != "-NOPROTO unsupported protocol version\r\n" {
-		t.Fatalf("HELLO 3 = %q", got)
-	}
-	if got := r.do("HELLO", "3", "AUTH", "default", "x", "SETNAME", "n"); got != "-NOPROTO unsupported protocol version\r\n" {
-		t.Fatalf("HELLO 3 AUTH = %q", got)
-	}
 	id := mustReply(t, r.do("CLIENT", "ID")).Int
-	want := fmt.Sprintf("*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:%d\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n", id)
-	for _, args := range [][]string{{"HELLO"}, {"HELLO", "2"}, {"hello", "2", "setname", "x"}} {
-		if got := r.do(args...); got != want {
-			t.Fatalf("%q = %q, want %q", args, got, want)
+	body := func(proto int) string {
+		return fmt.Sprintf("$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:%d\r\n$2\r\nid\r\n:%d\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n", proto, id)
+	}
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"HELLO"}, "*14\r\n" + body(2)},
+		{[]string{"HELLO", "3"}, "%7\r\n" + body(3)},
+		{[]string{"GET", "nokey"}, "_\r\n"},
+		{[]string{"HELLO"}, "%7\r\n" + body(3)},
+		{[]string{"hello", "2", "setname", "x"}, "*14\r\n" + body(2)},
+		{[]string{"GET", "nokey"}, resp.NullBulk},
+		{[]string{"PING"}, resp.Pong},
+	} {
+		if got := r.do(step.args...); got != step.want {
+			t.Fatalf("%q = %q, want %q", step.args, got, step.want)
 		}
 	}
-	if got := r.do("PING"); got != resp.Pong {
-		t.Fatalf("PING = %q", got)
-	}
 
-	// With a password: HELLO is allowed before AUTH and says NOAUTH;
-	// HELLO 3 AUTH still says NOPROTO and does not authenticate.
 	s2 := newTestServer(t, func(c *config) { c.requirepass = "pw" })
 	r2 := dialRaw(t, startServer(t, s2))
-	if got := r2.do("HELLO", "3", "AUTH", "default", "pw"); got != "-NOPROTO unsupported protocol version\r\n" {
+	if got := r2.do("HELLO", "3", "AUTH", "default", "pw"); !strings.HasPrefix(got, "%7\r\n") {
 		t.Fatalf("HELLO 3 AUTH = %q", got)
 	}
-	if got := r2.do("GET", "x"); got != resp.NoAuthErr {
+	if got := r2.do("GET", "x"); got != "_\r\n" {
 		t.Fatalf("GET after HELLO 3 AUTH = %q", got)
-	}
-	if got := r2.do("HELLO", "2", "AUTH", "default", "pw"); !strings.HasPrefix(got, "*14\r\n") {
-		t.Fatalf("HELLO 2 AUTH = %q", got)
-	}
-	if got := r2.do("GET", "x"); got != resp.NullBulk {
-		t.Fatalf("GET after HELLO 2 AUTH = %q", got)
 	}
 }
 

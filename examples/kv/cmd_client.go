@@ -23,6 +23,10 @@ var clientCommands = []*command{
 		&command{name: "client|kill", arity: -3, proc: clientKillCommand},
 		&command{name: "client|no-evict", arity: 3, proc: clientNoEvictCommand},
 		&command{name: "client|help", arity: 2, proc: clientHelpCommand},
+		&command{name: "client|tracking", arity: -3, proc: clientTrackingCommand},
+		&command{name: "client|caching", arity: 3, proc: clientCachingCommand},
+		&command{name: "client|getredir", arity: 2, proc: clientGetredirCommand},
+		&command{name: "client|trackinginfo", arity: 2, proc: clientTrackinginfoCommand},
 	)},
 }
 
@@ -205,10 +209,19 @@ func clientLaddr(c *client) string {
 
 // clientFlagsString is the flags= field of CLIENT LIST, for the flags this
 // server has.
-func clientFlagsString(dst []byte, c *client) []byte {
+func (s *server) clientFlagsString(dst []byte, c *client) []byte {
 	n := len(dst)
 	if c.mflags&clientMulti != 0 {
 		dst = append(dst, 'x')
+	}
+	if tc := s.tracked(c); tc != nil {
+		dst = append(dst, 't')
+		if tc.flags&trackingBrokenRedir != 0 {
+			dst = append(dst, 'R')
+		}
+		if tc.flags&trackingBcast != 0 {
+			dst = append(dst, 'B')
+		}
 	}
 	if c.mflags&clientDirtyCAS != 0 {
 		dst = append(dst, 'd')
@@ -230,7 +243,7 @@ func clientFlagsString(dst []byte, c *client) []byte {
 
 // appendClientInfo appends CLIENT LIST's line for cl without the newline
 // (catClientInfoString), in Redis 7.0's field order. Fields for features
-// this server lacks (pub/sub, tracking, ACL users, RESP3) hold the
+// this server lacks (pub/sub, ACL users) hold the
 // values Redis gives a client that does not use them. The memory figures
 // are this server's own: qbuf is the query buffer's length and qbuf-free
 // its spare capacity; argv-mem the bytes of the current arguments; obl the
@@ -263,7 +276,7 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	dst = append(dst, " idle="...)
 	dst = strconv.AppendInt(dst, now/1000-cl.LastInteraction/1000, 10)
 	dst = append(dst, " flags="...)
-	dst = clientFlagsString(dst, cl)
+	dst = s.clientFlagsString(dst, cl)
 	dst = append(dst, " db="...)
 	dst = strconv.AppendInt(dst, int64(cl.db), 10)
 	multi, multiMem := -1, 0
@@ -304,7 +317,14 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 	} else {
 		dst = append(dst, "NULL"...)
 	}
-	dst = append(dst, " user=default redir=-1 resp=2"...)
+	dst = append(dst, " user=default redir="...)
+	if tc := s.tracked(cl); tc != nil {
+		dst = strconv.AppendInt(dst, tc.redirect, 10)
+	} else {
+		dst = append(dst, "-1"...)
+	}
+	dst = append(dst, " resp="...)
+	dst = strconv.AppendInt(dst, int64(cl.Protocol()), 10)
 	return dst
 }
 

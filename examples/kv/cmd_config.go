@@ -58,6 +58,8 @@ var configParams = []*configParam{
 	{name: "bind", get: func(s *server) string { return s.cfg.bind }},
 	{name: "unixsocket", get: func(s *server) string { return s.cfg.unixsocket }},
 	{name: "unixsocketperm", get: func(s *server) string { return strconv.FormatUint(uint64(s.cfg.unixsocketperm), 8) }},
+	{name: "tracking-table-max-keys", get: func(s *server) string { return itoa(s.trk.maxKeys) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.trk.maxKeys = v })},
 	{name: "maxclients", get: func(s *server) string { return itoa(int64(s.cfg.maxclients)) }},
 	{name: "timeout", get: func(s *server) string { return itoa(int64(s.cfg.timeout)) },
 		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.timeout = int(v) })},

@@ -15,22 +15,23 @@ var helloCommands = []*command{
 }
 
 // helloCommand is HELLO [protover [AUTH username password] [SETNAME
-// clientname]]. This server speaks RESP2 only: HELLO 3 gets the error
-// Redis gives for a version it does not support, so that clients fall
-// back to RESP2 (go-redis does).
+// clientname]]: it switches the connection to RESP2 or RESP3 and replies
+// with a map of the server's properties (an array of pairs in RESP2).
 func helloCommand(s *server, c *client) {
 	next := 1
+	var ver int64
 	if len(c.Argv) >= 2 {
-		ver, ok := resp.ParseInt(c.Argv[1])
+		v, ok := resp.ParseInt(c.Argv[1])
 		if !ok {
 			c.AddReplyError("Protocol version is not an integer or out of range")
 			return
 		}
 		next++
-		if ver != 2 {
+		if v < 2 || v > 3 {
 			c.AddReplyError("-NOPROTO unsupported protocol version")
 			return
 		}
+		ver = v
 	}
 
 	var user, pass, name []byte
@@ -70,13 +71,16 @@ func helloCommand(s *server, c *client) {
 		c.Name = string(name)
 	}
 
-	c.AddReplyArrayLen(14)
+	if ver != 0 {
+		c.SetProtocol(int(ver))
+	}
+	c.AddReplyMapLen(7)
 	c.AddReplyBulkString("server")
 	c.AddReplyBulkString("redis")
 	c.AddReplyBulkString("version")
 	c.AddReplyBulkString(redisVersion)
 	c.AddReplyBulkString("proto")
-	c.AddReplyInt(2)
+	c.AddReplyInt(int64(c.Protocol()))
 	c.AddReplyBulkString("id")
 	c.AddReplyInt(c.ID)
 	c.AddReplyBulkString("mode")

@@ -126,6 +126,7 @@ func infoClients(s *server, b *infoBuilder) {
 	b.int("connected_clients", int64(s.rs.NumClients()))
 	b.int("maxclients", int64(s.cfg.maxclients))
 	b.int("blocked_clients", 0)
+	b.int("tracking_clients", int64(len(s.trk.clients)))
 }
 
 // bytesToHuman is Redis's bytesToHuman: B under 1 KiB, else two decimals
@@ -206,6 +207,9 @@ func infoStats(s *server, b *infoBuilder) {
 	b.int("keyspace_misses", st.keyspaceMisses)
 	b.int("pubsub_channels", 0)
 	b.int("pubsub_patterns", 0)
+	b.int("tracking_total_keys", int64(len(s.trk.table)))
+	b.int("tracking_total_items", s.trk.totalItems)
+	b.int("tracking_total_prefixes", int64(len(s.trk.prefixes)))
 	b.int("total_error_replies", st.totalErrorReplys)
 }
 

@@ -97,6 +97,9 @@ func flushOption(c *client) bool {
 // emptyData empties database id, or all of them for -1, after telling
 // the WATCHes of their keys (emptyData, signalFlushedDb).
 func (s *server) emptyData(id int) {
+	if s.trk.table != nil {
+		s.trackingInvalidateKeysOnFlush()
+	}
 	for _, d := range s.dbs {
 		if id == -1 || d.id == id {
 			s.touchAllWatchedKeysInDb(d, nil)

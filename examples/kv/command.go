@@ -100,6 +100,9 @@ func lookupSubcommand(cmd *command, name []byte) *command {
 // processCommand checks a parsed command and calls it, in the order of
 // Redis's processCommand: QUIT, lookup, arity, authentication.
 func (s *server) processCommand(c *client) {
+	if len(s.trk.clients) > 0 {
+		s.trackingLimitUsedSlots()
+	}
 	argv := c.Argv
 	if len(argv[0]) == 4 && strings.EqualFold(string(argv[0]), "quit") {
 		c.AddReply(resp.OK)
@@ -149,9 +152,20 @@ func (s *server) processCommand(c *client) {
 // call runs cmd for c in c's database (call).
 func (s *server) call(c *client, cmd *command) {
 	s.db = s.dbs[c.db]
+	s.executing++
 	cmd.proc(s, c)
+	s.executing--
 	cmd.calls++
 	s.stats.numCommands++
+	if len(s.trk.clients) > 0 {
+		// The keys a tracking client reads are remembered for its cache.
+		if tc := s.trk.clients[c.ID]; tc != nil && tc.flags&trackingBcast == 0 && cmd.flags&cmdReadonly != 0 {
+			s.trackingRememberKeys(tc, cmd, c.Argv)
+		}
+	}
+	if s.executing == 0 && len(s.trk.pending) > 0 {
+		s.trackingHandlePendingKeyInvalidations()
+	}
 }
 
 // rejectCommand replies an error for a command that does not run, which

@@ -228,12 +228,17 @@ func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 	return o
 }
 
-// signalModifiedKey tells the WATCHes on key in d that it changed
-// (signalModifiedKey: touchWatchedKey, multi.go). Every write to a key
-// calls it. With no WATCH in d it is one load and a branch, inlined.
+// signalModifiedKey tells the WATCHes on key in d that it changed, and
+// the clients that may cache it (signalModifiedKey: touchWatchedKey,
+// multi.go, and trackingInvalidateKey, tracking.go). Every write to a key
+// calls it. With no WATCH in d and no client ever tracking it is two loads
+// and two branches, inlined.
 func (s *server) signalModifiedKey(d *db, key []byte) {
 	if d.watchedKeys != nil {
 		s.touchWatchedKey(d, unsafe.String(unsafe.SliceData(key), len(key)))
+	}
+	if s.trk.table != nil {
+		s.trackingInvalidateKey(unsafe.String(unsafe.SliceData(key), len(key)), true)
 	}
 }
 
@@ -241,5 +246,8 @@ func (s *server) signalModifiedKey(d *db, key []byte) {
 func (s *server) signalModifiedKeyString(d *db, key string) {
 	if d.watchedKeys != nil {
 		s.touchWatchedKey(d, key)
+	}
+	if s.trk.table != nil {
+		s.trackingInvalidateKey(key, true)
 	}
 }

@@ -110,6 +110,14 @@ type server struct {
 
 	stats       stats
 	expireCycle expireCycleState
+
+	// currentClient is the client whose command runs (server.current_client),
+	// nil outside a command; executing is call's nesting depth
+	// (server.execution_nesting): 2 inside EXEC.
+	currentClient *client
+	executing     int
+	// trk is client side caching (tracking.go).
+	trk trackingState
 }
 
 // stats are INFO's counters.
@@ -153,9 +161,11 @@ func newServer(cfg config) (*server, error) {
 		return nil, err
 	}
 	s := &server{
-		cfg:       cfg,
-		el:        el,
-		tcpFD:     -1,
+		cfg:   cfg,
+		el:    el,
+		tcpFD: -1,
+		// tracking-table-max-keys: Redis's default.
+		trk:       trackingState{maxKeys: 1000000},
 		dbs:       make([]*db, cfg.databases),
 		multi:     map[*client]*multiState{},
 		startTime: time.Now(),
@@ -313,6 +323,7 @@ func (s *server) updateCachedTime() {
 // Redis's order.
 func (s *server) beforeSleep(el *ae.EventLoop) {
 	s.activeExpireCycle(activeExpireCycleFast)
+	s.trackingBroadcastInvalidationMessages()
 	s.rs.BeforeSleep()
 }
 
@@ -327,6 +338,11 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 		s.trackInstantaneousMetric()
 	}
 	s.rs.Cron(s.cfg.hz)
+	// Done here too so that a CONFIG SET of tracking-table-max-keys acts
+	// on an idle server.
+	if len(s.trk.clients) > 0 {
+		s.trackingLimitUsedSlots()
+	}
 	// databasesCron: expire keys by sampling, then give back the memory
 	// of mostly empty expires tables, CRON_DBS_PER_CALL databases a call.
 	s.activeExpireCycle(activeExpireCycleSlow)
