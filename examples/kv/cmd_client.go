@@ -73,7 +73,7 @@ func clientGetnameCommand(s *server, c *client) {
 func clientIDCommand(s *server, c *client) { c.AddReplyInt(c.ID) }
 
 func clientInfoCommand(s *server, c *client) {
-	c.AddReplyBulk(append(s.appendClientInfo(nil, c), '\n'))
+	c.AddReplyVerbatim(string(append(s.appendClientInfo(nil, c), '\n')), "txt")
 }
 
 // clientNoEvictCommand accepts CLIENT NO-EVICT ON|OFF: this server never
@@ -162,7 +162,7 @@ func clientListCommand(s *server, c *client) {
 	default:
 		out = s.appendAllClientsInfo(out, c)
 	}
-	c.AddReplyBulk(out)
+	c.AddReplyVerbatim(string(out), "txt")
 }
 
 // appendAllClientsInfo appends a line per client (getAllClientsInfoString).

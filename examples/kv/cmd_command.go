@@ -115,7 +115,7 @@ func addReplyCommandInfo(c *client, cmd *command) {
 			n++
 		}
 	}
-	c.AddReplyArrayLen(n)
+	c.AddReplySetLen(n)
 	for _, f := range commandFlagNames {
 		if cmd.flags&f.flag != 0 {
 			c.AddReplyStatus(f.name)
@@ -125,14 +125,16 @@ func addReplyCommandInfo(c *client, cmd *command) {
 	c.AddReplyInt(int64(cmd.lastKey))
 	c.AddReplyInt(int64(cmd.keyStep))
 	cats := aclCategories(cmd)
-	c.AddReplyArrayLen(len(cats))
+	// Redis 7.0 sends the flags, categories, tips, key specs and
+	// subcommands as sets in RESP3.
+	c.AddReplySetLen(len(cats))
 	for _, cat := range cats {
 		c.AddReplyStatus(cat)
 	}
-	c.AddReply(resp.EmptyArray) // tips
-	c.AddReply(resp.EmptyArray) // key specs
+	c.AddReplySetLen(0) // tips
+	c.AddReplySetLen(0) // key specs
 	subs := sortedSubcommands(cmd)
-	c.AddReplyArrayLen(len(subs))
+	c.AddReplySetLen(len(subs))
 	for _, sub := range subs {
 		addReplyCommandInfo(c, sub)
 	}
@@ -282,7 +284,7 @@ func commandDocsCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.AddReplyArrayLen(2 * len(cmds))
+	c.AddReplyMapLen(len(cmds))
 	for _, cmd := range cmds {
 		c.AddReplyBulkString(cmd.name)
 		addReplyCommandDocs(c, cmd)
@@ -298,7 +300,7 @@ func addReplyCommandDocs(c *client, cmd *command) {
 	if cmd.subcommands != nil {
 		fields++
 	}
-	c.AddReplyArrayLen(2 * fields)
+	c.AddReplyMapLen(fields)
 	c.AddReplyBulkString("summary")
 	c.AddReplyBulkString(doc.summary)
 	c.AddReplyBulkString("since")
@@ -308,7 +310,7 @@ func addReplyCommandDocs(c *client, cmd *command) {
 	if cmd.subcommands != nil {
 		subs := sortedSubcommands(cmd)
 		c.AddReplyBulkString("subcommands")
-		c.AddReplyArrayLen(2 * len(subs))
+		c.AddReplyMapLen(len(subs))
 		for _, sub := range subs {
 			c.AddReplyBulkString(sub.name)
 			addReplyCommandDocs(c, sub)

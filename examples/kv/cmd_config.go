@@ -136,7 +136,7 @@ func configGetCommand(s *server, c *client) {
 			}
 		}
 	}
-	c.AddReplyArrayLen(2 * len(params))
+	c.AddReplyMapLen(len(params))
 	for i, p := range params {
 		c.AddReplyBulkString(names[i])
 		c.AddReplyBulkString(p.get(s))

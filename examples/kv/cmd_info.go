@@ -59,7 +59,7 @@ func infoCommand(s *server, c *client) {
 			sec.gen(s, b)
 		}
 	}
-	c.AddReplyBulk(b.buf.Bytes())
+	c.AddReplyVerbatim(b.buf.String(), "txt")
 }
 
 type infoBuilder struct{ buf bytes.Buffer }

@@ -157,7 +157,7 @@ func execCommand(s *server, c *client) {
 			s.stats.totalErrorReplys++
 			c.AddReplyError(execAbortErr)
 		} else {
-			c.AddReply(resp.NullArray)
+			c.AddReplyNullArray()
 		}
 		s.discardTransaction(c)
 		return

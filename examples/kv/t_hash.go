@@ -278,15 +278,20 @@ func genericHgetall(s *server, c *client, what int) {
 	if !ok {
 		return
 	}
+	// HGETALL is a map in RESP3 (shared.emptymap for a missing key);
+	// HKEYS and HVALS are arrays.
+	n := 0
+	if h != nil {
+		n = h.len()
+	}
+	if what == hashKeys|hashVals {
+		c.AddReplyMapLen(n)
+	} else {
+		c.AddReplyArrayLen(n)
+	}
 	if h == nil {
-		c.AddReply(resp.EmptyArray)
 		return
 	}
-	n := h.len()
-	if what == hashKeys|hashVals {
-		n *= 2
-	}
-	c.AddReplyArrayLen(n)
 	for i := range h.entries {
 		e := &h.entries[i]
 		if what&hashKeys != 0 {

@@ -280,7 +280,7 @@ func popGeneric(s *server, c *client, front bool) {
 	}
 	if o == nil {
 		if hasCount {
-			c.AddReply(resp.NullArray)
+			c.AddReplyNullArray()
 		} else {
 			c.AddReplyNull()
 		}

@@ -158,10 +158,10 @@ func smembersCommand(s *server, c *client) {
 		return
 	}
 	if st == nil {
-		c.AddReply(resp.EmptyArray)
+		c.AddReplySetLen(0) // shared.emptyset
 		return
 	}
-	c.AddReplyArrayLen(st.len())
+	c.AddReplySetLen(st.len())
 	for _, m := range st.members {
 		c.AddReplyBulkString(m)
 	}

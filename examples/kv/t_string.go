@@ -160,7 +160,11 @@ func setGeneric(s *server, c *client, flags int, key, val []byte, when int64, ok
 	found := s.lookup(key) != nil
 	if (flags&setNX != 0 && found) || (flags&setXX != 0 && !found) {
 		if flags&setGet == 0 {
-			c.AddReply(abortReply)
+			if abortReply == resp.NullBulk {
+				c.AddReplyNull() // "_" in RESP3
+			} else {
+				c.AddReply(abortReply)
+			}
 		}
 		return
 	}

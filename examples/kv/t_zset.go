@@ -179,8 +179,9 @@ func zsetForRead(s *server, c *client) (*zset, bool) {
 	return o.ptr.(*zset), true
 }
 
-// zaddReplyScore replies a score as addReplyDouble does in RESP2 (%.17g).
-func zaddReplyScore(c *client, score float64) { c.Out = resp.AppendBulkDouble(c.Out, score) }
+// zaddReplyScore replies a score (addReplyDouble): a RESP3 double, or
+// the %.17g bulk string in RESP2.
+func zaddReplyScore(c *client, score float64) { c.AddReplyDouble(score) }
 
 // strcaseEq compares an argument with a lower-case ASCII option name, as
 // strcasecmp does.
@@ -410,9 +411,9 @@ func zrankGeneric(s *server, c *client, reverse bool) {
 func zpopminCommand(s *server, c *client) { zpopMinMax(s, c, false) }
 func zpopmaxCommand(s *server, c *client) { zpopMinMax(s, c, true) }
 
-// zpopMinMax is ZPOPMIN and ZPOPMAX key [count] (genericZpopCommand, in
-// RESP2): a flat array of member, score pairs; an empty array for a
-// missing key, with or without a count.
+// zpopMinMax is ZPOPMIN and ZPOPMAX key [count] (genericZpopCommand): a
+// flat array of member, score pairs (in RESP3 with a count, an array of
+// pairs); an empty array for a missing key, with or without a count.
 func zpopMinMax(s *server, c *client, fromMax bool) {
 	if len(c.Argv) > 3 {
 		c.AddReply(resp.SyntaxErr)
@@ -435,11 +436,20 @@ func zpopMinMax(s *server, c *client, fromMax bool) {
 	}
 	zs := o.ptr.(*zset)
 	n := int(min(count, int64(zs.len())))
-	c.AddReplyArrayLen(n * 2)
+	// With a count, RESP3 nests each member and score in an array of two.
+	nested := len(c.Argv) == 3 && c.Protocol() == 3
+	if nested {
+		c.AddReplyArrayLen(n)
+	} else {
+		c.AddReplyArrayLen(n * 2)
+	}
 	for ; n > 0; n-- {
 		x := zs.zsl.first()
 		if fromMax {
 			x = zs.zsl.tail
+		}
+		if nested {
+			c.AddReplyArrayLen(2)
 		}
 		c.AddReplyBulkString(x.ele)
 		zaddReplyScore(c, x.score)
@@ -836,13 +846,19 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 
 // zrangeEmit replies n members from x on, backward when reverse, each
 // followed by its score when withscores.
+//
+// In RESP3 each member and score is an array of two (zrangeResultEmit*).
 func zrangeEmit(c *client, x *zslNode, n int, reverse, withscores bool) {
-	if withscores {
+	pairs := withscores && c.Protocol() == 3
+	if withscores && !pairs {
 		c.AddReplyArrayLen(2 * n)
 	} else {
 		c.AddReplyArrayLen(n)
 	}
 	for ; n > 0; n-- {
+		if pairs {
+			c.AddReplyArrayLen(2)
+		}
 		c.AddReplyBulkString(x.ele)
 		if withscores {
 			zaddReplyScore(c, x.score)
