@@ -99,6 +99,10 @@ type confPool struct {
 	serverRetryTimeout int // msec
 	serverFailureLimit int
 
+	// Extensions (not nutcracker's; a file that uses them is no longer
+	// one nutcracker accepts): see doc.go.
+	replyErrors bool // reply_errors: an error reply instead of a close
+
 	// servers are sorted by name (conf_validate_server) once valid.
 	servers []confServer
 
@@ -140,6 +144,9 @@ var confCommands = map[string]confSetter{
 	"server_retry_timeout": confSetNum(func(cp *confPool) *int { return &cp.serverRetryTimeout }),
 	"server_failure_limit": confSetNum(func(cp *confPool) *int { return &cp.serverFailureLimit }),
 	"servers":              confAddServer,
+
+	// Extensions (doc.go).
+	"reply_errors": confSetBool(func(cp *confPool) *bool { return &cp.replyErrors }),
 }
 
 // confPoolInit is conf_pool_init: a pool with every directive unset.

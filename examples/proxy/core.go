@@ -40,6 +40,10 @@ type ncContext struct {
 	fragKeys []int
 	mcKeys   [][]byte
 
+	// reply_errors scratch (replyerr.go).
+	ref     refusal
+	refArgv [][]byte
+
 	maxClients int
 	nClients   int
 

@@ -1,0 +1,26 @@
+// Command proxy is twemproxy (nutcracker 0.5.0) on goae: a drop-in that
+// reads nutcracker's YAML and command line, places every key where
+// nutcracker places it, and answers clients byte for byte as nutcracker
+// does, on one ae loop.
+//
+// # Beyond nutcracker
+//
+// A few extensions that twemproxy's users ask for are built in. Each is
+// off unless a new YAML key or command-line option turns it on, so a
+// plain nutcracker configuration and command line behave exactly as
+// nutcracker's. nutcracker refuses a YAML key it does not know, so a file
+// that uses one of the new keys is no longer a nutcracker configuration
+// (the proxy still refuses every other unknown key as nutcracker does).
+//
+// reply_errors (pool key, true or false; default false): where
+// nutcracker closes the client without a word (a command it does not
+// support, a wrong number of arguments, an inline command, a key over the
+// mbuf limit), the pool answers with the error the backend itself would
+// give, in its turn among the replies, and keeps the connection
+// (twemproxy #113, #600). Redis pools use Redis 7.0's texts ("-ERR unknown
+// command 'keys', with args beginning with: '*' ", "-ERR wrong number of
+// arguments for 'incr' command"); broken framing gets Redis's "-ERR
+// Protocol error: ..." and then the close, as from Redis. memcache pools
+// answer as memcached 1.6 does ("ERROR", "CLIENT_ERROR bad command line
+// format", "CLIENT_ERROR bad data chunk"). The texts are in replyerr.go.
+package main
