@@ -23,4 +23,15 @@
 // Protocol error: ..." and then the close, as from Redis. memcache pools
 // answer as memcached 1.6 does ("ERROR", "CLIENT_ERROR bad command line
 // format", "CLIENT_ERROR bad data chunk"). The texts are in replyerr.go.
+//
+// --threads N (command line, 1 to 1024; default one loop): N loops, each
+// on its own OS thread with its own pools, server connections and
+// buffers, accepting on the same listen ports through SO_REUSEPORT, since
+// one core is a nutcracker's ceiling (twemproxy #435, #465). Each loop
+// connects to every server on its own (a server sees up to N x
+// server_connections connections) and ejects servers on its own failure
+// counts; a unix socket listener is served by the first loop only; the
+// stats document is the sum over the loops, in nutcracker's layout.
+// Details in threads.go. The extension options are matched only when
+// spelled out in full, so "--t" still means --test-conf.
 package main

@@ -65,18 +65,22 @@ func ncRun(nci *instance, rs *runState, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if nci.threads > 1 {
+		return ncRunThreads(nci, rs, cf)
+	}
 	ctx, err := coreStart(nci, cf, log)
 	if err != nil {
 		return err
 	}
-	signalInit(ctx.el, rs)
+	signalInit(ctx, nci, rs)
 	ctx.el.Main()
 	return nil
 }
 
 // signalInit is signal_init: the signals are caught on a goroutine and
-// handled on the loop (signal_handler).
-func signalInit(el *ae.EventLoop, rs *runState) {
+// handled on ctx's loop (signal_handler), the first loop with --threads.
+func signalInit(ctx *ncContext, nci *instance, rs *runState) {
+	el := ctx.el
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU,
 		syscall.SIGUSR1, syscall.SIGUSR2)
