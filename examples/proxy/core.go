@@ -52,6 +52,8 @@ type ncContext struct {
 	loopIdx int
 	group   *loopGroup
 
+	rl reloadState // reload.go
+
 	stats *statsCtx
 }
 

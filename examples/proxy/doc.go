@@ -34,4 +34,17 @@
 // stats document is the sum over the loops, in nutcracker's layout.
 // Details in threads.go. The extension options are matched only when
 // spelled out in full, so "--t" still means --test-conf.
+//
+// --reload (command line): SIGHUP, after reopening the log as nutcracker
+// does, re-reads the configuration file and applies it without dropping
+// a client connection (twemproxy #6, #215). A file that fails validation
+// keeps the running configuration, and the reason is logged. Pools are
+// matched by listen address (they keep their listener, clients and
+// counters and take the new directives and servers), servers by name (one
+// whose address changed, or that is gone, has its connections retired:
+// they deliver the replies owed, then close); new pools bind before
+// anything changes, so a bind failure applies nothing; a removed pool
+// stops listening and its clients are served by its old servers until
+// they leave. Every loop of --threads applies the file. Details in
+// reload.go.
 package main

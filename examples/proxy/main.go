@@ -88,13 +88,14 @@ func signalInit(ctx *ncContext, nci *instance, rs *runState) {
 	go func() {
 		for sig := range ch {
 			s := sig.(syscall.Signal)
-			el.Post(func(*ae.EventLoop) { signalHandler(s, rs) })
+			el.Post(func(*ae.EventLoop) { signalHandler(s, rs, ctx, nci) })
 		}
 	}()
 }
 
-// signalHandler is signal_handler.
-func signalHandler(sig syscall.Signal, rs *runState) {
+// signalHandler is signal_handler; with --reload, SIGHUP also reloads the
+// configuration (reload.go).
+func signalHandler(sig syscall.Signal, rs *runState, ctx *ncContext, nci *instance) {
 	log := rs.logger()
 	names := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP",
 		syscall.SIGTTIN: "SIGTTIN", syscall.SIGTTOU: "SIGTTOU", syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2"}
@@ -102,6 +103,9 @@ func signalHandler(sig syscall.Signal, rs *runState) {
 	switch sig {
 	case syscall.SIGHUP:
 		action = ", reopening log file"
+		if nci.reloadOnHup {
+			action += " and reloading configuration"
+		}
 	case syscall.SIGTTIN:
 		action = ", up logging level"
 	case syscall.SIGTTOU:
@@ -113,6 +117,9 @@ func signalHandler(sig syscall.Signal, rs *runState) {
 	switch sig {
 	case syscall.SIGHUP:
 		rs.log.logReopen()
+		if nci.reloadOnHup {
+			reloadTrigger(ctx, nci)
+		}
 	case syscall.SIGTTIN:
 		rs.log.logLevelUp()
 	case syscall.SIGTTOU:
