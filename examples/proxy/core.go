@@ -130,6 +130,7 @@ func coreStartOn(el *ae.EventLoop, nci *instance, cf *conf, log *slog.Logger, id
 	}
 	for _, p := range ctx.pools {
 		p.serverPoolPreconnect()
+		p.sentinelStart()
 	}
 	if ctx.minTimeout > 0 {
 		el.CreateTimeEvent(int64(ctx.minTimeout), func(*ae.EventLoop, int64, any) int { return ctx.coreTimeout() }, nil, nil)

@@ -47,4 +47,19 @@
 // stops listening and its clients are served by its old servers until
 // they leave. Every loop of --threads applies the file. Details in
 // reload.go.
+//
+// sentinels (pool key, a sequence of "host:port"; redis pools only): the
+// pool's servers are the masters a set of Redis Sentinels monitors, and
+// the proxy follows their failovers (twemproxy #67, #297, #443). Each
+// server line must be named with its master's name at the sentinels
+// ("127.0.0.1:6379:1 master-one"); the name is what ketama hashes, so a
+// failover moves no key. On a link to one sentinel at a time
+// (internal/redisasync on the loop), the proxy asks SENTINEL
+// get-master-addr-by-name for every name and subscribes to
+// +switch-master; a server whose master moves has its connections
+// retired (owed replies delivered) and the next request goes to the new
+// address; no other server is touched and no client connection is
+// closed. The addresses in the file are used until a sentinel answers.
+// When the link fails the proxy moves to the next sentinel of the list.
+// Details in sentinel.go.
 package main

@@ -28,6 +28,9 @@ package main
 //     would change between redis and memcache on the same address is
 //     refused (the reload is not applied): the clients speak the old
 //     protocol.
+//   - A pool with sentinels (sentinel.go) keeps the addresses its
+//     sentinels gave its servers, and opens a new link to the sentinels
+//     of the file, which it asks again.
 //   - The command line (-m, -s, -a, -i, --threads) is not re-read.
 
 import (
@@ -108,7 +111,9 @@ func (ctx *ncContext) reloadApply(cf *conf) bool {
 		kept[p] = true
 		p.idx = i
 		if p.cp != cf.pools[i] {
+			p.sentinelStop()
 			p.reconfigure(cf.pools[i])
+			p.sentinelStart()
 		}
 	}
 	for _, p := range ctx.pools {
@@ -116,6 +121,7 @@ func (ctx *ncContext) reloadApply(cf *conf) bool {
 			continue
 		}
 		logf(log, logNotice, "reload: pool '%s' on '%s' is gone, its listener closed", p.cp.name, p.cp.listen.pname)
+		p.sentinelStop()
 		if p.listener != nil {
 			p.listener.Close()
 			p.listener = nil
@@ -140,6 +146,7 @@ func (ctx *ncContext) reloadApply(cf *conf) bool {
 	// finds the deadlines of requests sent before the reload.
 	for _, p := range added {
 		p.serverPoolPreconnect()
+		p.sentinelStart()
 	}
 	ctx.stats.statsAggregate()
 	ctx.reapRetired()
@@ -164,6 +171,10 @@ func (p *serverPool) reconfigure(cp *confPool) {
 			s = &server{pool: p}
 		} else {
 			delete(old, cs.name)
+			if len(cp.sentinels) > 0 {
+				// The address is the sentinels' (sentinel.go).
+				cs.addrstr, cs.port = s.cs.addrstr, s.cs.port
+			}
 			if s.cs.addrstr != cs.addrstr || s.cs.port != cs.port {
 				s.retireConns()
 				s.nextRetry, s.failureCount = 0, 0

@@ -27,7 +27,8 @@ type serverPool struct {
 	nlive       int
 	nextRebuild int64 // ms; 0: nothing ejected
 	listener    *connection.Listener
-	stats       [6]int64 // statsPoolCodec order
+	stats       [6]int64          // statsPoolCodec order
+	sf          *sentinelFollower // sentinels: the link (sentinel.go)
 }
 
 // Pool and server metric indexes, in the codecs' order.
