@@ -24,8 +24,9 @@ package main
 // (internal/redisasync, the hiredis async client the sentinel example's
 // links use): on connecting it asks SENTINEL get-master-addr-by-name for
 // every server's name, then subscribes to +switch-master ("<name> <old ip>
-// <old port> <new ip> <new port>"). When the link fails it moves to the
-// next sentinel of the list (after a short pause once the whole list has
+// <old port> <new ip> <new port>"), and PINGs it every second. When the
+// link fails (EOF, an error, no PONG for 3 s) it moves to the next
+// sentinel of the list (after a short pause once the whole list has
 // failed), and asks again. A server whose master moves is re-pointed: its
 // connections are retired as a reload retires them (reload.go: the replies
 // they owe are delivered, then they close) and the next request connects
@@ -35,6 +36,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,8 +88,14 @@ func (cf *conf) confValidateSentinels(cp *confPool) error {
 // Timings of the sentinel link.
 const (
 	sentinelConnectTimeout = time.Second
-	sentinelRetryPause     = 500 // ms, once every sentinel of the list has failed
+	sentinelRetryPause     = 500  // ms, once every sentinel of the list has failed
+	sentinelPingEvery      = 1000 // ms between PINGs on the link
+	sentinelPingTimeout    = 3000 // ms without a PONG: the sentinel is given up
 )
+
+// errSentinelPing is why a link whose sentinel stopped answering is
+// given up.
+var errSentinelPing = errors.New("no reply to PING")
 
 // sentinelFollower is a pool's link to its sentinels.
 type sentinelFollower struct {
@@ -98,6 +106,7 @@ type sentinelFollower struct {
 	stopped bool
 	timer   int64 // the retry time event, if armed
 	armed   bool
+	ping    int64 // ms when the PING in flight was sent, 0: none
 }
 
 // sentinelStart starts following p's sentinels, if it has any.
@@ -151,6 +160,8 @@ func (sf *sentinelFollower) connect() {
 		}
 		sf.tried = 0
 		logf(p.ctx.log, logNotice, "sentinel: pool '%s' following sentinel '%s'", p.cp.name, st.pname)
+		sf.ping = 0
+		p.ctx.el.CreateTimeEvent(sentinelPingEvery, func(*ae.EventLoop, int64, any) int { return sf.healthCheck(c, st) }, nil, nil)
 	})
 	ac.SetDisconnectCallback(func(c *redisasync.Context, err error) {
 		if sf.ac == c {
@@ -165,6 +176,31 @@ func (sf *sentinelFollower) connect() {
 		ac.CommandString(sf.onMasterAddr, name, "SENTINEL", "get-master-addr-by-name", name)
 	}
 	ac.CommandString(sf.onSwitch, nil, "SUBSCRIBE", "+switch-master")
+}
+
+// healthCheck is the link's time event: a PING every sentinelPingEvery;
+// one unanswered for sentinelPingTimeout gives the sentinel up (a
+// sentinel that hangs keeps its socket open and would never fail).
+func (sf *sentinelFollower) healthCheck(c *redisasync.Context, st confSentinel) int {
+	if sf.stopped || sf.ac != c {
+		return ae.NoMore
+	}
+	now := nowMs()
+	if sf.ping != 0 && now-sf.ping > sentinelPingTimeout {
+		sf.ac = nil
+		c.Free()
+		sf.failed(st, errSentinelPing)
+		return ae.NoMore
+	}
+	if sf.ping == 0 {
+		sf.ping = now
+		c.CommandString(func(c *redisasync.Context, r *redisasync.Reply, _ any) {
+			if r != nil && sf.ac == c {
+				sf.ping = 0
+			}
+		}, nil, "PING")
+	}
+	return sentinelPingEvery
 }
 
 // failed moves to the next sentinel, at once, or after a pause once the

@@ -150,9 +150,10 @@ func infoField(t *testing.T, port int, section, field string) string {
 // listens, so every address has to come from the sentinels; --threads 2,
 // so that each loop follows on its own link. Tried: 200 keys SET through
 // the proxy; 8 client connections kept open, one of them writing m1 keys
-// without pause through the failover; SIGKILL the sentinel the proxy
-// follows (the first), then m1's redis-server; wait for the sentinels'
-// +switch-master. Expected: both loops move to the second sentinel; before,
+// without pause through the failover; SIGSTOP the sentinel the proxy
+// follows (the first: it hangs with its socket open), then SIGKILL m1's
+// redis-server; wait for the sentinels' +switch-master. Expected: both
+// loops give the hung sentinel up (no PONG) and follow the second; before,
 // each key is on m1 or m2 (both used); after, SETs through the proxy
 // succeed again, every m1 key written after the switch is on m1's replica
 // (the new master), every m2 key is still written to m2 (read back there,
@@ -254,12 +255,15 @@ func TestSentinelFailover(t *testing.T) {
 	}()
 	time.Sleep(250 * time.Millisecond)
 	closedBefore := clientCloses(t, pp) // startProc's probe of the port is one
-	// Both loops follow the first sentinel; it dies, they move on.
+	// Both loops follow the first sentinel; it hangs (SIGSTOP: its
+	// socket stays open), they give it up and move on.
 	waitProcLog(t, pp, fmt.Sprintf("following sentinel '127.0.0.1:%d'", sentinels[0].port), 2)
-	if err := sentinels[0].cmd.Process.Kill(); err != nil {
+	if err := sentinels[0].cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { sentinels[0].cmd.Process.Signal(syscall.SIGCONT) })
 	waitProcLog(t, pp, fmt.Sprintf("following sentinel '127.0.0.1:%d'", sentinels[1].port), 2)
+	waitProcLog(t, pp, fmt.Sprintf("lost sentinel '127.0.0.1:%d': no reply to PING", sentinels[0].port), 2)
 	events := dialR(t, sentinels[1].port)
 	events.do(t, "SUBSCRIBE", "+switch-master")
 	killed := time.Now()
