@@ -349,3 +349,68 @@ func netDial(port int) (*rconn, error) {
 	}
 	return &rconn{c, bufio.NewReader(c)}, nil
 }
+
+// TestSentinelRepoint re-points a server on a context directly (its loop
+// not running; the sentinels listed do not exist and are never reached).
+// Tried: a pool of m1 and m2 with an open connection each; m1 moved to
+// another port, as a +switch-master would; then the same file reloaded.
+// Expected: every one of 2,000 keys maps to the same server before and
+// after (the ring hashes names); m1's connection is retired and m2's kept;
+// m1's address is the new one and survives the reload (the sentinels',
+// not the file's); a second identical re-point changes nothing.
+func TestSentinelRepoint(t *testing.T) {
+	dead := testenv.FreePort(t)
+	body := fmt.Sprintf("alpha:\n  listen: 127.0.0.1:%d\n  redis: true\n  sentinels:\n   - 127.0.0.1:%d\n"+
+		"  servers:\n   - 127.0.0.1:%d:1 m1\n   - 127.0.0.1:%d:1 m2\n", testenv.FreePort(t), dead, dead, dead)
+	f := filepath.Join(t.TempDir(), "c.yml")
+	os.WriteFile(f, []byte(body), 0o644)
+	cf, err := confCreate(f, nil, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nci := setDefaultOptions()
+	nci.statsAddr, nci.statsPort = "127.0.0.1", testenv.FreePort(t)
+	ctx, err := coreStart(&nci, cf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.el.Close()
+	p := ctx.pools[0]
+	before := make([]int, 2000)
+	for i := range before {
+		before[i] = p.serverPoolIdx([]byte(fmt.Sprintf("k%d", i)))
+	}
+	var sc [2]*serverConn
+	for i, s := range p.servers {
+		if sc[i], _ = s.serverConnGet(); sc[i] == nil {
+			t.Fatalf("no connection to %s", s.cs.name)
+		}
+	}
+	p.sentinelRepoint("m1", "127.0.0.2", 7001)
+	m1, m2 := p.servers[0], p.servers[1]
+	if m1.cs.addrstr != "127.0.0.2" || m1.cs.port != 7001 || len(m1.conns) != 0 || !sc[0].retired {
+		t.Errorf("m1 after the re-point: %s:%d, %d connections, old one retired %v", m1.cs.addrstr, m1.cs.port, len(m1.conns), sc[0].retired)
+	}
+	if len(m2.conns) != 1 || sc[1].retired || m2.cs.port != dead {
+		t.Errorf("m2 was touched: %d connections, retired %v, port %d", len(m2.conns), sc[1].retired, m2.cs.port)
+	}
+	for i, want := range before {
+		if got := p.serverPoolIdx([]byte(fmt.Sprintf("k%d", i))); got != want {
+			t.Fatalf("key k%d moved from server %d to %d", i, want, got)
+		}
+	}
+	p.sentinelRepoint("m1", "127.0.0.2", 7001)
+	if len(ctx.rl.retired) > 1 {
+		t.Errorf("the same address again retired more: %d", len(ctx.rl.retired))
+	}
+	cf2, err := confCreate(f, nil, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ctx.reloadApply(cf2) {
+		t.Fatal("reload refused")
+	}
+	if m := p.servers[0]; m != m1 || m.cs.addrstr != "127.0.0.2" || m.cs.port != 7001 {
+		t.Errorf("after the reload m1 is at %s:%d (same server %v)", m.cs.addrstr, m.cs.port, m == m1)
+	}
+}
