@@ -14,7 +14,10 @@ package main
 //     counters, and takes every other directive from the file (a new name,
 //     hash, distribution, timeouts, servers, ...). Its clients' next
 //     requests are routed by the new configuration. backlog and a unix
-//     socket's permission apply to new listeners only.
+//     socket's permission apply to new listeners only. A client keeps the
+//     AUTH state it has: one connected before redis_auth was added stays
+//     authenticated, and a new or changed password applies to new clients
+//     and to the next AUTH.
 //   - A server is matched to a running one of its pool by name. Kept with
 //     the same address, it keeps its connections, counters and ejection
 //     state; with a new address, or removed, its connections are retired:
