@@ -28,6 +28,10 @@ const (
 	// (ACL_CATEGORY_KEYSPACE, ACL_CATEGORY_DANGEROUS).
 	cmdCatKeyspace
 	cmdCatDangerous
+	cmdBlocking // CMD_BLOCKING: may block the client
+	// cmdCatConnection puts a command of another group in @connection
+	// rather than @keyspace, as Redis does WAIT.
+	cmdCatConnection
 )
 
 // command is one entry of the command table (redisCommand).
@@ -51,7 +55,7 @@ func commandTable() map[string]*command {
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
-		multiCommands,
+		multiCommands, listBlockCommands, zsetBlockCommands, miscCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -133,6 +137,9 @@ func (s *server) processCommand(c *client) {
 		return
 	}
 	c.lastcmd = cmd
+	if s.pause.typ != pauseOff && s.postponeIfPaused(c, cmd) {
+		return
+	}
 	if c.mflags&clientMulti != 0 && cmd.flags&(cmdNoMulti|cmdNoQueue) != cmdNoQueue {
 		// Inside MULTI: queued, or refused (processCommand's tail).
 		if cmd.flags&cmdNoMulti != 0 {
@@ -150,7 +157,10 @@ func (s *server) processCommand(c *client) {
 func (s *server) call(c *client, cmd *command) {
 	s.db = s.dbs[c.db]
 	cmd.proc(s, c)
-	cmd.calls++
+	if c.Flags&respserver.Blocked == 0 {
+		// A blocked command is not counted, as in Redis 7.0's call().
+		cmd.calls++
+	}
 	s.stats.numCommands++
 }
 
