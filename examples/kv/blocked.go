@@ -673,7 +673,6 @@ func clientUnblockCommand(s *server, c *client) {
 	c.AddReply(resp.One)
 }
 
-
 // unblockedFlag reports whether c waits to be reprocessed after its wait
 // ended (CLIENT_UNBLOCKED, "u" in CLIENT LIST).
 func (c *client) unblockedFlag() bool { return c.bflags&clientUnblocked != 0 }

@@ -18,7 +18,6 @@ var miscCommands = []*command{
 	{name: "reset", arity: 1, flags: cmdNoscript | cmdLoading | cmdStale | cmdFast | cmdNoAuth | cmdAllowBusy | cmdNoQueue, proc: resetCommand},
 }
 
-
 // Connection flags of a client (client.bflags).
 const (
 	clientReplyOff      = 1 << iota // CLIENT_REPLY_OFF: CLIENT REPLY OFF
