@@ -187,3 +187,17 @@ func TestDiffBlockingPipeline(t *testing.T) {
 	)
 	diffBlocking(t, ours, 2, steps)
 }
+
+// Input: a client blocked on a key is killed with CLIENT KILL ID, and in
+// the same pipeline another client pushes to the key and reads its
+// length. Expected: Redis's replies: the killed client takes nothing (the
+// length is 1).
+func TestDiffBlockedClientKilled(t *testing.T) {
+	ours := startServer(t, newTestServer(t))
+	steps := concatSteps(
+		on(1, "SEND BLPOP killed 0"), on(0, "WAITBLOCKED 1"),
+		on(0, "SEND CLIENT KILL ID $ID1", "SEND RPUSH killed v", "SEND LLEN killed", "RECV", "RECV", "RECV"),
+		on(0, "WAITBLOCKED 0", "LRANGE killed 0 -1"),
+	)
+	diffBlocking(t, ours, 2, steps)
+}

@@ -407,6 +407,9 @@ func clientKillCommand(s *server, c *client) {
 			}
 			closeSelf = true
 		} else {
+			// Redis frees it at once: a blocked client must not be served
+			// by a push later in this batch.
+			s.freeClientBlockState(cl)
 			s.freeClientAsync(cl)
 		}
 		killed++
