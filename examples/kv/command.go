@@ -157,10 +157,7 @@ func (s *server) processCommand(c *client) {
 func (s *server) call(c *client, cmd *command) {
 	s.db = s.dbs[c.db]
 	cmd.proc(s, c)
-	if c.Flags&respserver.Blocked == 0 {
-		// A blocked command is not counted, as in Redis 7.0's call().
-		cmd.calls++
-	}
+	cmd.calls++
 	s.stats.numCommands++
 }
 
