@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/testenv"
 )
 
 var (
@@ -80,5 +82,41 @@ func BenchmarkLPUSHLPOP(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		pushPop(s, worker, producer)
+	}
+}
+
+// BenchmarkBLPOPPingPongNet is a ping-pong over loopback sockets against
+// kv and against redis-server 7.0 in one run, for their ratio: client A
+// loops on BLPOP ping then LPUSH pong, client B on LPUSH ping then BLPOP
+// pong, so each waits on the other's push; an op is one exchange (two
+// pushes, two pops, mostly two wakes).
+func BenchmarkBLPOPPingPongNet(b *testing.B) {
+	kv := startServer(b, newTestServer(b))
+	redis := fmt.Sprintf("127.0.0.1:%d", testenv.StartRedis(b))
+	blpop := func(key string) string { return string(resp.AppendCommand(nil, "BLPOP", key, "0")) }
+	lpush := func(key string) string { return string(resp.AppendCommand(nil, "LPUSH", key, "x")) }
+	for _, srv := range []struct{ name, addr string }{{"kv", kv}, {"redis", redis}} {
+		b.Run(srv.name, func(b *testing.B) {
+			a, c := dialRaw(b, srv.addr), dialRaw(b, srv.addr)
+			popPing, pushPong, pushPing, popPong := blpop("ping"), lpush("pong"), lpush("ping"), blpop("pong")
+			done := make(chan struct{})
+			b.ResetTimer()
+			go func() {
+				defer close(done)
+				for range b.N {
+					a.send(popPing)
+					a.reply()
+					a.send(pushPong)
+					a.reply()
+				}
+			}()
+			for range b.N {
+				c.send(pushPing)
+				c.reply()
+				c.send(popPong)
+				c.reply()
+			}
+			<-done
+		})
 	}
 }

@@ -201,3 +201,27 @@ func TestDiffBlockedClientKilled(t *testing.T) {
 	)
 	diffBlocking(t, ours, 2, steps)
 }
+
+// Input: two BLMPOP clients with COUNT 2 and 10 and one push of three
+// elements; BZMPOP MIN COUNT 2 then BZPOPMIN with one ZADD of three; a
+// client blocked on two keys both filled by one EXEC (the first key
+// pushed serves it); RPUSHX and LPUSHX on the waited key (no key made, no
+// one served); a string SET on it and DEL (still waiting), then a push.
+// Expected: Redis's replies and what is left in the keys.
+func TestDiffBlockingMore(t *testing.T) {
+	ours := startServer(t, newTestServer(t))
+	steps := concatSteps(
+		on(1, "SEND BLMPOP 0 1 m RIGHT COUNT 2"), on(0, "WAITBLOCKED 1"),
+		on(2, "SEND BLMPOP 0 2 other m LEFT COUNT 10"), on(0, "WAITBLOCKED 2"),
+		on(0, "RPUSH m 1 2 3"), on(1, "RECV"), on(2, "RECV"), on(0, "EXISTS m"),
+		on(1, "SEND BZMPOP 0 1 zm MIN COUNT 2"), on(0, "WAITBLOCKED 1"),
+		on(2, "SEND BZPOPMIN zm 0"), on(0, "WAITBLOCKED 2"),
+		on(0, "ZADD zm 3 c 1 a 2 b", "ZADD zm 9 z"), on(1, "RECV"), on(2, "RECV"), on(0, "ZRANGE zm 0 -1 WITHSCORES"),
+		on(1, "SEND BLPOP k1 k2 0"), on(0, "WAITBLOCKED 1"),
+		on(0, "MULTI", "RPUSH k2 x", "RPUSH k1 y", "EXEC"), on(1, "RECV"), on(0, "LRANGE k1 0 -1", "EXISTS k2"),
+		on(1, "SEND BRPOP w 0"), on(0, "WAITBLOCKED 1"),
+		on(0, "RPUSHX w a", "LPUSHX w b", "SET w str", "EXISTS w", "DEL w", "WAITBLOCKED 1", "LPUSH w c d"),
+		on(1, "RECV"), on(0, "LRANGE w 0 -1"),
+	)
+	diffBlocking(t, ours, 3, steps)
+}
