@@ -225,3 +225,30 @@ func TestDiffBlockingMore(t *testing.T) {
 	)
 	diffBlocking(t, ours, 3, steps)
 }
+
+// Input: with --timeout 1 (idle clients closed after a second), a client
+// blocked in BLPOP for 4 s (the other connection pings every 0.5 s to
+// stay), then a push. Expected: as Redis, the blocked client is not closed
+// as idle and gets the element.
+func TestDiffBlockedNotIdle(t *testing.T) {
+	ours := startServer(t, newTestServer(t, func(c *config) { c.timeout = 1 }))
+	steps := concatSteps(
+		on(1, "SEND BLPOP idle 0"), on(0, "WAITBLOCKED 1"),
+		on(0, "SLEEP 500", "PING", "SLEEP 500", "PING", "SLEEP 500", "PING", "SLEEP 500", "PING",
+			"SLEEP 500", "PING", "SLEEP 500", "PING", "SLEEP 500", "PING", "SLEEP 500", "PING"),
+		on(0, "RPUSH idle v"), on(1, "RECV"),
+	)
+	diffBlocking(t, ours, 2, steps, "--timeout", "1")
+}
+
+// Input: a client held by CLIENT PAUSE WRITE killed with CLIENT KILL,
+// then the pause lifted. Expected: as Redis, nothing is left blocked and
+// the held SET never runs.
+func TestDiffPausedClientKilled(t *testing.T) {
+	ours := startServer(t, newTestServer(t))
+	steps := concatSteps(
+		on(0, "CLIENT PAUSE 100000 WRITE"), on(2, "SEND SET never 1"), on(0, "WAITBLOCKED 1"),
+		on(0, "CLIENT KILL ID $ID2", "WAITBLOCKED 0", "CLIENT UNPAUSE", "EXISTS never"),
+	)
+	diffBlocking(t, ours, 3, steps)
+}
