@@ -123,9 +123,15 @@ type blocking struct {
 	unblockedClients []*blockState
 	// postponed are the clients held by CLIENT PAUSE, in order.
 	postponed []*blockState
-	// freeLists are emptied key FIFOs kept for the next key.
+	// freeLists are emptied key FIFOs kept for the next key, up to
+	// maxFreeBlockLists of them.
 	freeLists []*blockList
 }
+
+// maxFreeBlockLists bounds the FIFOs kept for reuse: enough for the keys
+// a busy queue server waits on, without keeping those of a burst of
+// distinct keys forever.
+const maxFreeBlockLists = 1024
 
 // timeoutHeap orders blocked clients by timeout, then client id.
 type timeoutHeap []*blockState
@@ -303,7 +309,9 @@ func (s *server) unblockClientWaitingData(bs *blockState) {
 		if bl.n == 0 {
 			delete(bs.d.blockingKeys, bl.key)
 			bl.key, bl.head, bl.tail = "", nil, nil
-			s.blocking.freeLists = append(s.blocking.freeLists, bl)
+			if len(s.blocking.freeLists) < maxFreeBlockLists {
+				s.blocking.freeLists = append(s.blocking.freeLists, bl)
+			}
 		}
 		*n = blockNode{}
 	}

@@ -15,7 +15,7 @@ func concatSteps(parts ...[]step) []step {
 // Input: the non-blocking LMOVE, RPOPLPUSH, LMPOP and ZMPOP with every end,
 // COUNT, a missing source, a wrong-type source and destination, the same
 // key as source and destination, and bad arguments (numkeys 0, -1, not a
-// number, larger than the arguments, a missing or bad LEFT/RIGHT/MIN/MAX,
+// number, larger than the arguments up to 2^63-1, a missing or bad LEFT/RIGHT/MIN/MAX,
 // COUNT 0, COUNT twice, a trailing word). Expected: Redis's replies byte
 // for byte.
 func TestDiffMoveAndMpop(t *testing.T) {
@@ -41,6 +41,9 @@ func TestDiffMoveAndMpop(t *testing.T) {
 		"ZMPOP 1 z MIN", "ZMPOP 1 str MIN", "ZMPOP 0 z MIN", "ZMPOP 1 z", "ZMPOP 1 z LEFT",
 		"ZMPOP 1 z MIN COUNT 0", "ZMPOP 1 z MIN COUNT 1 junk", "ZMPOP 3 z MIN",
 		"ZADD z 1.5 m", "ZMPOP 1 z MAX COUNT 3",
+		"LMPOP 9223372036854775807 k LEFT", "LMPOP 9223372036854775806 k LEFT",
+		"ZMPOP 9223372036854775807 k MIN", "BLMPOP 0 9223372036854775807 k LEFT",
+		"BZMPOP 0 9223372036854775807 k MIN", "LMPOP 1 l1 LEFT COUNT 9223372036854775807",
 	))
 }
 
