@@ -98,6 +98,7 @@ var commandFlagNames = []struct {
 	{cmdSkipSlowlog, "skip_slowlog"},
 	{cmdFast, "fast"},
 	{cmdNoAuth, "no_auth"},
+	{cmdMayReplicate, "may_replicate"},
 	{cmdNoMulti, "no_multi"},
 	{cmdAllowBusy, "allow_busy"},
 }

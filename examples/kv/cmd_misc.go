@@ -196,13 +196,13 @@ func (s *server) postponeIfPaused(c *client, cmd *command) bool {
 
 // mayReplicate tells whether cmd is one a WRITE pause holds.
 func (s *server) mayReplicate(c *client, cmd *command) bool {
-	if cmd.flags&cmdWrite != 0 {
+	if cmd.flags&(cmdWrite|cmdMayReplicate) != 0 {
 		return true
 	}
 	if cmd.name == "exec" {
 		if ms := s.multi[c]; ms != nil {
 			for _, q := range ms.cmds {
-				if q.cmd.flags&cmdWrite != 0 {
+				if q.cmd.flags&(cmdWrite|cmdMayReplicate) != 0 {
 					return true
 				}
 			}

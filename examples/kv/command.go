@@ -32,6 +32,9 @@ const (
 	// cmdCatConnection puts a command of another group in @connection
 	// rather than @keyspace, as Redis does WAIT.
 	cmdCatConnection
+	// cmdMayReplicate (CMD_MAY_REPLICATE): not a write, but held by CLIENT
+	// PAUSE WRITE as one (PUBLISH, in Redis).
+	cmdMayReplicate
 )
 
 // command is one entry of the command table (redisCommand).
