@@ -133,6 +133,10 @@ type blocking struct {
 // distinct keys forever.
 const maxFreeBlockLists = 1024
 
+// maxKeptArgBuf is the most a client keeps of the buffer that held a
+// postponed command's arguments.
+const maxKeptArgBuf = 64 << 10
+
 // timeoutHeap orders blocked clients by timeout, then client id.
 type timeoutHeap []*blockState
 
@@ -398,6 +402,9 @@ func (s *server) processUnblockedClients() {
 			c.Argv = bs.argv
 			s.command(c.Client)
 			c.Argv = storage[:0]
+			if cap(bs.argbuf) > maxKeptArgBuf && c.Flags&respserver.Blocked == 0 {
+				bs.argbuf, bs.argv = nil, nil // a big postponed SET's copy
+			}
 			if c.Flags&respserver.Freed != 0 {
 				continue
 			}
