@@ -14,7 +14,7 @@ import (
 // Input: CLIENT PAUSE WRITE (a SET waits, a GET runs, CLIENT UNPAUSE from
 // another client releases the SET), CLIENT PAUSE ALL with a 100 ms
 // timeout (a GET waits for it), a write queued in MULTI under a WRITE
-// pause, a key that expires during a pause (reads see it gone, it stays
+// pause, an EXEC with a write queued (held) and one with only reads (runs), a key that expires during a pause (reads see it gone, it stays
 // in DBSIZE until the pause ends), a pause that only grows, and the bad
 // forms (bad mode, bad and negative timeouts, too many arguments,
 // UNPAUSE with an argument). Expected: Redis's replies.
@@ -32,6 +32,9 @@ func TestDiffClientPause(t *testing.T) {
 		on(0, "CLIENT PAUSE 100000 WRITE"),
 		on(1, "MULTI", "GET a", "SEND SET x 1"), on(0, "WAITBLOCKED 1", "CLIENT UNPAUSE"),
 		on(1, "RECV", "EXEC"),
+		on(1, "MULTI", "SET y 1", "GET y"), on(0, "CLIENT PAUSE 100000 WRITE"), on(1, "SEND EXEC"),
+		on(2, "MULTI", "GET y", "SEND EXEC"), on(0, "WAITBLOCKED 1"), on(2, "RECV"),
+		on(0, "CLIENT UNPAUSE"), on(1, "RECV"),
 		on(0, "SET e v PX 50", "CLIENT PAUSE 100000 WRITE", "CLIENT PAUSE 10 WRITE", "SLEEP 120",
 			"GET e", "EXISTS e", "DBSIZE", "CLIENT UNPAUSE", "GET e", "DBSIZE"),
 	)
