@@ -16,7 +16,8 @@ func concatSteps(parts ...[]step) []step {
 // COUNT, a missing source, a wrong-type source and destination, the same
 // key as source and destination, and bad arguments (numkeys 0, -1, not a
 // number, larger than the arguments up to 2^63-1, a missing or bad LEFT/RIGHT/MIN/MAX,
-// COUNT 0, COUNT twice, a trailing word). Expected: Redis's replies byte
+// COUNT 0, COUNT twice, a trailing word), and COMMAND GETKEYS of
+// them all. Expected: Redis's replies byte
 // for byte.
 func TestDiffMoveAndMpop(t *testing.T) {
 	ours := startServer(t, newTestServer(t))
@@ -44,6 +45,10 @@ func TestDiffMoveAndMpop(t *testing.T) {
 		"LMPOP 9223372036854775807 k LEFT", "LMPOP 9223372036854775806 k LEFT",
 		"ZMPOP 9223372036854775807 k MIN", "BLMPOP 0 9223372036854775807 k LEFT",
 		"BZMPOP 0 9223372036854775807 k MIN", "LMPOP 1 l1 LEFT COUNT 9223372036854775807",
+		"COMMAND GETKEYS LMPOP 2 a b LEFT", "COMMAND GETKEYS BLMPOP 0 2 a b LEFT COUNT 3",
+		"COMMAND GETKEYS ZMPOP 1 z MIN", "COMMAND GETKEYS BZMPOP 1 1 z MAX", "COMMAND GETKEYS LMPOP 5 a LEFT",
+		"COMMAND GETKEYS LMPOP x a LEFT", "COMMAND GETKEYS LMPOP 0 a LEFT", "COMMAND GETKEYS LMPOP 1 a",
+		"COMMAND GETKEYS BLPOP a b 0", "COMMAND GETKEYS LMOVE a b LEFT RIGHT", "COMMAND GETKEYS BZPOPMIN a 0",
 	))
 }
 

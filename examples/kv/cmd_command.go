@@ -100,6 +100,7 @@ var commandFlagNames = []struct {
 	{cmdNoAuth, "no_auth"},
 	{cmdMayReplicate, "may_replicate"},
 	{cmdNoMulti, "no_multi"},
+	{cmdMovableKeys, "movablekeys"},
 	{cmdAllowBusy, "allow_busy"},
 }
 
@@ -245,7 +246,18 @@ func commandGetkeysCommand(s *server, c *client) {
 	case cmd == nil:
 		c.AddReplyError("Invalid command specified")
 		return
-	case cmd.firstKey == 0:
+	case cmd.getkeys != nil && !((cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity):
+		keys, ok := cmd.getkeys(argv)
+		if !ok {
+			c.AddReplyError("Invalid arguments specified for command")
+			return
+		}
+		c.AddReplyArrayLen(len(keys))
+		for _, k := range keys {
+			c.AddReplyBulk(k)
+		}
+		return
+	case cmd.getkeys == nil && cmd.firstKey == 0:
 		c.AddReplyError("The command has no key arguments")
 		return
 	case (cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity:

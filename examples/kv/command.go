@@ -35,6 +35,7 @@ const (
 	// cmdMayReplicate (CMD_MAY_REPLICATE): not a write, but held by CLIENT
 	// PAUSE WRITE as one (PUBLISH, in Redis).
 	cmdMayReplicate
+	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 )
 
 // command is one entry of the command table (redisCommand).
@@ -45,6 +46,10 @@ type command struct {
 	proc  func(s *server, c *client)
 	// Key positions, for COMMAND's reply (first, last, step).
 	firstKey, lastKey, keyStep int
+	// getkeys finds the keys of a command whose key positions depend on
+	// its arguments (movablekeys, firstKey 0), for COMMAND GETKEYS; false
+	// when the arguments do not give them.
+	getkeys func(argv [][]byte) ([][]byte, bool)
 	// subcommands, for container commands such as CLIENT and CONFIG.
 	subcommands map[string]*command
 	calls       int64

@@ -11,12 +11,12 @@ import (
 var listBlockCommands = []*command{
 	{name: "rpoplpush", arity: 3, flags: cmdWrite, proc: rpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 	{name: "lmove", arity: 5, flags: cmdWrite, proc: lmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
-	{name: "lmpop", arity: -4, flags: cmdWrite, proc: lmpopCommand},
+	{name: "lmpop", arity: -4, flags: cmdWrite | cmdMovableKeys, proc: lmpopCommand, getkeys: numkeysKeys(1)},
 	{name: "blpop", arity: -3, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: blpopCommand, firstKey: 1, lastKey: -2, keyStep: 1},
 	{name: "brpop", arity: -3, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: brpopCommand, firstKey: 1, lastKey: -2, keyStep: 1},
 	{name: "brpoplpush", arity: 4, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: brpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 	{name: "blmove", arity: 6, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: blmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
-	{name: "blmpop", arity: -5, flags: cmdWrite | cmdBlocking, proc: blmpopCommand},
+	{name: "blmpop", arity: -5, flags: cmdWrite | cmdBlocking | cmdMovableKeys, proc: blmpopCommand, getkeys: numkeysKeys(2)},
 }
 
 // listPosition parses LEFT or RIGHT (getListPositionFromObjectOrReply).
@@ -316,4 +316,18 @@ func (s *server) serveClientBlockedOnList(bs *blockState, o *robj, key string, d
 		}
 	}
 	return s.listDeleteIfEmpty(o)
+}
+
+// numkeysKeys returns the key finder of a command whose argv[idx] is the
+// number of keys that follow it (LMPOP, BLMPOP, ZMPOP, BZMPOP): a
+// count that is not a positive integer or runs past the arguments gives
+// none.
+func numkeysKeys(idx int) func([][]byte) ([][]byte, bool) {
+	return func(argv [][]byte) ([][]byte, bool) {
+		n, ok := resp.ParseInt(argv[idx])
+		if !ok || n < 1 || n > int64(len(argv)-idx-1) {
+			return nil, false
+		}
+		return argv[idx+1 : idx+1+int(n)], true
+	}
 }

@@ -8,10 +8,10 @@ import (
 // (t_zset.c's ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP), Redis 7.0's arities,
 // flags and key positions; ZMPOP and BZMPOP have movable keys.
 var zsetBlockCommands = []*command{
-	{name: "zmpop", arity: -4, flags: cmdWrite, proc: zmpopCommand},
+	{name: "zmpop", arity: -4, flags: cmdWrite | cmdMovableKeys, proc: zmpopCommand, getkeys: numkeysKeys(1)},
 	{name: "bzpopmin", arity: -3, flags: cmdWrite | cmdNoscript | cmdFast | cmdBlocking, proc: bzpopminCommand, firstKey: 1, lastKey: -2, keyStep: 1},
 	{name: "bzpopmax", arity: -3, flags: cmdWrite | cmdNoscript | cmdFast | cmdBlocking, proc: bzpopmaxCommand, firstKey: 1, lastKey: -2, keyStep: 1},
-	{name: "bzmpop", arity: -5, flags: cmdWrite | cmdBlocking, proc: bzmpopCommand},
+	{name: "bzmpop", arity: -5, flags: cmdWrite | cmdBlocking | cmdMovableKeys, proc: bzmpopCommand, getkeys: numkeysKeys(2)},
 }
 
 // zsetPosition parses MIN or MAX.
