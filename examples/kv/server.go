@@ -110,6 +110,11 @@ type server struct {
 
 	stats       stats
 	expireCycle expireCycleState
+
+	// blocking holds the blocked clients and the keys they wait on
+	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
+	blocking blocking
+	pause    clientPause
 }
 
 // stats are INFO's counters.
@@ -312,6 +317,7 @@ func (s *server) updateCachedTime() {
 // close and write pending replies (handleClientsWithPendingWrites), in
 // Redis's order.
 func (s *server) beforeSleep(el *ae.EventLoop) {
+	s.blockedBeforeSleep()
 	s.activeExpireCycle(activeExpireCycleFast)
 	s.rs.BeforeSleep()
 }
@@ -326,6 +332,7 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	if s.mstime-s.stats.lastSampleTime >= statsSamplePeriodMs {
 		s.trackInstantaneousMetric()
 	}
+	s.checkClientPauseTimeout()
 	s.rs.Cron(s.cfg.hz)
 	// databasesCron: expire keys by sampling, then give back the memory
 	// of mostly empty expires tables, CRON_DBS_PER_CALL databases a call.
