@@ -22,6 +22,10 @@ var clientCommands = []*command{
 		&command{name: "client|list", arity: -2, proc: clientListCommand},
 		&command{name: "client|kill", arity: -3, proc: clientKillCommand},
 		&command{name: "client|no-evict", arity: 3, proc: clientNoEvictCommand},
+		&command{name: "client|pause", arity: -3, flags: cmdNoscript | cmdLoading | cmdStale, proc: clientPauseCommand},
+		&command{name: "client|unpause", arity: 2, flags: cmdNoscript | cmdLoading | cmdStale, proc: clientUnpauseCommand},
+		&command{name: "client|reply", arity: 3, flags: cmdNoscript | cmdLoading | cmdStale, proc: clientReplyCommand},
+		&command{name: "client|unblock", arity: -3, flags: cmdNoscript | cmdLoading | cmdStale, proc: clientUnblockCommand},
 		&command{name: "client|help", arity: 2, proc: clientHelpCommand},
 		&command{name: "client|tracking", arity: -3, proc: clientTrackingCommand},
 		&command{name: "client|caching", arity: 3, proc: clientCachingCommand},
@@ -76,11 +80,15 @@ func clientInfoCommand(s *server, c *client) {
 	c.AddReplyVerbatim(string(append(s.appendClientInfo(nil, c), '\n')), "txt")
 }
 
-// clientNoEvictCommand accepts CLIENT NO-EVICT ON|OFF: this server never
-// evicts clients, so both are already true.
+// clientNoEvictCommand is CLIENT NO-EVICT ON|OFF. This server never
+// evicts clients; the flag is kept for CLIENT LIST ("e").
 func clientNoEvictCommand(s *server, c *client) {
 	switch strings.ToLower(string(c.Argv[2])) {
-	case "on", "off":
+	case "on":
+		c.bflags |= clientNoEvict
+		c.AddReply(resp.OK)
+	case "off":
+		c.bflags &^= clientNoEvict
 		c.AddReply(resp.OK)
 	default:
 		c.AddReply(resp.SyntaxErr)
@@ -214,6 +222,9 @@ func (s *server) clientFlagsString(dst []byte, c *client) []byte {
 	if c.mflags&clientMulti != 0 {
 		dst = append(dst, 'x')
 	}
+	if c.Flags&respserver.Blocked != 0 {
+		dst = append(dst, 'b')
+	}
 	if tc := s.tracked(c); tc != nil {
 		dst = append(dst, 't')
 		if tc.flags&trackingBrokenRedir != 0 {
@@ -229,11 +240,17 @@ func (s *server) clientFlagsString(dst []byte, c *client) []byte {
 	if c.Flags&respserver.CloseAfterReply != 0 {
 		dst = append(dst, 'c')
 	}
+	if c.unblockedFlag() {
+		dst = append(dst, 'u')
+	}
 	if c.Flags&respserver.CloseASAP != 0 {
 		dst = append(dst, 'A')
 	}
 	if c.Flags&respserver.UnixSocket != 0 {
 		dst = append(dst, 'U')
+	}
+	if c.bflags&clientNoEvict != 0 {
+		dst = append(dst, 'e')
 	}
 	if len(dst) == n {
 		dst = append(dst, 'N')
@@ -410,6 +427,9 @@ func clientKillCommand(s *server, c *client) {
 			}
 			closeSelf = true
 		} else {
+			// Redis frees it at once: a blocked client must not be served
+			// by a push later in this batch.
+			s.freeClientBlockState(cl)
 			s.freeClientAsync(cl)
 		}
 		killed++
@@ -455,8 +475,16 @@ func clientHelpCommand(s *server, c *client) {
 		"    Return information about client connections. Options:",
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
 		"      Return clients of specified type.",
+		"UNPAUSE",
+		"    Stop the current client pause, resuming traffic.",
+		"PAUSE <timeout> [WRITE|ALL]",
+		"    Suspend all, or just write, clients for <timeout> milliseconds.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+		"    Unblock the specified blocked client.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
 	})

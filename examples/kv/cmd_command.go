@@ -92,12 +92,15 @@ var commandFlagNames = []struct {
 	{cmdWrite, "write"},
 	{cmdReadonly, "readonly"},
 	{cmdNoscript, "noscript"},
+	{cmdBlocking, "blocking"},
 	{cmdLoading, "loading"},
 	{cmdStale, "stale"},
 	{cmdSkipSlowlog, "skip_slowlog"},
 	{cmdFast, "fast"},
 	{cmdNoAuth, "no_auth"},
+	{cmdMayReplicate, "may_replicate"},
 	{cmdNoMulti, "no_multi"},
+	{cmdMovableKeys, "movablekeys"},
 	{cmdAllowBusy, "allow_busy"},
 }
 
@@ -150,7 +153,7 @@ func aclCategories(cmd *command) []string {
 	}
 	group := commandGroup(cmd)
 	var cats []string
-	if group == "generic" || cmd.flags&cmdCatKeyspace != 0 {
+	if (group == "generic" && cmd.flags&cmdCatConnection == 0) || cmd.flags&cmdCatKeyspace != 0 {
 		cats = append(cats, "@keyspace")
 	}
 	if cmd.flags&cmdReadonly != 0 {
@@ -170,10 +173,13 @@ func aclCategories(cmd *command) []string {
 	} else {
 		cats = append(cats, "@slow")
 	}
+	if cmd.flags&cmdBlocking != 0 {
+		cats = append(cats, "@blocking")
+	}
 	if cmd.flags&cmdCatDangerous != 0 {
 		cats = append(cats, "@dangerous")
 	}
-	if group == "connection" {
+	if group == "connection" || cmd.flags&cmdCatConnection != 0 {
 		cats = append(cats, "@connection")
 	}
 	if group == "transactions" {
@@ -242,7 +248,18 @@ func commandGetkeysCommand(s *server, c *client) {
 	case cmd == nil:
 		c.AddReplyError("Invalid command specified")
 		return
-	case cmd.firstKey == 0:
+	case cmd.getkeys != nil && !((cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity):
+		keys, ok := cmd.getkeys(argv)
+		if !ok {
+			c.AddReplyError("Invalid arguments specified for command")
+			return
+		}
+		c.AddReplyArrayLen(len(keys))
+		for _, k := range keys {
+			c.AddReplyBulk(k)
+		}
+		return
+	case cmd.getkeys == nil && cmd.firstKey == 0:
 		c.AddReplyError("The command has no key arguments")
 		return
 	case (cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity:
@@ -544,6 +561,7 @@ var commandDocs = map[string]commandDoc{
 	"type":                    {"Determine the type stored at key", "1.0.0", "generic"},
 	"unlink":                  {"Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "4.0.0", "generic"},
 	"unwatch":                 {"Forget about all watched keys", "2.2.0", "transactions"},
+	"time":                    {"Return the current server time", "2.6.0", "server"},
 	"wait":                    {"Wait for the synchronous replication of all the write commands sent in the context of the current connection", "3.0.0", "generic"},
 	"watch":                   {"Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0", "transactions"},
 	"zadd":                    {"Add one or more members to a sorted set, or update its score if it already exists", "1.2.0", "sorted-set"},

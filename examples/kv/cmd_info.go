@@ -125,7 +125,7 @@ func infoServer(s *server, b *infoBuilder) {
 func infoClients(s *server, b *infoBuilder) {
 	b.int("connected_clients", int64(s.rs.NumClients()))
 	b.int("maxclients", int64(s.cfg.maxclients))
-	b.int("blocked_clients", 0)
+	b.int("blocked_clients", int64(s.blocking.total))
 	b.int("tracking_clients", int64(len(s.trk.clients)))
 }
 

@@ -193,6 +193,10 @@ func (s *server) dbSwapDatabases(id1, id2 int) bool {
 	s.touchAllWatchedKeysInDb(d1, d2)
 	s.touchAllWatchedKeysInDb(d2, d1)
 	d1.keyspace, d2.keyspace = d2.keyspace, d1.keyspace
+	// Clients blocked on keys stay in their database, where the keys may
+	// now hold data.
+	s.scanDatabaseForReadyKeys(d1)
+	s.scanDatabaseForReadyKeys(d2)
 	return true
 }
 

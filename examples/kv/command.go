@@ -28,6 +28,14 @@ const (
 	// (ACL_CATEGORY_KEYSPACE, ACL_CATEGORY_DANGEROUS).
 	cmdCatKeyspace
 	cmdCatDangerous
+	cmdBlocking // CMD_BLOCKING: may block the client
+	// cmdCatConnection puts a command of another group in @connection
+	// rather than @keyspace, as Redis does WAIT.
+	cmdCatConnection
+	// cmdMayReplicate (CMD_MAY_REPLICATE): not a write, but held by CLIENT
+	// PAUSE WRITE as one (PUBLISH, in Redis).
+	cmdMayReplicate
+	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 )
 
 // command is one entry of the command table (redisCommand).
@@ -38,6 +46,10 @@ type command struct {
 	proc  func(s *server, c *client)
 	// Key positions, for COMMAND's reply (first, last, step).
 	firstKey, lastKey, keyStep int
+	// getkeys finds the keys of a command whose key positions depend on
+	// its arguments (movablekeys, firstKey 0), for COMMAND GETKEYS; false
+	// when the arguments do not give them.
+	getkeys func(argv [][]byte) ([][]byte, bool)
 	// subcommands, for container commands such as CLIENT and CONFIG.
 	subcommands map[string]*command
 	calls       int64
@@ -51,7 +63,7 @@ func commandTable() map[string]*command {
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
-		multiCommands,
+		multiCommands, listBlockCommands, zsetBlockCommands, miscCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -136,6 +148,9 @@ func (s *server) processCommand(c *client) {
 		return
 	}
 	c.lastcmd = cmd
+	if s.pause.typ != pauseOff && s.postponeIfPaused(c, cmd) {
+		return
+	}
 	if c.mflags&clientMulti != 0 && cmd.flags&(cmdNoMulti|cmdNoQueue) != cmdNoQueue {
 		// Inside MULTI: queued, or refused (processCommand's tail).
 		if cmd.flags&cmdNoMulti != 0 {

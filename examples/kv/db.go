@@ -72,6 +72,13 @@ type db struct {
 	// watchedKeys maps a key to the WATCHes on it, nil when there is none
 	// in this database, which keeps signalModifiedKey to one load.
 	watchedKeys map[string][]*watchedKey
+	// blockingKeys maps a key to the clients blocked on it and readyKeys
+	// holds those signaled since the last run of the ready list
+	// (blocked.go); both nil until a client blocks in this database, as is
+	// blocking, the server's state.
+	blockingKeys map[string]*blockList
+	readyKeys    map[string]struct{}
+	blocking     *blocking
 }
 
 func newKeyspace() keyspace { return keyspace{dict: map[string]*robj{}} }
@@ -89,7 +96,9 @@ func (s *server) lookup(key []byte) *robj {
 		return nil
 	}
 	if o.expire != 0 && o.expire <= s.mstime {
-		s.deleteExpired(s.db, o)
+		if !s.checkClientPauseTimeout() {
+			s.deleteExpired(s.db, o)
+		}
 		return nil
 	}
 	return o
@@ -108,7 +117,9 @@ func (s *server) deleteExpired(d *db, o *robj) {
 func (s *server) lookupDB(d *db, key []byte) *robj {
 	o := d.dict[string(key)]
 	if o != nil && o.expire != 0 && o.expire <= s.mstime {
-		s.deleteExpired(d, o)
+		if !s.checkClientPauseTimeout() {
+			s.deleteExpired(d, o)
+		}
 		return nil
 	}
 	return o
@@ -143,6 +154,9 @@ func (d *db) addNamed(key string, o *robj) {
 	d.dict[o.key] = o
 	if o.expire != 0 {
 		d.linkExpire(o, o.expire)
+	}
+	if d.blockingKeys != nil {
+		d.signalKeyAsReady(o.key, o.typ)
 	}
 }
 

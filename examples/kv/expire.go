@@ -103,6 +103,9 @@ func activeExpireTuning(effort int) expireTuning {
 // percent of the keys sampled had expired, checking the time every 16
 // samples.
 func (s *server) activeExpireCycle(typ int) {
+	if s.checkClientPauseTimeout() {
+		return // the dataset stays as it is while clients are paused
+	}
 	tn := activeExpireTuning(s.cfg.activeExpireEffort)
 	st := &s.expireCycle
 

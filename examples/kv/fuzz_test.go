@@ -36,6 +36,9 @@ func FuzzDispatch(f *testing.F) {
 		"AUTH secret\r\nSET a b\r\n",
 		"*11\r\n",
 		"*1\r\n$16385\r\n",
+		"BLPOP q 0\r\nRPUSH q a\r\nBLMOVE a b LEFT RIGHT 0.1\r\nLMPOP 1 q LEFT COUNT 2\r\n",
+		"BZMPOP 0 2 z y MIN COUNT 3\r\nZMPOP 1 z MAX\r\nWAIT 1 10\r\nCLIENT UNBLOCK 1 ERROR\r\n",
+		"CLIENT PAUSE 100 WRITE\r\nSET k v\r\nCLIENT REPLY SKIP\r\nGET k\r\nRESET\r\nTIME\r\n",
 	} {
 		f.Add([]byte(seed), uint16(len(seed)/2), false)
 		f.Add([]byte(seed), uint16(0), true)
@@ -67,6 +70,12 @@ func FuzzDispatch(f *testing.F) {
 			t.Fatalf("%d bytes of output held past the 4 MiB hard limit", n)
 		}
 		s.rs.BeforeSleep() // frees the clients scheduled to close
+		// A client left blocked, or a pause, would hold the probe's
+		// commands: lift the pause and free the client, as a disconnect
+		// would, then run what that unblocked.
+		s.unpauseClients()
+		s.rs.FreeClient(rc)
+		s.blockedBeforeSleep()
 		s.db.flush()
 
 		s.cfg.requirepass = ""

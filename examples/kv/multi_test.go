@@ -202,6 +202,18 @@ func TestWatchInvalidatedByEveryWrite(t *testing.T) {
 		"flushall":         {{[]string{"SET k v"}, "FLUSHALL"}, {[]string{"SET k v"}, "FLUSHALL SYNC"}},
 		"swapdb":           {{[]string{"SET k v"}, "SWAPDB 0 1"}, {[]string{"SELECT 1", "SET k v", "SELECT 0"}, "SWAPDB 1 0"}},
 		"move":             {{[]string{"SET k v"}, "MOVE k 1"}, {[]string{"SELECT 1", "SET k v"}, "MOVE k 0"}},
+		"lmove":            {{[]string{"RPUSH k a"}, "LMOVE k x LEFT LEFT"}, {[]string{"RPUSH x a"}, "LMOVE x k LEFT LEFT"}},
+		"rpoplpush":        {{[]string{"RPUSH k a"}, "RPOPLPUSH k x"}, {[]string{"RPUSH x a"}, "RPOPLPUSH x k"}},
+		"blmove":           {{[]string{"RPUSH k a"}, "BLMOVE k x LEFT LEFT 0"}, {[]string{"RPUSH x a"}, "BLMOVE x k LEFT LEFT 0"}},
+		"brpoplpush":       {{[]string{"RPUSH k a"}, "BRPOPLPUSH k x 0"}, {[]string{"RPUSH x a"}, "BRPOPLPUSH x k 0"}},
+		"lmpop":            {{[]string{"RPUSH k a b"}, "LMPOP 1 k LEFT"}},
+		"blmpop":           {{[]string{"RPUSH k a b"}, "BLMPOP 0 1 k RIGHT COUNT 5"}},
+		"blpop":            {{[]string{"RPUSH k a b"}, "BLPOP x k 0"}},
+		"brpop":            {{[]string{"RPUSH k a"}, "BRPOP k 0"}},
+		"zmpop":            {{[]string{"ZADD k 1 a"}, "ZMPOP 1 k MIN"}},
+		"bzmpop":           {{[]string{"ZADD k 1 a 2 b"}, "BZMPOP 0 1 k MAX"}},
+		"bzpopmin":         {{[]string{"ZADD k 1 a"}, "BZPOPMIN k 0"}},
+		"bzpopmax":         {{[]string{"ZADD k 1 a 2 b"}, "BZPOPMAX x k 0"}},
 	}
 	// Every command with the write flag is in the table.
 	s := newTestServer(t)

@@ -31,7 +31,12 @@ func TestRESP3MatchesRedis(t *testing.T) {
 		"WATCH s", "MULTI", "GET s", "HGETALL h", "ZSCORE z a", "EXEC",
 		"MULTI", "SET s x", "EXEC",
 		"KEYS nosuch*", "SCAN 0 MATCH nosuch*", "DBSIZE", "PING", "PING x", "ECHO e", "WRONGCMD", "GET", "LPUSH s x",
-		"DEL s h st l z n f",
+		"BLPOP nokey 0.01", "BRPOP nokey 0.01", "BZPOPMIN nokey 0.01", "ZADD bz 1 a", "BZPOPMIN bz 0", "ZADD bz 2.5 b",
+		"BZPOPMAX bz 0", "LMPOP 1 nokey LEFT", "RPUSH ml a b c", "LMPOP 1 ml LEFT COUNT 2", "ZADD mz 1 a 2 b 3 c",
+		"ZMPOP 1 mz MIN COUNT 2", "ZMPOP 1 mz MAX", "ZMPOP 1 nokey MIN", "BLMPOP 0.01 1 nokey LEFT",
+		"BZMPOP 0.01 1 nokey MIN", "LMOVE nokey d LEFT RIGHT", "BLMOVE nokey d LEFT RIGHT 0.01", "RPOPLPUSH nokey d",
+		"BRPOPLPUSH nokey d 0.01", "MULTI", "BLPOP nokey 0", "BZPOPMIN nokey 0", "BLMOVE nokey d LEFT RIGHT 0", "EXEC",
+		"WAIT 0 0", "DEL s h st l z n f bz ml mz",
 	}
 	var cmds3 []string
 	cmds3 = append(cmds3, "HELLO 3")

@@ -118,6 +118,10 @@ type server struct {
 	executing     int
 	// trk is client side caching (tracking.go).
 	trk trackingState
+	// blocking holds the blocked clients and the keys they wait on
+	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
+	blocking blocking
+	pause    clientPause
 }
 
 // stats are INFO's counters.
@@ -322,6 +326,7 @@ func (s *server) updateCachedTime() {
 // close and write pending replies (handleClientsWithPendingWrites), in
 // Redis's order.
 func (s *server) beforeSleep(el *ae.EventLoop) {
+	s.blockedBeforeSleep()
 	s.activeExpireCycle(activeExpireCycleFast)
 	s.trackingBroadcastInvalidationMessages()
 	s.rs.BeforeSleep()
@@ -337,6 +342,7 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	if s.mstime-s.stats.lastSampleTime >= statsSamplePeriodMs {
 		s.trackInstantaneousMetric()
 	}
+	s.checkClientPauseTimeout()
 	s.rs.Cron(s.cfg.hz)
 	// Done here too so that a CONFIG SET of tracking-table-max-keys acts
 	// on an idle server.

@@ -58,7 +58,19 @@ func (cl *clientConn) clientRecv(c *connection.Conn) {
 		if p.cp.redis {
 			n = redisParseReq(b, m, ctx.keyLimit)
 		} else {
-			n = memcacheParseReq(&cl.mc, b, m)
+			n = memcacheParseReq(&cl.mc, b, m, cl.refusal())
+		}
+		if n == 0 {
+			ctx.msgs.msgPut(m)
+			break
+		}
+		if n < 0 && p.cp.replyErrors {
+			// reply_errors: an error reply in its turn instead of the
+			// close (replyerr.go).
+			if n = cl.refuse(b, m); n > 0 {
+				off += n
+				continue
+			}
 		}
 		if n == 0 {
 			ctx.msgs.msgPut(m)

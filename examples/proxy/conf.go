@@ -72,6 +72,8 @@ type confServer struct {
 	port int
 	// weight is at least 1.
 	weight int
+	// named: the line gave the name (a sentinel pool needs it).
+	named bool
 }
 
 // confPool is one pool (struct conf_pool), with the defaults filled in by
@@ -98,6 +100,11 @@ type confPool struct {
 	serverConnections  int
 	serverRetryTimeout int // msec
 	serverFailureLimit int
+
+	// Extensions (not nutcracker's; a file that uses them is no longer
+	// one nutcracker accepts): see doc.go.
+	replyErrors bool           // reply_errors: an error reply instead of a close
+	sentinels   []confSentinel // sentinels: the servers' addresses come from them (sentinel.go)
 
 	// servers are sorted by name (conf_validate_server) once valid.
 	servers []confServer
@@ -140,6 +147,10 @@ var confCommands = map[string]confSetter{
 	"server_retry_timeout": confSetNum(func(cp *confPool) *int { return &cp.serverRetryTimeout }),
 	"server_failure_limit": confSetNum(func(cp *confPool) *int { return &cp.serverFailureLimit }),
 	"servers":              confAddServer,
+
+	// Extensions (doc.go).
+	"reply_errors": confSetBool(func(cp *confPool) *bool { return &cp.replyErrors }),
+	"sentinels":    confAddSentinel,
 }
 
 // confPoolInit is conf_pool_init: a pool with every directive unset.
@@ -154,7 +165,7 @@ func (cf *conf) confHandler(cp *confPool, key, value string) error {
 	if !ok {
 		return cf.errorf("conf: directive \"%s\" is unknown", key)
 	}
-	if key != "servers" && cp.set[key] {
+	if key != "servers" && key != "sentinels" && cp.set[key] {
 		return cf.errorf("conf: directive \"%s\" is a duplicate", key)
 	}
 	if rv := set(cp, value); rv != "" {
@@ -395,6 +406,7 @@ func confAddServer(cp *confPool, value string) string {
 	}
 	if hasName {
 		s.name = name // given, even empty ("host:port:1 ")
+		s.named = true
 	} else {
 		s.name = hashkit.ServerName(addr, "")
 	}
@@ -440,6 +452,9 @@ func (cf *conf) confValidatePool(cp *confPool) error {
 	}
 	if cp.set["redis_auth"] && !cp.redis {
 		return cf.errorf("conf: directive \"redis_auth:\" is only valid for a redis pool")
+	}
+	if err := cf.confValidateSentinels(cp); err != nil {
+		return err
 	}
 	return cf.confValidateServer(cp)
 }

@@ -306,6 +306,9 @@ func (cf *conf) confValidateStructure(evs []confEvent) error {
 	depth := 0
 	var count [confMaxDepth + 1]int
 	seq := false
+	// The sentinels extension (sentinel.go) is a pool's one other
+	// sequence: lastKey is the key a sequence belongs to.
+	inSeq, sentinelSeq, lastKey := false, false, ""
 	for _, ev := range evs {
 		switch ev.typ {
 		case confMappingStart:
@@ -320,11 +323,16 @@ func (cf *conf) confValidateStructure(evs []confEvent) error {
 				if !seq {
 					return cf.errorf("conf: '%s' missing sequence directive at depth %d", cf.fname, depth)
 				}
-				seq = false
+				seq, sentinelSeq = false, false
 			}
 			depth--
 			count[depth] = 0
 		case confSequenceStart:
+			inSeq = true
+			if lastKey == "sentinels" && !sentinelSeq && depth == confMaxDepth && count[depth] == 1 {
+				sentinelSeq = true
+				continue
+			}
 			switch {
 			case seq:
 				return cf.errorf("conf: '%s' has more than one sequence directive", cf.fname)
@@ -335,6 +343,7 @@ func (cf *conf) confValidateStructure(evs []confEvent) error {
 			}
 			seq = true
 		case confSequenceEnd:
+			inSeq = false
 			count[depth] = 0
 		case confScalar:
 			switch {
@@ -344,6 +353,9 @@ func (cf *conf) confValidateStructure(evs []confEvent) error {
 				return cf.errorf("conf: '%s' has invalid mapping \"key:\" at depth %d", cf.fname, depth)
 			case depth == confMaxDepth && count[depth] == 2:
 				count[depth] = 0 // a "key: value" done, the next begins
+			}
+			if depth == confMaxDepth && !inSeq && count[depth] == 0 {
+				lastKey = ev.value
 			}
 			count[depth]++
 		}

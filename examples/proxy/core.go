@@ -40,35 +40,69 @@ type ncContext struct {
 	fragKeys []int
 	mcKeys   [][]byte
 
+	// reply_errors scratch (replyerr.go).
+	ref     refusal
+	refArgv [][]byte
+
 	maxClients int
 	nClients   int
+
+	// --threads (threads.go): this loop's index and its group, nil for
+	// the only loop.
+	loopIdx int
+	group   *loopGroup
+
+	rl reloadState // reload.go
 
 	stats *statsCtx
 }
 
-// coreStart is core_start: pools, listeners, the stats listener, preconnect.
+// coreStart is core_start: pools, listeners, the stats listener, preconnect,
+// on a loop of its own.
 func coreStart(nci *instance, cf *conf, log *slog.Logger) (*ncContext, error) {
-	ctx := &ncContext{log: log}
+	el, err := ae.New(coreSetsize())
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := coreStartOn(el, nci, cf, log, 0, nil)
+	if err != nil {
+		el.Close()
+		return nil, err
+	}
+	return ctx, nil
+}
+
+// coreSetsize is the fds a loop may hold: what the limit allows, as
+// nutcracker sizes its event base.
+func coreSetsize() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		rl.Cur = 1024
+	}
+	return int(min(rl.Cur, 1<<20)) + 128
+}
+
+// coreStartOn is core_start on el, loop idx of group (nil: the only loop;
+// see threads.go). The caller closes el if it fails.
+func coreStartOn(el *ae.EventLoop, nci *instance, cf *conf, log *slog.Logger, idx int, group *loopGroup) (*ncContext, error) {
+	ctx := &ncContext{log: log, loopIdx: idx, group: group}
+	nloops := group.len()
 	ctx.mbufs.size = nci.mbufChunkSize
 	ctx.keyLimit = nci.mbufChunkSize - mbufHeader
 	nserverConns := 0
 	for _, cp := range cf.pools {
 		nserverConns += cp.serverConnections*len(cp.servers) + 1
 	}
-	// The fds a loop may hold: what the limit allows, as nutcracker
-	// sizes its event base.
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		rl.Cur = 1024
 	}
-	ctx.maxClients = int(rl.Cur) - nserverConns - 32 // core_calc_connections
+	// core_calc_connections; with several loops each takes its share of
+	// what is left once every loop's server connections are counted.
+	ctx.maxClients = (int(rl.Cur) - nserverConns*nloops - 32) / nloops
 	if ctx.maxClients <= 0 {
 		logError(log, "core: cannot create a context, open file limit too low")
 		return nil, fmt.Errorf("fd limit")
-	}
-	el, err := ae.New(int(min(rl.Cur, 1<<20)) + 128)
-	if err != nil {
-		return nil, err
 	}
 	ctx.el = el
 	ctx.wq = connection.NewWriteQueue(el)
@@ -87,17 +121,16 @@ func coreStart(nci *instance, cf *conf, log *slog.Logger) (*ncContext, error) {
 	}
 	ctx.stats = statsCreate(ctx, nci)
 	if err := ctx.stats.statsStart(nci); err != nil {
-		el.Close()
 		return nil, err
 	}
 	for _, p := range ctx.pools {
 		if err := p.proxyInit(); err != nil {
-			el.Close()
 			return nil, err
 		}
 	}
 	for _, p := range ctx.pools {
 		p.serverPoolPreconnect()
+		p.sentinelStart()
 	}
 	if ctx.minTimeout > 0 {
 		el.CreateTimeEvent(int64(ctx.minTimeout), func(*ae.EventLoop, int64, any) int { return ctx.coreTimeout() }, nil, nil)

@@ -65,18 +65,22 @@ func ncRun(nci *instance, rs *runState, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if nci.threads > 1 {
+		return ncRunThreads(nci, rs, cf)
+	}
 	ctx, err := coreStart(nci, cf, log)
 	if err != nil {
 		return err
 	}
-	signalInit(ctx.el, rs)
+	signalInit(ctx, nci, rs)
 	ctx.el.Main()
 	return nil
 }
 
 // signalInit is signal_init: the signals are caught on a goroutine and
-// handled on the loop (signal_handler).
-func signalInit(el *ae.EventLoop, rs *runState) {
+// handled on ctx's loop (signal_handler), the first loop with --threads.
+func signalInit(ctx *ncContext, nci *instance, rs *runState) {
+	el := ctx.el
 	ch := make(chan os.Signal, 8)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGHUP, syscall.SIGTTIN, syscall.SIGTTOU,
 		syscall.SIGUSR1, syscall.SIGUSR2)
@@ -84,13 +88,14 @@ func signalInit(el *ae.EventLoop, rs *runState) {
 	go func() {
 		for sig := range ch {
 			s := sig.(syscall.Signal)
-			el.Post(func(*ae.EventLoop) { signalHandler(s, rs) })
+			el.Post(func(*ae.EventLoop) { signalHandler(s, rs, ctx, nci) })
 		}
 	}()
 }
 
-// signalHandler is signal_handler.
-func signalHandler(sig syscall.Signal, rs *runState) {
+// signalHandler is signal_handler; with --reload, SIGHUP also reloads the
+// configuration (reload.go).
+func signalHandler(sig syscall.Signal, rs *runState, ctx *ncContext, nci *instance) {
 	log := rs.logger()
 	names := map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGHUP: "SIGHUP",
 		syscall.SIGTTIN: "SIGTTIN", syscall.SIGTTOU: "SIGTTOU", syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2"}
@@ -98,6 +103,9 @@ func signalHandler(sig syscall.Signal, rs *runState) {
 	switch sig {
 	case syscall.SIGHUP:
 		action = ", reopening log file"
+		if nci.reloadOnHup {
+			action += " and reloading configuration"
+		}
 	case syscall.SIGTTIN:
 		action = ", up logging level"
 	case syscall.SIGTTOU:
@@ -109,6 +117,9 @@ func signalHandler(sig syscall.Signal, rs *runState) {
 	switch sig {
 	case syscall.SIGHUP:
 		rs.log.logReopen()
+		if nci.reloadOnHup {
+			reloadTrigger(ctx, nci)
+		}
 	case syscall.SIGTTIN:
 		rs.log.logLevelUp()
 	case syscall.SIGTTOU:

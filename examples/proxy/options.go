@@ -49,6 +49,10 @@ type instance struct {
 	statsInterval int    // -i, msec
 	pidFilename   string // -p
 	mbufChunkSize int    // -m
+
+	// Extensions (doc.go), long options only.
+	threads     int  // --threads N: N loops on SO_REUSEPORT (threads.go); 0 or 1: one loop
+	reloadOnHup bool // --reload: SIGHUP also reloads the configuration (reload.go)
 }
 
 // setDefaultOptions is nc_set_default_options.
@@ -89,6 +93,18 @@ var longOptions = []longOption{
 	{"pid-file", true, 'p'},
 	{"mbuf-size", true, 'm'},
 }
+
+// extLongOptions are the extensions' options (doc.go). They match only
+// when spelled out in full, so that every abbreviation nutcracker accepts
+// ("--t" for --test-conf) means what it means to nutcracker; their vals
+// are no short option.
+var extLongOptions = []longOption{
+	{"threads", true, 'T'},
+	{"reload", false, 'R'},
+}
+
+// maxThreads bounds --threads.
+const maxThreads = 1024
 
 // shortOptions is short_options.
 const shortOptions = "hVtdDv:o:c:s:i:a:p:m:"
@@ -162,6 +178,11 @@ func (g *getopt) long(s string) int {
 	name, value, hasValue := strings.Cut(s, "=")
 	var match *longOption
 	ambiguous := false
+	for i := range extLongOptions {
+		if extLongOptions[i].name == name {
+			return g.longMatched(&extLongOptions[i], value, hasValue)
+		}
+	}
 	for i := range longOptions {
 		o := &longOptions[i]
 		if o.name == name {
@@ -179,6 +200,11 @@ func (g *getopt) long(s string) int {
 		g.optopt = 0
 		return '?'
 	}
+	return g.longMatched(match, value, hasValue)
+}
+
+// longMatched takes the argument of long option match, if it has one.
+func (g *getopt) longMatched(match *longOption, value string, hasValue bool) int {
 	if !match.hasArg {
 		if hasValue {
 			g.optopt = match.val
@@ -290,8 +316,20 @@ func getOptions(args []string, nci *instance) error {
 				return optionError(fmt.Sprintf("nutcracker: mbuf chunk size must be between %d and %d bytes", mbufMinSize, mbufMaxSize))
 			}
 			nci.mbufChunkSize = v
+		case 'T':
+			v := ncAtoi(g.optarg)
+			if v < 1 || v > maxThreads {
+				return optionError(fmt.Sprintf("nutcracker: option --threads requires a number between 1 and %d", maxThreads))
+			}
+			nci.threads = v
+		case 'R':
+			nci.reloadOnHup = true
 		case '?':
 			switch g.optopt {
+			case 'T':
+				return optionError(fmt.Sprintf("nutcracker: option --threads requires a number between 1 and %d", maxThreads))
+			case 'R':
+				return optionError("nutcracker: option --reload takes no argument")
 			case 'o', 'c', 'p':
 				return optionError(fmt.Sprintf("nutcracker: option -%c requires a file name", g.optopt))
 			case 'm', 'v', 's', 'i':

@@ -14,17 +14,19 @@ import (
 // memcacheParseReq is memcache_parse_req: the request at the start of b
 // into m. It returns its length (the data block included), 0 when more
 // input is needed, -1 when nutcracker would close the client: a protocol
-// error, an unsupported command, a bad data block.
-func memcacheParseReq(p *mcproto.Parser, b []byte, m *msg) int {
+// error, an unsupported command, a bad data block. When it returns -1 and
+// ref is not nil, ref says what memcached would have answered
+// (reply_errors, replyerr.go).
+func memcacheParseReq(p *mcproto.Parser, b []byte, m *msg, ref *refusal) int {
 	req, n, err := p.Parse(b)
 	if err != nil {
-		return -1
+		return ref.mcParseError(err, req, n)
 	}
 	if n == 0 {
 		return 0
 	}
 	if req == nil {
-		return -1 // nothing is ever swallowed here
+		return ref.set(n, "", false) // a refused ms's data block, swallowed
 	}
 	m.typ = msgOther
 	m.args = m.args[:0]
@@ -37,12 +39,12 @@ func memcacheParseReq(p *mcproto.Parser, b []byte, m *msg) int {
 			return 0
 		}
 		if derr != nil {
-			return -1
+			return ref.mcReply(n+dn, derr, req.NoReply)
 		}
 		n += dn
 	case mcproto.KindGet, mcproto.KindGets:
 		if len(req.Line) < 3 || req.Line[0] != 'g' {
-			return -1 // bget
+			return ref.mcUnsupported(p, req, n) // bget
 		}
 		m.typ = msgMcGet
 		if req.Kind == mcproto.KindGets {
@@ -53,7 +55,7 @@ func memcacheParseReq(p *mcproto.Parser, b []byte, m *msg) int {
 	case mcproto.KindQuit:
 		m.typ = msgQuit
 	default:
-		return -1
+		return ref.mcUnsupported(p, req, n)
 	}
 	for _, k := range req.Keys {
 		// The keys are slices of b (mcproto never copies them).

@@ -15,9 +15,12 @@ import (
 func (p *serverPool) proxyInit() error {
 	ctx := p.ctx
 	l := &p.cp.listen
-	cfg := connection.ListenConfig{Backlog: p.cp.backlog, Log: nil}
+	cfg := connection.ListenConfig{Backlog: p.cp.backlog, Log: nil, ReusePort: ctx.group != nil}
 	network, addr := "tcp", fmt.Sprintf("%s:%d", l.name, l.port)
 	if l.port == 0 && len(l.name) > 0 && l.name[0] == '/' {
+		if ctx.loopIdx > 0 {
+			return nil // --threads: a unix socket is served by the first loop alone
+		}
 		network, addr = "unix", l.name
 		os.Remove(l.name) // proxy_reuse unlinks a stale socket file
 		if l.hasPerm {

@@ -27,7 +27,8 @@ type serverPool struct {
 	nlive       int
 	nextRebuild int64 // ms; 0: nothing ejected
 	listener    *connection.Listener
-	stats       [6]int64 // statsPoolCodec order
+	stats       [6]int64          // statsPoolCodec order
+	sf          *sentinelFollower // sentinels: the link (sentinel.go)
 }
 
 // Pool and server metric indexes, in the codecs' order.
@@ -72,7 +73,10 @@ type server struct {
 func serverPoolInit(ctx *ncContext, idx int, cp *confPool) *serverPool {
 	p := &serverPool{ctx: ctx, idx: idx, cp: cp}
 	for i := range cp.servers {
-		p.servers = append(p.servers, &server{pool: p, idx: i, cs: &cp.servers[i]})
+		// A copy of its own: a sentinel (sentinel.go) re-points it, and
+		// the loops of --threads share cp.
+		cs := cp.servers[i]
+		p.servers = append(p.servers, &server{pool: p, idx: i, cs: &cs})
 	}
 	p.hk = cp.hashkitServers()
 	p.sel = hashkit.Selector{Hash: cp.hashFunc, HashTag: cp.hashTag}
@@ -163,6 +167,7 @@ type serverConn struct {
 	c         *connection.Conn
 	connected bool
 	closed    bool
+	retired   bool // by a reload or a sentinel: closes once idle, no failure (reload.go)
 	queued    bool // on the context's flush queue
 	writing   bool // the writable handler is installed
 	inq, outq msgQueue
@@ -293,7 +298,9 @@ func (sc *serverConn) serverClose(errno int) {
 	s.stats[srvConnections]--
 	ctx.stats.currConns--
 	sc.c.Close()
-	s.serverFailure()
+	if !sc.retired {
+		s.serverFailure()
+	}
 }
 
 // failReq ends a request that will get no reply from this connection.

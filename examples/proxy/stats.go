@@ -88,9 +88,15 @@ type statsCtx struct {
 	totalConns int64
 	currConns  int64
 
-	// snapshot: per pool its counters, then its servers'.
-	pools   [][6]int64
-	servers [][][13]int64
+	// snapshot: per pool its counters, then its servers', and their
+	// names (the pools and servers may change on a reload, reload.go).
+	pools     [][6]int64
+	servers   [][][13]int64
+	poolNames []string
+	srvNames  [][]string
+	// The connection counts at the snapshot, for the other loops of a
+	// --threads group to read (threads.go).
+	snapTotal, snapCurr int64
 
 	listener *connection.Listener
 	buf      []byte
@@ -107,6 +113,11 @@ func statsCreate(ctx *ncContext, nci *instance) *statsCtx {
 // aggregation every -i ms.
 func (st *statsCtx) statsStart(nci *instance) error {
 	ctx := st.ctx
+	if ctx.loopIdx > 0 {
+		// --threads: the first loop serves the stats of every loop.
+		st.armAggregate()
+		return nil
+	}
 	addr := fmt.Sprintf("%s:%d", nci.statsAddr, nci.statsPort)
 	if ip := parseIP(nci.statsAddr); ip != "" {
 		addr = ip + ":" + strconv.Itoa(nci.statsPort)
@@ -117,6 +128,13 @@ func (st *statsCtx) statsStart(nci *instance) error {
 		return err
 	}
 	st.listener = ln
+	st.armAggregate()
+	return nil
+}
+
+// armAggregate takes the first snapshot and arms the aggregation.
+func (st *statsCtx) armAggregate() {
+	ctx := st.ctx
 	st.statsAggregate()
 	interval := int64(max(st.interval, 1))
 	ctx.el.CreateTimeEvent(interval, func(*ae.EventLoop, int64, any) int {
@@ -125,7 +143,6 @@ func (st *statsCtx) statsStart(nci *instance) error {
 		ctx.mbufs.trim()
 		return int(interval)
 	}, nil, nil)
-	return nil
 }
 
 // parseIP gives a numeric stats address as Go's listener wants it.
@@ -151,19 +168,33 @@ func containsColon(s string) bool {
 // statsAggregate is stats_aggregate: the live counters into the snapshot.
 func (st *statsCtx) statsAggregate() {
 	ctx := st.ctx
-	if len(st.pools) != len(ctx.pools) {
-		st.pools = make([][6]int64, len(ctx.pools))
-		st.servers = make([][][13]int64, len(ctx.pools))
-		for i, p := range ctx.pools {
-			st.servers[i] = make([][13]int64, len(p.servers))
-		}
+	if g := ctx.group; g != nil {
+		g.mu.Lock()
+		defer g.mu.Unlock()
 	}
+	st.pools = resize(st.pools, len(ctx.pools))
+	st.servers = resize(st.servers, len(ctx.pools))
+	st.poolNames = resize(st.poolNames, len(ctx.pools))
+	st.srvNames = resize(st.srvNames, len(ctx.pools))
 	for i, p := range ctx.pools {
 		st.pools[i] = p.stats
+		st.poolNames[i] = p.cp.name
+		st.servers[i] = resize(st.servers[i], len(p.servers))
+		st.srvNames[i] = resize(st.srvNames[i], len(p.servers))
 		for j, s := range p.servers {
 			st.servers[i][j] = s.stats
+			st.srvNames[i][j] = s.cs.name
 		}
 	}
+	st.snapTotal, st.snapCurr = st.totalConns, st.currConns
+}
+
+// resize returns s with length n, reusing its array when it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return append(s[:cap(s)], make([]T, n-cap(s))...)
 }
 
 // statsAccept writes the document and closes (stats_send_rsp).
@@ -172,7 +203,11 @@ func (st *statsCtx) statsAccept(c *connection.Conn, ip string, port int) {
 	if c.Accept(nil) != nil {
 		return
 	}
-	st.buf = st.statsMakeRsp(st.buf[:0])
+	if g := st.ctx.group; g != nil {
+		st.buf = g.statsMakeRsp(st, st.buf[:0])
+	} else {
+		st.buf = st.statsMakeRsp(st.buf[:0])
+	}
 	c.Append(st.buf)
 	c.CloseAfterFlush()
 }
@@ -193,14 +228,14 @@ func (st *statsCtx) statsMakeRsp(b []byte) []byte {
 	b = strconv.AppendInt(b, st.totalConns, 10)
 	b = append(b, `, "curr_connections":`...)
 	b = strconv.AppendInt(b, st.currConns, 10)
-	for i, p := range st.ctx.pools {
+	for i, name := range st.poolNames {
 		if i == 0 {
 			b = append(b, ", "...)
 		} else {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = append(b, p.cp.name...)
+		b = append(b, name...)
 		b = append(b, `": {`...)
 		for k, m := range statsPoolCodec {
 			if k > 0 {
@@ -211,13 +246,13 @@ func (st *statsCtx) statsMakeRsp(b []byte) []byte {
 			b = append(b, `":`...)
 			b = strconv.AppendInt(b, st.pools[i][k], 10)
 		}
-		for j, s := range p.servers {
+		for j, sname := range st.srvNames[i] {
 			if j == 0 {
 				b = append(b, `, "`...)
 			} else {
 				b = append(b, `},"`...)
 			}
-			b = append(b, s.cs.name...)
+			b = append(b, sname...)
 			b = append(b, `": {`...)
 			for k, m := range statsServerCodec {
 				if k > 0 {

@@ -27,6 +27,7 @@
 //	clientsCron                             Server.Cron
 //	checkClientOutputBufferLimits           Config.OutputBufferLimit, Server.SetOutputBufferLimit
 //	CLIENT_CLOSE_AFTER_REPLY, ...           CloseAfterReply, ...
+//	CLIENT_BLOCKED (input held)             Blocked; Feed(c, nil) resumes
 //
 // A client whose pending output passes Config.OutputBufferLimit (Redis's
 // client-output-buffer-limit for the normal class, but by default hard

@@ -434,7 +434,7 @@ func (s *Server) Feed(c *Client, data []byte) {
 // processInputBuffer parses and runs every complete command in the query
 // buffer (processInputBuffer).
 func (s *Server) processInputBuffer(c *Client) {
-	for c.qbpos < len(c.querybuf) && c.Flags&(CloseAfterReply|CloseASAP) == 0 {
+	for c.qbpos < len(c.querybuf) && c.Flags&(CloseAfterReply|CloseASAP|Blocked) == 0 {
 		c.Parser.Unauthenticated = s.h.AuthRequired != nil && s.h.AuthRequired(c)
 		argv, n, err := c.Parser.Parse(c.querybuf[c.qbpos:], c.Argv, &s.limits)
 		if err != nil {
@@ -600,7 +600,7 @@ func (s *Server) Cron(hz int) {
 			continue
 		}
 		idle := s.Now - c.LastInteraction
-		if s.cfg.Timeout > 0 && idle/1000 > int64(s.cfg.Timeout) {
+		if s.cfg.Timeout > 0 && idle/1000 > int64(s.cfg.Timeout) && c.Flags&Blocked == 0 {
 			s.cfg.Log.Debug("Closing idle client", "addr", c.Addr)
 			s.FreeClient(c)
 			continue
