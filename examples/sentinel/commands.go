@@ -28,7 +28,6 @@ type command struct {
 // client is a connection with the sentinel's per-client state.
 type client struct {
 	*respserver.Client
-	resp     int // 2 or 3 (HELLO)
 	authed   bool
 	lastcmd  *command
 	channels []string
@@ -36,7 +35,7 @@ type client struct {
 }
 
 func (s *sentinelState) connected(rc *respserver.Client) {
-	rc.Data = &client{Client: rc, resp: 2, authed: s.cfg.requirepass == nil}
+	rc.Data = &client{Client: rc, authed: s.cfg.requirepass == nil}
 }
 
 func (s *sentinelState) freed(rc *respserver.Client) {
@@ -46,57 +45,6 @@ func (s *sentinelState) freed(rc *respserver.Client) {
 }
 
 func (s *sentinelState) command(rc *respserver.Client) { s.processCommand(rc.Data.(*client)) }
-
-// Reply helpers that depend on the protocol (networking.c's
-// addReplyMapLen, addReplyNull, addReplyNullArray, addReplyPushLen,
-// addReplyVerbatim).
-func (c *client) addReplyMapLen(n int) {
-	if c.resp >= 3 {
-		c.AddReply("%" + strconv.Itoa(n) + "\r\n")
-	} else {
-		c.AddReplyArrayLen(2 * n)
-	}
-}
-
-func (c *client) addReplyNull() {
-	if c.resp >= 3 {
-		c.AddReply("_\r\n")
-	} else {
-		c.AddReply(resp.NullBulk)
-	}
-}
-
-func (c *client) addReplyNullArray() {
-	if c.resp >= 3 {
-		c.AddReply("_\r\n")
-	} else {
-		c.AddReply(resp.NullArray)
-	}
-}
-
-func (c *client) addReplyPushLen(n int) {
-	if c.resp >= 3 {
-		c.AddReply(">" + strconv.Itoa(n) + "\r\n")
-	} else {
-		c.AddReplyArrayLen(n)
-	}
-}
-
-func (c *client) addReplySetLen(n int) {
-	if c.resp >= 3 {
-		c.AddReply("~" + strconv.Itoa(n) + "\r\n")
-	} else {
-		c.AddReplyArrayLen(n)
-	}
-}
-
-func (c *client) addReplyVerbatim(text string) {
-	if c.resp >= 3 {
-		c.AddReply("=" + strconv.Itoa(len(text)+4) + "\r\ntxt:" + text + "\r\n")
-	} else {
-		c.AddReplyBulkString(text)
-	}
-}
 
 func (c *client) addReplyBulkInt(n int64) { c.AddReplyBulkString(strconv.FormatInt(n, 10)) }
 
@@ -262,7 +210,7 @@ func (s *sentinelState) addReplySentinelRedisInstance(c *client, ri *sentinelRed
 		add("voted-leader", leader)
 		add("voted-leader-epoch", strconv.FormatUint(ri.leaderEpoch, 10))
 	}
-	c.addReplyMapLen(len(kv) / 2)
+	c.AddReplyMapLen(len(kv) / 2)
 	for _, x := range kv {
 		c.AddReplyBulkString(x)
 	}
@@ -311,7 +259,7 @@ func sentinelMyidCommand(s *sentinelState, c *client) { c.AddReplyBulkString(s.c
 func sentinelGetMasterAddrCommand(s *sentinelState, c *client) {
 	ri := s.sentinelGetMasterByName(c.arg(2))
 	if ri == nil {
-		c.addReplyNullArray()
+		c.AddReplyNullArray()
 		return
 	}
 	addr := sentinelGetCurrentMasterAddress(ri)
@@ -495,9 +443,9 @@ func sentinelInfoCacheCommand(s *sentinelState, c *client) {
 			c.AddReplyArrayLen(2)
 			c.AddReplyInt(age)
 			if x.info != "" {
-				c.addReplyVerbatim(x.info)
+				c.AddReplyVerbatim(x.info, "txt")
 			} else {
-				c.addReplyNull()
+				c.AddReplyNull()
 			}
 		}
 	}

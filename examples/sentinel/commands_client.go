@@ -306,7 +306,7 @@ func (s *sentinelState) appendClientInfo(dst []byte, cl *client) []byte {
 		dst = append(dst, "NULL"...)
 	}
 	dst = append(dst, " user=default redir=-1 resp="...)
-	dst = strconv.AppendInt(dst, int64(cl.resp), 10)
+	dst = strconv.AppendInt(dst, int64(cl.Protocol()), 10)
 	return dst
 }
 

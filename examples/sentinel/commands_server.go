@@ -87,7 +87,7 @@ func (s *sentinelState) processCommand(c *client) {
 		c.AddReply(resp.NoAuthErr)
 		return
 	}
-	if c.resp == 2 && len(c.channels)+len(c.patterns) > 0 {
+	if c.Protocol() == 2 && len(c.channels)+len(c.patterns) > 0 {
 		switch name {
 		case "ping", "subscribe", "unsubscribe", "psubscribe", "punsubscribe":
 		default:
@@ -106,7 +106,7 @@ func pingCommand(s *sentinelState, c *client) {
 		s.addReplyError(c, "wrong number of arguments for 'ping' command")
 		return
 	}
-	if c.resp == 2 && len(c.channels)+len(c.patterns) > 0 {
+	if c.Protocol() == 2 && len(c.channels)+len(c.patterns) > 0 {
 		c.AddReplyArrayLen(2)
 		c.AddReplyBulkString("pong")
 		if len(c.Argv) == 1 {
@@ -235,15 +235,15 @@ func helloCommand(s *sentinelState, c *client) {
 		c.Name = *name
 	}
 	if ver != 0 {
-		c.resp = int(ver)
+		c.SetProtocol(int(ver))
 	}
-	c.addReplyMapLen(6)
+	c.AddReplyMapLen(6)
 	c.AddReplyBulkString("server")
 	c.AddReplyBulkString("redis")
 	c.AddReplyBulkString("version")
 	c.AddReplyBulkString(redisVersion)
 	c.AddReplyBulkString("proto")
-	c.AddReplyInt(int64(c.resp))
+	c.AddReplyInt(int64(c.Protocol()))
 	c.AddReplyBulkString("id")
 	c.AddReplyInt(c.ID)
 	c.AddReplyBulkString("mode")
@@ -307,7 +307,7 @@ func commandCommand(s *sentinelState, c *client) {
 			if cmd := s.commands[strings.ToLower(string(a))]; cmd != nil {
 				s.addReplyCommandInfo(c, cmd)
 			} else {
-				c.addReplyNull()
+				c.AddReplyNull()
 			}
 		}
 	default:
@@ -319,15 +319,15 @@ func (s *sentinelState) addReplyCommandInfo(c *client, cmd *command) {
 	c.AddReplyArrayLen(10)
 	c.AddReplyBulkString(cmd.name)
 	c.AddReplyInt(int64(cmd.arity))
-	c.addReplySetLen(len(cmd.flags))
+	c.AddReplySetLen(len(cmd.flags))
 	for _, f := range cmd.flags {
 		c.AddReplyStatus(f)
 	}
 	c.AddReplyInt(0)
 	c.AddReplyInt(0)
 	c.AddReplyInt(0)
-	c.addReplySetLen(0)
-	c.addReplySetLen(0)
+	c.AddReplySetLen(0)
+	c.AddReplySetLen(0)
 	c.AddReplyArrayLen(0)
 	c.AddReplyArrayLen(0)
 }
@@ -363,7 +363,7 @@ func infoCommand(s *sentinelState, c *client) {
 		b.WriteString("# " + sec.title + "\r\n")
 		sec.gen(&b)
 	}
-	c.addReplyVerbatim(b.String())
+	c.AddReplyVerbatim(b.String(), "txt")
 }
 
 func (s *sentinelState) infoServer(b *bytes.Buffer) {

@@ -213,7 +213,7 @@ func sentinelConfigGetCommand(s *sentinelState, c *client) {
 			kv = append(kv, p.name, p.value)
 		}
 	}
-	c.addReplyMapLen(len(kv) / 2)
+	c.AddReplyMapLen(len(kv) / 2)
 	for _, x := range kv {
 		c.AddReplyBulkString(x)
 	}
@@ -285,7 +285,7 @@ func (s *sentinelState) debugParams() []struct {
 func sentinelDebugCommand(s *sentinelState, c *client) {
 	params := s.debugParams()
 	if len(c.Argv) == 2 {
-		c.addReplyMapLen(len(params))
+		c.AddReplyMapLen(len(params))
 		for _, p := range params {
 			c.AddReplyBulkString(strings.ToUpper(p.name))
 			c.addReplyBulkInt(*p.p)

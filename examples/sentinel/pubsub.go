@@ -27,14 +27,14 @@ type patternSub struct {
 
 // addReplyPubsubMessage is "message channel payload" (a push in RESP3).
 func addReplyPubsubMessage(c *client, channel, msg string) {
-	c.addReplyPushLen(3)
+	c.AddReplyPushLen(3)
 	c.AddReplyBulkString("message")
 	c.AddReplyBulkString(channel)
 	c.AddReplyBulkString(msg)
 }
 
 func addReplyPubsubPatMessage(c *client, pat, channel, msg string) {
-	c.addReplyPushLen(4)
+	c.AddReplyPushLen(4)
 	c.AddReplyBulkString("pmessage")
 	c.AddReplyBulkString(pat)
 	c.AddReplyBulkString(channel)
@@ -44,10 +44,10 @@ func addReplyPubsubPatMessage(c *client, pat, channel, msg string) {
 // addReplySubscription is the (un)subscribe confirmation; channel "" is
 // a null (an unsubscribe with nothing subscribed).
 func addReplySubscription(c *client, kind, channel string, null bool) {
-	c.addReplyPushLen(3)
+	c.AddReplyPushLen(3)
 	c.AddReplyBulkString(kind)
 	if null {
-		c.addReplyNull()
+		c.AddReplyNull()
 	} else {
 		c.AddReplyBulkString(channel)
 	}
