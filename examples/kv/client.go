@@ -27,6 +27,7 @@ func (s *server) freed(rc *respserver.Client) {
 		s.freeClientMultiState(c)
 		s.freeClientBlockState(c)
 		s.disableTracking(c)
+		s.pubsubUnsubscribeAll(c)
 	}
 }
 

@@ -118,6 +118,15 @@ func clientTypeByName(name []byte) int {
 	return -1
 }
 
+// clientType is getClientType: pubsub for a subscribed client, else
+// normal (kv has no replicas or masters).
+func clientType(c *client) int {
+	if c.Flags&respserver.PubSub != 0 {
+		return clientTypePubsub
+	}
+	return clientTypeNormal
+}
+
 // liveClients returns the connected clients in connection order, the
 // order of Redis's server.clients list.
 func (s *server) liveClients() []*client {
@@ -149,8 +158,10 @@ func clientListCommand(s *server, c *client) {
 			c.AddReplyErrorf("Unknown client type '%s'", c.Argv[3])
 			return
 		}
-		if typ == clientTypeNormal {
-			out = s.appendAllClientsInfo(out, c)
+		for _, cl := range s.clientsWith(c) {
+			if clientType(cl) == typ {
+				out = append(s.appendClientInfo(out, cl), '\n')
+			}
 		}
 	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
 		out = []byte{}
@@ -219,6 +230,9 @@ func clientLaddr(c *client) string {
 // server has.
 func (s *server) clientFlagsString(dst []byte, c *client) []byte {
 	n := len(dst)
+	if c.Flags&respserver.PubSub != 0 {
+		dst = append(dst, 'P')
+	}
 	if c.mflags&clientMulti != 0 {
 		dst = append(dst, 'x')
 	}
@@ -303,7 +317,17 @@ func (s *server) appendClientInfo(dst []byte, cl *client) []byte {
 		}
 		multiMem = ms.multiMem()
 	}
-	dst = append(dst, " sub=0 psub=0 ssub=0 multi="...)
+	var sub, psub, ssub int
+	if pc := s.pubsub.clients[cl]; pc != nil {
+		sub, psub, ssub = len(pc.channels), len(pc.patterns), len(pc.shard)
+	}
+	dst = append(dst, " sub="...)
+	dst = strconv.AppendInt(dst, int64(sub), 10)
+	dst = append(dst, " psub="...)
+	dst = strconv.AppendInt(dst, int64(psub), 10)
+	dst = append(dst, " ssub="...)
+	dst = strconv.AppendInt(dst, int64(ssub), 10)
+	dst = append(dst, " multi="...)
 	dst = strconv.AppendInt(dst, int64(multi), 10)
 	dst = append(dst, " qbuf="...)
 	dst = strconv.AppendInt(dst, int64(cl.QueryLen()), 10)
@@ -415,7 +439,7 @@ func clientKillCommand(s *server, c *client) {
 		if laddr != nil && clientLaddr(cl) != string(laddr) {
 			continue
 		}
-		if typ != -1 && typ != clientTypeNormal {
+		if typ != -1 && clientType(cl) != typ {
 			continue
 		}
 		if id != 0 && cl.ID != id {

@@ -91,6 +91,7 @@ var commandFlagNames = []struct {
 }{
 	{cmdWrite, "write"},
 	{cmdReadonly, "readonly"},
+	{cmdPubsub, "pubsub"},
 	{cmdNoscript, "noscript"},
 	{cmdBlocking, "blocking"},
 	{cmdLoading, "loading"},
@@ -98,7 +99,6 @@ var commandFlagNames = []struct {
 	{cmdSkipSlowlog, "skip_slowlog"},
 	{cmdFast, "fast"},
 	{cmdNoAuth, "no_auth"},
-	{cmdMayReplicate, "may_replicate"},
 	{cmdNoMulti, "no_multi"},
 	{cmdMovableKeys, "movablekeys"},
 	{cmdAllowBusy, "allow_busy"},
@@ -167,6 +167,9 @@ func aclCategories(cmd *command) []string {
 		cats = append(cats, "@"+group)
 	case "sorted-set":
 		cats = append(cats, "@sortedset")
+	}
+	if cmd.flags&cmdPubsub != 0 { // setImplicitACLCategories
+		cats = append(cats, "@pubsub")
 	}
 	if cmd.flags&cmdFast != 0 {
 		cats = append(cats, "@fast")
@@ -457,6 +460,21 @@ var commandDocs = map[string]commandDoc{
 	"expireat":                {"Set the expiration for a key as a UNIX timestamp", "1.2.0", "generic"},
 	"expiretime":              {"Get the expiration Unix timestamp for a key", "7.0.0", "generic"},
 	"flushall":                {"Remove all keys from all databases", "1.0.0", "server"},
+	"subscribe":               {"Listen for messages published to the given channels", "2.0.0", "pubsub"},
+	"unsubscribe":             {"Stop listening for messages posted to the given channels", "2.0.0", "pubsub"},
+	"psubscribe":              {"Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub"},
+	"punsubscribe":            {"Stop listening for messages posted to channels matching the given patterns", "2.0.0", "pubsub"},
+	"ssubscribe":              {"Listen for messages published to the given shard channels", "7.0.0", "pubsub"},
+	"sunsubscribe":            {"Stop listening for messages posted to the given shard channels", "7.0.0", "pubsub"},
+	"publish":                 {"Post a message to a channel", "2.0.0", "pubsub"},
+	"spublish":                {"Post a message to a shard channel", "7.0.0", "pubsub"},
+	"pubsub":                  {"A container for Pub/Sub commands", "2.8.0", "pubsub"},
+	"pubsub|channels":         {"List active channels", "2.8.0", "pubsub"},
+	"pubsub|numsub":           {"Get the count of subscribers for channels", "2.8.0", "pubsub"},
+	"pubsub|numpat":           {"Get the count of unique patterns pattern subscriptions", "2.8.0", "pubsub"},
+	"pubsub|shardchannels":    {"List active shard channels", "7.0.0", "pubsub"},
+	"pubsub|shardnumsub":      {"Get the count of subscribers for shard channels", "7.0.0", "pubsub"},
+	"pubsub|help":             {"Show helpful text about the different subcommands", "6.2.0", "pubsub"},
 	"flushdb":                 {"Remove all keys from the current database", "1.0.0", "server"},
 	"get":                     {"Get the value of a key", "1.0.0", "string"},
 	"getdel":                  {"Get the value of a key and delete the key", "6.2.0", "string"},

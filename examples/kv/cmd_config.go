@@ -188,7 +188,8 @@ func configSetCommand(s *server, c *client) {
 	// The connection layer keeps its own copy of the client limits.
 	s.rs.SetTimeout(s.cfg.timeout)
 	s.rs.SetTCPKeepAlive(s.cfg.tcpKeepalive)
-	s.rs.SetOutputBufferLimit(s.cfg.clientOutputBufferLimit)
+	s.rs.SetOutputBufferLimit(s.cfg.clientOutputBufferLimit.normal)
+	s.rs.SetPubSubOutputBufferLimit(s.cfg.clientOutputBufferLimit.pubsub)
 	c.AddReply(resp.OK)
 }
 

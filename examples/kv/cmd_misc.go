@@ -84,7 +84,10 @@ func waitCommand(s *server, c *client) {
 // no WATCH, database 0, no name, authenticated only if no password is
 // set, replies on; "+RESET".
 func resetCommand(s *server, c *client) {
+	s.disableTracking(c)
+	c.SetProtocol(2)
 	s.discardTransaction(c)
+	s.pubsubUnsubscribeAll(c)
 	c.db = 0
 	c.Name = ""
 	c.authed = s.cfg.requirepass == ""

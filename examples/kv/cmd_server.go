@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/respserver"
 )
 
 // serverCommands are the connection and server commands. CLIENT, CONFIG,
@@ -23,6 +24,10 @@ var serverCommands = []*command{
 }
 
 func pingCommand(s *server, c *client) {
+	if c.Flags&respserver.PubSub != 0 && c.Protocol() == 2 && len(c.Argv) <= 2 {
+		pingSubscribed(c)
+		return
+	}
 	switch len(c.Argv) {
 	case 1:
 		c.AddReply(resp.Pong)

@@ -36,6 +36,7 @@ const (
 	// PAUSE WRITE as one (PUBLISH, in Redis).
 	cmdMayReplicate
 	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
+	cmdPubsub      // CMD_PUBSUB: a pub/sub command
 )
 
 // command is one entry of the command table (redisCommand).
@@ -63,7 +64,7 @@ func commandTable() map[string]*command {
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
-		multiCommands, listBlockCommands, zsetBlockCommands, miscCommands,
+		multiCommands, pubsubCommands, listBlockCommands, zsetBlockCommands, miscCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -148,6 +149,11 @@ func (s *server) processCommand(c *client) {
 		return
 	}
 	c.lastcmd = cmd
+	if c.Flags&respserver.PubSub != 0 && c.Protocol() == 2 && !subscribedModeAllowed(cmd.name) {
+		// RESP2 has no room for replies between messages.
+		s.rejectCommandFor(c, cmd, subscribedModeError(cmd.name))
+		return
+	}
 	if s.pause.typ != pauseOff && s.postponeIfPaused(c, cmd) {
 		return
 	}

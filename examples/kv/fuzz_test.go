@@ -50,8 +50,8 @@ func FuzzDispatch(f *testing.F) {
 		// SRANDMEMBER with a huge negative count is bounded by the
 		// output limit).
 		c.protoMaxBulkLen = 1 << 20
-		c.clientOutputBufferLimit.Hard = 4 << 20
-		c.clientOutputBufferLimit.Soft = -1
+		c.clientOutputBufferLimit.normal.Hard = 4 << 20
+		c.clientOutputBufferLimit.normal.Soft = -1
 	})
 	f.Cleanup(s.close)
 	f.Fuzz(func(t *testing.T, data []byte, split uint16, unauth bool) {

@@ -353,7 +353,7 @@ func maxPendingOutput(t testing.TB, s *server) int {
 // client reads EOF or a reset) and gives the memory back (heap within
 // 24 MiB of where it was); another client is served meanwhile and after.
 func TestSlowReaderHardLimit(t *testing.T) {
-	var lim respserver.OutputBufferLimit
+	lim := defaultObufLimits()
 	if err := (obufFlag{&lim}).Set("normal 8mb 0 0"); err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +405,7 @@ func TestSlowReaderHardLimit(t *testing.T) {
 // asserted as at least 1 s between sending the pipeline and the close.
 // The other client is served throughout.
 func TestSlowReaderSoftLimit(t *testing.T) {
-	lim, err := parseOutputBufferLimit("normal 0 2mb 1", respserver.OutputBufferLimit{})
+	lim, err := parseOutputBufferLimit("normal 0 2mb 1", defaultObufLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,8 +435,8 @@ func TestSlowReaderSoftLimit(t *testing.T) {
 // nothing for 1.5 s.
 // Expected: it is not closed; it then reads all 20 replies intact.
 func TestSlowReaderNoLimit(t *testing.T) {
-	lim, err := parseOutputBufferLimit("normal 0 0 0", respserver.OutputBufferLimit{})
-	if err != nil || lim != respserver.NoOutputBufferLimit {
+	lim, err := parseOutputBufferLimit("normal 0 0 0", defaultObufLimits())
+	if err != nil || lim.normal != respserver.NoOutputBufferLimit {
 		t.Fatalf("normal 0 0 0 = %+v, %v", lim, err)
 	}
 	s := newTestServer(t, func(c *config) { c.clientOutputBufferLimit = lim; c.hz = 50 })
@@ -458,31 +458,40 @@ func TestSlowReaderNoLimit(t *testing.T) {
 }
 
 // Input: the flag's values. Expected: Redis's syntax and units; the
-// default is "normal 256mb 64mb 60"; respserver's zero Config means the
+// default is "normal 256mb 64mb 60" (goae's) with Redis's replica and
+// pubsub classes, shown as Redis's CONFIG GET shows all three; a value
+// changes only the classes it names; respserver's zero Config means the
 // same.
 func TestOutputBufferLimitFlag(t *testing.T) {
-	def := defaultConfig().clientOutputBufferLimit
-	if got := formatOutputBufferLimit(def); got != "normal 268435456 67108864 60" {
+	def := defaultObufLimits()
+	if got := formatOutputBufferLimit(def); got != "normal 268435456 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60" {
 		t.Fatalf("default = %q", got)
 	}
+	with := func(f func(*obufLimits)) obufLimits { l := def; f(&l); return l }
 	for _, tc := range []struct {
 		in   string
-		want respserver.OutputBufferLimit
+		want obufLimits
 	}{
 		{"normal 256mb 64mb 60", def},
-		{"NORMAL 1gb 1g 5", respserver.OutputBufferLimit{Hard: 1 << 30, Soft: 1e9, SoftSeconds: 5}},
-		{"normal 1kb 10 0 pubsub 32mb 8mb 60", respserver.OutputBufferLimit{Hard: 1024, Soft: 10}},
-		{"replica 256mb 64mb 60", def}, // other classes accepted and ignored
-		{"normal 0 0 0", respserver.NoOutputBufferLimit},
+		{"NORMAL 1gb 1g 5", with(func(l *obufLimits) { l.normal = respserver.OutputBufferLimit{Hard: 1 << 30, Soft: 1e9, SoftSeconds: 5} })},
+		{"normal 1kb 10 0 pubsub 1mb 0 0", with(func(l *obufLimits) {
+			l.normal = respserver.OutputBufferLimit{Hard: 1024, Soft: 10}
+			l.pubsub = respserver.OutputBufferLimit{Hard: 1 << 20, Soft: -1, SoftSeconds: -1}
+		})},
+		{"replica 1mb 1mb 1", with(func(l *obufLimits) {
+			l.replica = respserver.OutputBufferLimit{Hard: 1 << 20, Soft: 1 << 20, SoftSeconds: 1}
+		})},
+		{"normal 0 0 0", with(func(l *obufLimits) { l.normal = respserver.NoOutputBufferLimit })},
 	} {
 		got, err := parseOutputBufferLimit(tc.in, def)
 		if err != nil || got != tc.want {
 			t.Errorf("%q = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1"} {
-		if _, err := parseOutputBufferLimit(bad, def); err == nil {
-			t.Errorf("%q accepted", bad)
+	for _, bad := range []string{"", "normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1",
+		"normal 1 1 1 pubsub x 1 1"} {
+		if got, err := parseOutputBufferLimit(bad, def); err == nil || got != def {
+			t.Errorf("%q accepted (or changed the limits)", bad)
 		}
 	}
 	el, err := ae.New(16)

@@ -40,7 +40,7 @@ func main() {
 	flag.IntVar(&cfg.tcpKeepalive, "tcp-keepalive", cfg.tcpKeepalive, "TCP keepalive interval in seconds (0: off)")
 	flag.Var(memoryFlag{&cfg.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk string a client may send (memory size: 512mb, 1gb, ...)")
 	flag.Var(memoryFlag{&cfg.clientQueryBufferLimit}, "client-query-buffer-limit", "largest query buffer of a client (memory size)")
-	flag.Var(obufFlag{&cfg.clientOutputBufferLimit}, "client-output-buffer-limit", `"normal <hard> <soft> <seconds>" as Redis's (0: no limit); default "normal 256mb 64mb 60", where Redis has no limit`)
+	flag.Var(obufFlag{&cfg.clientOutputBufferLimit}, "client-output-buffer-limit", `"<class> <hard> <soft> <seconds>" as Redis's, for classes normal, replica and pubsub (0: no limit); default "normal 256mb 64mb 60 slave 256mb 64mb 60 pubsub 32mb 8mb 60", where Redis has no limit for normal clients`)
 	level := flag.String("loglevel", "notice", "debug, verbose, notice or warning")
 	cpuprofile := flag.String("cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
 	memprofile := flag.String("memprofile", "", "write a pprof heap profile (allocations included) to this file at shutdown")
@@ -177,11 +177,27 @@ func (f memoryFlag) Set(s string) error {
 	return nil
 }
 
+// obufLimits is client-output-buffer-limit: the limits of each class, in
+// respserver's terms (negative: no limit). Normal and pubsub apply; kv has
+// no replicas, so that class is kept and reported only.
+type obufLimits struct{ normal, replica, pubsub respserver.OutputBufferLimit }
+
+// defaultObufLimits is goae's normal class (Redis has none for normal
+// clients) and Redis's replica and pubsub classes.
+func defaultObufLimits() obufLimits {
+	return obufLimits{
+		normal: respserver.OutputBufferLimit{Hard: respserver.DefaultOutputBufferHard,
+			Soft: respserver.DefaultOutputBufferSoft, SoftSeconds: respserver.DefaultOutputBufferSoftSeconds},
+		replica: respserver.OutputBufferLimit{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
+		pubsub: respserver.OutputBufferLimit{Hard: respserver.DefaultPubSubOutputBufferHard,
+			Soft: respserver.DefaultPubSubOutputBufferSoft, SoftSeconds: respserver.DefaultPubSubOutputBufferSoftSeconds},
+	}
+}
+
 // obufFlag is --client-output-buffer-limit: groups of "<class> <hard>
-// <soft> <seconds>", as Redis's config. Only the normal class applies
-// (kv has no replicas or pubsub clients); the others are checked and
-// ignored. A 0 hard or soft limit is Redis's "no limit".
-type obufFlag struct{ p *respserver.OutputBufferLimit }
+// <soft> <seconds>", as Redis's config; classes not named keep their
+// values. A 0 hard or soft limit is Redis's "no limit".
+type obufFlag struct{ p *obufLimits }
 
 func (f obufFlag) String() string {
 	if f.p == nil {
@@ -190,9 +206,12 @@ func (f obufFlag) String() string {
 	return formatOutputBufferLimit(*f.p)
 }
 
-// formatOutputBufferLimit writes the normal class as Redis's CONFIG GET.
-func formatOutputBufferLimit(l respserver.OutputBufferLimit) string {
-	return fmt.Sprintf("normal %d %d %d", max(l.Hard, 0), max(l.Soft, 0), max(l.SoftSeconds, 0))
+// formatOutputBufferLimit writes the classes as Redis's CONFIG GET does.
+func formatOutputBufferLimit(l obufLimits) string {
+	one := func(l respserver.OutputBufferLimit) string {
+		return fmt.Sprintf("%d %d %d", max(l.Hard, 0), max(l.Soft, 0), max(l.SoftSeconds, 0))
+	}
+	return "normal " + one(l.normal) + " slave " + one(l.replica) + " pubsub " + one(l.pubsub)
 }
 
 func (f obufFlag) Set(s string) error {
@@ -205,16 +224,23 @@ func (f obufFlag) Set(s string) error {
 }
 
 // parseOutputBufferLimit parses Redis's client-output-buffer-limit value
-// and returns the normal class (cur if the value does not name it).
-func parseOutputBufferLimit(s string, cur respserver.OutputBufferLimit) (respserver.OutputBufferLimit, error) {
+// into cur: the classes it names change, the others stay. Nothing changes
+// on an error.
+func parseOutputBufferLimit(s string, cur obufLimits) (obufLimits, error) {
 	args := strings.Fields(s)
 	if len(args) == 0 || len(args)%4 != 0 {
 		return cur, errors.New("wrong number of arguments in buffer limit configuration")
 	}
+	out := cur
 	for i := 0; i < len(args); i += 4 {
-		class := strings.ToLower(args[i])
-		switch class {
-		case "normal", "replica", "slave", "pubsub":
+		var dst *respserver.OutputBufferLimit
+		switch strings.ToLower(args[i]) {
+		case "normal":
+			dst = &out.normal
+		case "replica", "slave":
+			dst = &out.replica
+		case "pubsub":
+			dst = &out.pubsub
 		default:
 			return cur, errors.New("invalid client class specified in buffer limit configuration")
 		}
@@ -224,17 +250,15 @@ func parseOutputBufferLimit(s string, cur respserver.OutputBufferLimit) (respser
 		if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
 			return cur, errors.New("error in hard, soft or soft_seconds setting in buffer limit configuration")
 		}
-		if class != "normal" {
-			continue
-		}
 		// Redis's 0 is "no limit"; respserver's is "default".
-		cur = respserver.OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
+		l := respserver.OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
 		if hard == 0 {
-			cur.Hard = -1
+			l.Hard = -1
 		}
 		if soft == 0 {
-			cur.Soft, cur.SoftSeconds = -1, -1
+			l.Soft, l.SoftSeconds = -1, -1
 		}
+		*dst = l
 	}
-	return cur, nil
+	return out, nil
 }

@@ -45,10 +45,8 @@ type config struct {
 	tcpBacklog             int
 	protoMaxBulkLen        int64
 	clientQueryBufferLimit int64
-	// clientOutputBufferLimit is the normal class of
-	// client-output-buffer-limit, in respserver's terms (negative: no
-	// limit).
-	clientOutputBufferLimit respserver.OutputBufferLimit
+	// clientOutputBufferLimit is client-output-buffer-limit, by class.
+	clientOutputBufferLimit obufLimits
 	// activeExpireEffort is active-expire-effort, 1 to 10: how much work
 	// the active expiry cycle does (expire.go).
 	activeExpireEffort int
@@ -59,22 +57,18 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		port:                   6379,
-		bind:                   "127.0.0.1",
-		maxclients:             10000,
-		hz:                     10,
-		tcpKeepalive:           300,
-		tcpBacklog:             511,
-		protoMaxBulkLen:        512 << 20,
-		clientQueryBufferLimit: 1 << 30,
-		clientOutputBufferLimit: respserver.OutputBufferLimit{
-			Hard:        respserver.DefaultOutputBufferHard,
-			Soft:        respserver.DefaultOutputBufferSoft,
-			SoftSeconds: respserver.DefaultOutputBufferSoftSeconds,
-		},
-		activeExpireEffort: 1,
-		databases:          16,
-		log:                slog.Default(),
+		port:                    6379,
+		bind:                    "127.0.0.1",
+		maxclients:              10000,
+		hz:                      10,
+		tcpKeepalive:            300,
+		tcpBacklog:              511,
+		protoMaxBulkLen:         512 << 20,
+		clientQueryBufferLimit:  1 << 30,
+		clientOutputBufferLimit: defaultObufLimits(),
+		activeExpireEffort:      1,
+		databases:               16,
+		log:                     slog.Default(),
 	}
 }
 
@@ -118,6 +112,8 @@ type server struct {
 	executing     int
 	// trk is client side caching (tracking.go).
 	trk trackingState
+	// pubsub is the channels, patterns and subscribers (pubsub.go).
+	pubsub pubsubState
 	// blocking holds the blocked clients and the keys they wait on
 	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
 	blocking blocking
@@ -179,14 +175,15 @@ func newServer(cfg config) (*server, error) {
 	}
 	s.db = s.dbs[0]
 	s.rs = respserver.New(el, respserver.Config{
-		MaxClients:        cfg.maxclients,
-		Timeout:           cfg.timeout,
-		TCPKeepAlive:      cfg.tcpKeepalive,
-		ProtoMaxBulkLen:   cfg.protoMaxBulkLen,
-		QueryBufferLimit:  cfg.clientQueryBufferLimit,
-		OutputBufferLimit: cfg.clientOutputBufferLimit,
-		UnixSocket:        cfg.unixsocket,
-		Log:               cfg.log,
+		MaxClients:              cfg.maxclients,
+		Timeout:                 cfg.timeout,
+		TCPKeepAlive:            cfg.tcpKeepalive,
+		ProtoMaxBulkLen:         cfg.protoMaxBulkLen,
+		QueryBufferLimit:        cfg.clientQueryBufferLimit,
+		OutputBufferLimit:       cfg.clientOutputBufferLimit.normal,
+		PubSubOutputBufferLimit: cfg.clientOutputBufferLimit.pubsub,
+		UnixSocket:              cfg.unixsocket,
+		Log:                     cfg.log,
 	}, respserver.Handler{
 		Command:      s.command,
 		AuthRequired: func(rc *respserver.Client) bool { return s.authRequired(rc.Data.(*client)) },

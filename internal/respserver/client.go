@@ -16,6 +16,7 @@ const (
 	Freed                       // freed: lists that still hold it skip it
 	OutputLimited               // the output buffer limits apply (LimitOutput)
 	RESP3                       // the client speaks RESP3 (HELLO 3): see Protocol
+	PubSub                      // subscribed (CLIENT_PUBSUB): the pubsub class of output limits applies (SetPubSub)
 	// Blocked (CLIENT_BLOCKED): the server holds the client in a blocking
 	// command or a pause. Its input is read but not parsed until the
 	// server clears the flag and calls Feed(c, nil); the idle timeout

@@ -51,6 +51,10 @@ type Config struct {
 	// memory. A negative Hard or Soft disables that limit; see
 	// NoOutputBufferLimit for Redis's default.
 	OutputBufferLimit OutputBufferLimit
+	// PubSubOutputBufferLimit is the pubsub class, for clients with the
+	// PubSub flag (subscribed to a channel or pattern). Zero fields take
+	// Redis's defaults (hard 32 MiB, soft 8 MiB for 60 s).
+	PubSubOutputBufferLimit OutputBufferLimit
 	// UnixSocket is the unix socket path, for the Addr of its clients.
 	UnixSocket string
 	// Log receives connection events; nil means slog.Default().
@@ -90,16 +94,33 @@ const (
 // ("normal 0 0 0"): output grows without bound.
 var NoOutputBufferLimit = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
 
-// normalize fills in the defaults and spells "no limit" -1, so that
-// Config() hands back a value that means the same when passed to New.
+// Redis's pubsub class defaults ("pubsub 32mb 8mb 60").
+const (
+	DefaultPubSubOutputBufferHard        = 32 << 20
+	DefaultPubSubOutputBufferSoft        = 8 << 20
+	DefaultPubSubOutputBufferSoftSeconds = 60
+)
+
+// normalize fills in the normal class's defaults and spells "no limit"
+// -1, so that Config() hands back a value that means the same when passed
+// to New.
 func (l OutputBufferLimit) normalize() OutputBufferLimit {
+	return l.normalizeWith(DefaultOutputBufferHard, DefaultOutputBufferSoft, DefaultOutputBufferSoftSeconds)
+}
+
+// normalizePubSub is normalize with the pubsub class's defaults.
+func (l OutputBufferLimit) normalizePubSub() OutputBufferLimit {
+	return l.normalizeWith(DefaultPubSubOutputBufferHard, DefaultPubSubOutputBufferSoft, DefaultPubSubOutputBufferSoftSeconds)
+}
+
+func (l OutputBufferLimit) normalizeWith(hard, soft int64, softSeconds int) OutputBufferLimit {
 	if l.Hard == 0 {
-		l.Hard = DefaultOutputBufferHard
+		l.Hard = hard
 	}
 	if l.Soft == 0 {
-		l.Soft = DefaultOutputBufferSoft
+		l.Soft = soft
 		if l.SoftSeconds == 0 {
-			l.SoftSeconds = DefaultOutputBufferSoftSeconds
+			l.SoftSeconds = softSeconds
 		}
 	}
 	l.Hard = max(l.Hard, -1)
@@ -168,6 +189,8 @@ type Server struct {
 	// obufThreshold is the pending output past which a client's output
 	// buffer limits are checked (the smallest limit set).
 	obufThreshold int64
+	// obufThresholdPubSub is obufThreshold for the pubsub class.
+	obufThresholdPubSub int64
 
 	// Now is the cached unix time in ms (server.mstime); the server
 	// sets it once per loop iteration (kv in its after-sleep hook).
@@ -204,8 +227,10 @@ func New(el *ae.EventLoop, cfg Config, h Handler) *Server {
 		cfg.Log = slog.Default()
 	}
 	cfg.OutputBufferLimit = cfg.OutputBufferLimit.normalize()
+	cfg.PubSubOutputBufferLimit = cfg.PubSubOutputBufferLimit.normalizePubSub()
 	s := &Server{el: el, cfg: cfg, h: h, nextID: 1, clients: make([]*Client, el.SetSize())}
 	s.obufThreshold = cfg.OutputBufferLimit.threshold()
+	s.obufThresholdPubSub = cfg.PubSubOutputBufferLimit.threshold()
 	s.limits.ProtoMaxBulkLen = cfg.ProtoMaxBulkLen
 	s.onRead = s.readQueryFromClient
 	s.wq = connection.NewWriteQueue(el)
@@ -234,6 +259,42 @@ func (s *Server) SetTimeout(seconds int) { s.cfg.Timeout = seconds }
 func (s *Server) SetOutputBufferLimit(l OutputBufferLimit) {
 	s.cfg.OutputBufferLimit = l.normalize()
 	s.obufThreshold = s.cfg.OutputBufferLimit.threshold()
+	s.relimit()
+}
+
+// SetPubSubOutputBufferLimit changes the pubsub class's limits (CONFIG
+// SET client-output-buffer-limit "pubsub ..."), for every client.
+func (s *Server) SetPubSubOutputBufferLimit(l OutputBufferLimit) {
+	s.cfg.PubSubOutputBufferLimit = l.normalizePubSub()
+	s.obufThresholdPubSub = s.cfg.PubSubOutputBufferLimit.threshold()
+	s.relimit()
+}
+
+// SetPubSub moves c into the pubsub class of output limits or out of it
+// (Redis's getClientType looks at CLIENT_PUBSUB each time it checks).
+func (s *Server) SetPubSub(c *Client, on bool) {
+	if on == (c.Flags&PubSub != 0) {
+		return
+	}
+	if on {
+		c.Flags |= PubSub
+	} else {
+		c.Flags &^= PubSub
+	}
+	c.obufSoftLimitReachedTime = 0
+	s.setObufMax(c)
+}
+
+// limitOf is the class of limits that applies to c, and its threshold.
+func (s *Server) limitOf(c *Client) (*OutputBufferLimit, int64) {
+	if c.Flags&PubSub != 0 {
+		return &s.cfg.PubSubOutputBufferLimit, s.obufThresholdPubSub
+	}
+	return &s.cfg.OutputBufferLimit, s.obufThreshold
+}
+
+// relimit recomputes every limited client's threshold.
+func (s *Server) relimit() {
 	for _, c := range s.clients {
 		if c != nil && c.Flags&OutputLimited != 0 {
 			s.LimitOutput(c)
@@ -258,7 +319,7 @@ func (s *Server) setObufMax(c *Client) {
 	if c.Flags&OutputLimited == 0 || c.Flags&(CloseASAP|Freed) != 0 {
 		return
 	}
-	t := s.obufThreshold
+	_, t := s.limitOf(c)
 	if c.Conn != nil {
 		t -= int64(c.Conn.Pending())
 	}
@@ -463,7 +524,7 @@ func (s *Server) processInputBuffer(c *Client) {
 		if c.Flags&Freed != 0 {
 			return
 		}
-		if int64(c.PendingOutput()) > s.obufThreshold {
+		if _, t := s.limitOf(c); int64(c.PendingOutput()) > t {
 			// Past a limit the client is scheduled to close and the loop
 			// stops at its flag: the rest of its pipeline does not run.
 			s.closeClientOnOutputBufferLimitReached(c)
@@ -632,7 +693,7 @@ func (s *Server) Cron(hz int) {
 // one continuously for more than its seconds. It starts and resets the
 // soft limit's clock.
 func (s *Server) checkOutputBufferLimits(c *Client) bool {
-	l := &s.cfg.OutputBufferLimit
+	l, _ := s.limitOf(c)
 	used := int64(c.PendingOutput())
 	hard := l.Hard > 0 && used >= l.Hard
 	soft := l.Soft > 0 && used >= l.Soft
