@@ -58,6 +58,18 @@ var configParams = []*configParam{
 	{name: "bind", get: func(s *server) string { return s.cfg.bind }},
 	{name: "unixsocket", get: func(s *server) string { return s.cfg.unixsocket }},
 	{name: "unixsocketperm", get: func(s *server) string { return strconv.FormatUint(uint64(s.cfg.unixsocketperm), 8) }},
+	{name: "notify-keyspace-events", get: func(s *server) string { return keyspaceEventsFlagsToString(s.notifyFlags) },
+		set: func(s *server, b []byte) string {
+			f, err := keyspaceEventsStringToFlags(string(b))
+			if err != nil {
+				// Redis restores a parameter from its CONFIG GET form after a
+				// failed set, and "A" hides n: A plus n comes back as A.
+				s.notifyFlags, _ = keyspaceEventsStringToFlags(keyspaceEventsFlagsToString(s.notifyFlags))
+				return err.Error()
+			}
+			s.notifyFlags = f
+			return ""
+		}},
 	{name: "tracking-table-max-keys", get: func(s *server) string { return itoa(s.trk.maxKeys) },
 		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.trk.maxKeys = v })},
 	{name: "maxclients", get: func(s *server) string { return itoa(int64(s.cfg.maxclients)) }},

@@ -163,6 +163,8 @@ func moveCommand(s *server, c *client) {
 	dst.addNamed(o.key, o)
 	s.signalModifiedKey(src, key)
 	s.signalModifiedKey(dst, key)
+	s.notifyKeyspaceEvent(notifyGeneric, "move_from", key, src.id)
+	s.notifyKeyspaceEvent(notifyGeneric, "move_to", key, dst.id)
 	c.AddReply(resp.One)
 }
 

@@ -79,6 +79,8 @@ type db struct {
 	blockingKeys map[string]*blockList
 	readyKeys    map[string]struct{}
 	blocking     *blocking
+	// srv is the server, for the "new" keyspace event of add.
+	srv *server
 }
 
 func newKeyspace() keyspace { return keyspace{dict: map[string]*robj{}} }
@@ -109,6 +111,7 @@ func (s *server) lookup(key []byte) *robj {
 func (s *server) deleteExpired(d *db, o *robj) {
 	d.remove(o)
 	s.stats.expiredKeys++
+	s.notifyKeyspaceEvent(notifyExpired, "expired", keyBytes(o.key), d.id)
 	s.signalModifiedKeyString(d, o.key)
 }
 
@@ -130,6 +133,7 @@ func (s *server) lookupRead(key []byte) *robj {
 	o := s.lookup(key)
 	if o == nil {
 		s.stats.keyspaceMisses++
+		s.notify(notifyKeyMiss, "keymiss", key)
 	} else {
 		s.stats.keyspaceHits++
 	}
@@ -157,6 +161,9 @@ func (d *db) addNamed(key string, o *robj) {
 	}
 	if d.blockingKeys != nil {
 		d.signalKeyAsReady(o.key, o.typ)
+	}
+	if d.srv != nil && d.srv.notifyFlags&notifyNew != 0 {
+		d.srv.notifyKeyspaceEvent(notifyNew, "new", keyBytes(o.key), d.id)
 	}
 }
 

@@ -114,6 +114,8 @@ type server struct {
 	trk trackingState
 	// pubsub is the channels, patterns and subscribers (pubsub.go).
 	pubsub pubsubState
+	// notifyFlags is notify-keyspace-events (notify.go).
+	notifyFlags int
 	// blocking holds the blocked clients and the keys they wait on
 	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
 	blocking blocking
@@ -172,6 +174,7 @@ func newServer(cfg config) (*server, error) {
 	}
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i)
+		s.dbs[i].srv = s
 	}
 	s.db = s.dbs[0]
 	s.rs = respserver.New(el, respserver.Config{

@@ -113,12 +113,14 @@ func hashForWrite(s *server, c *client) (o *robj, h *hash, ok bool) {
 }
 
 // storeHash adds a hash made by hashForWrite to the keyspace, and
-// signals the change every caller has made to it (signalModifiedKey).
-func storeHash(s *server, c *client, o *robj, h *hash) {
+// signals the change every caller has made to it (signalModifiedKey) and
+// its keyspace event.
+func storeHash(s *server, c *client, o *robj, h *hash, event string) {
 	if o == nil {
 		s.db.add(c.Argv[1], &robj{typ: objHash, ptr: h})
 	}
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyHash, event, c.Argv[1])
 }
 
 // hashForRead returns the hash at argv[1], nil if missing; ok is false
@@ -148,7 +150,7 @@ func hsetCommand(s *server, c *client) {
 			created++
 		}
 	}
-	storeHash(s, c, o, h)
+	storeHash(s, c, o, h, "hset")
 	if c.lastcmd.name == "hmset" {
 		c.AddReply(resp.OK)
 	} else {
@@ -166,7 +168,7 @@ func hsetnxCommand(s *server, c *client) {
 		return
 	}
 	h.set(c.Argv[2], c.Argv[3])
-	storeHash(s, c, o, h)
+	storeHash(s, c, o, h, "hset")
 	c.AddReply(resp.One)
 }
 
@@ -212,17 +214,23 @@ func hdelCommand(s *server, c *client) {
 	}
 	h := o.ptr.(*hash)
 	var deleted int64
+	removed := false
 	for _, f := range c.Argv[2:] {
 		if h.del(f) {
 			deleted++
 			if h.len() == 0 {
 				s.db.remove(o)
+				removed = true
 				break
 			}
 		}
 	}
 	if deleted > 0 {
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyHash, "hdel", c.Argv[1])
+		if removed {
+			s.notify(notifyGeneric, "del", c.Argv[1])
+		}
 	}
 	c.AddReplyInt(deleted)
 }
@@ -331,7 +339,7 @@ func hincrbyCommand(s *server, c *client) {
 	value += incr
 	var num [20]byte
 	h.set(c.Argv[2], appendInt(num[:0], value))
-	storeHash(s, c, o, h)
+	storeHash(s, c, o, h, "hincrby")
 	c.AddReplyInt(value)
 }
 
@@ -370,6 +378,6 @@ func hincrbyfloatCommand(s *server, c *client) {
 	}
 	text := formatLongDouble(sum)
 	h.set(c.Argv[2], []byte(text))
-	storeHash(s, c, o, h)
+	storeHash(s, c, o, h, "hincrbyfloat")
 	c.AddReplyBulkString(text)
 }

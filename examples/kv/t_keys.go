@@ -42,6 +42,7 @@ func delCommand(s *server, c *client) {
 		if o := s.lookup(key); o != nil {
 			s.db.remove(o)
 			s.signalModifiedKey(s.db, key)
+			s.notify(notifyGeneric, "del", key)
 			deleted++
 		}
 	}
@@ -303,6 +304,8 @@ func renameGeneric(s *server, c *client, nx bool) {
 	s.db.add(dst, o)
 	s.signalModifiedKey(s.db, src)
 	s.signalModifiedKey(s.db, dst)
+	s.notify(notifyGeneric, "rename_from", src)
+	s.notify(notifyGeneric, "rename_to", dst)
 	if nx {
 		c.AddReply(resp.One)
 	} else {
@@ -396,11 +399,13 @@ func expireGeneric(s *server, c *client, basetime, unit int64) {
 	if when <= s.mstime {
 		s.db.remove(o)
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyGeneric, "del", c.Argv[1])
 		c.AddReply(resp.One)
 		return
 	}
 	s.db.setExpire(o, when)
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyGeneric, "expire", c.Argv[1])
 	c.AddReply(resp.One)
 }
 
@@ -446,5 +451,6 @@ func persistCommand(s *server, c *client) {
 	}
 	s.db.setExpire(o, 0)
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyGeneric, "persist", c.Argv[1])
 	c.AddReply(resp.One)
 }

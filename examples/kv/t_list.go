@@ -249,6 +249,11 @@ func pushGeneric(s *server, c *client, front, xx bool) {
 		}
 	}
 	s.signalModifiedKey(s.db, c.Argv[1])
+	if front {
+		s.notify(notifyList, "lpush", c.Argv[1])
+	} else {
+		s.notify(notifyList, "rpush", c.Argv[1])
+	}
 	c.AddReplyInt(int64(l.len()))
 }
 
@@ -308,12 +313,11 @@ func popGeneric(s *server, c *client, front bool) {
 			}
 		}
 	}
-	s.signalModifiedKey(s.db, c.Argv[1])
-	if l.len() == 0 {
-		s.db.remove(o)
-		return
+	var where int8 = listTail
+	if front {
+		where = listHead
 	}
-	l.shrink()
+	s.listElementsRemoved(c.Argv[1], o, where)
 }
 
 func lpopCommand(s *server, c *client) { popGeneric(s, c, true) }
@@ -411,6 +415,7 @@ func lsetCommand(s *server, c *client) {
 		l.set(i, append([]byte(nil), v...))
 	}
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyList, "lset", c.Argv[1])
 	c.AddReply(resp.OK)
 }
 
@@ -429,11 +434,13 @@ func lremCommand(s *server, c *client) {
 	}
 	l := o.ptr.(*list)
 	removed := l.remove(c.Argv[3], count)
-	if l.len() == 0 {
-		s.db.remove(o)
-	}
 	if removed > 0 {
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyList, "lrem", c.Argv[1])
+	}
+	if l.len() == 0 {
+		s.db.remove(o)
+		s.notify(notifyGeneric, "del", c.Argv[1])
 	}
 	c.AddReplyInt(removed)
 }
@@ -458,7 +465,9 @@ func ltrimCommand(s *server, c *client) {
 	l := o.ptr.(*list)
 	from, to, ok := listRange(start, end, l.len())
 	if !ok {
+		s.notify(notifyList, "ltrim", c.Argv[1])
 		s.db.remove(o)
+		s.notify(notifyGeneric, "del", c.Argv[1])
 		s.signalModifiedKey(s.db, c.Argv[1])
 		c.AddReply(resp.OK)
 		return
@@ -470,6 +479,7 @@ func ltrimCommand(s *server, c *client) {
 		l.popFront()
 	}
 	l.shrink()
+	s.notify(notifyList, "ltrim", c.Argv[1])
 	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReply(resp.OK)
 }

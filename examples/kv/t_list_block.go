@@ -46,11 +46,33 @@ func (l *list) push(v []byte, where int8) {
 	}
 }
 
-// listElementsRemoved deletes the key of a list that was emptied, and
-// tells the WATCHes (listElementsRemoved).
-func (s *server) listElementsRemoved(key []byte, o *robj) {
-	s.listDeleteIfEmpty(o)
+// listElementsRemoved tells of a pop at where ("lpop" or "rpop"),
+// deletes the key of a list that was emptied ("del") and tells the
+// WATCHes (listElementsRemoved); it reports whether it deleted.
+func (s *server) listElementsRemoved(key []byte, o *robj, where int8) bool {
+	s.notify(notifyList, popEvent(where), key)
+	deleted := s.listDeleteIfEmpty(o)
+	if deleted {
+		s.notify(notifyGeneric, "del", key)
+	}
 	s.signalModifiedKey(s.db, key)
+	return deleted
+}
+
+// popEvent and pushEvent are the keyspace events of a pop or push at
+// where.
+func popEvent(where int8) string {
+	if where == listHead {
+		return "lpop"
+	}
+	return "rpop"
+}
+
+func pushEvent(where int8) string {
+	if where == listHead {
+		return "lpush"
+	}
+	return "rpush"
 }
 
 // listDeleteIfEmpty deletes an emptied list's key, or gives back the
@@ -75,6 +97,7 @@ func (s *server) lmoveHandlePush(c *client, dstkey []byte, dst *robj, value []by
 	}
 	s.signalModifiedKey(s.db, dstkey)
 	dst.ptr.(*list).push(value, where)
+	s.notify(notifyList, pushEvent(where), dstkey)
 	c.AddReplyBulk(value)
 }
 
@@ -98,7 +121,10 @@ func lmoveGeneric(s *server, c *client, wherefrom, whereto int8) {
 	s.lmoveHandlePush(c, c.Argv[2], dst, value, whereto)
 	// After the push: with source and destination the same key the list
 	// is never empty here.
-	s.listDeleteIfEmpty(src)
+	s.notify(notifyList, popEvent(wherefrom), c.Argv[1])
+	if s.listDeleteIfEmpty(src) {
+		s.notify(notifyGeneric, "del", c.Argv[1])
+	}
 	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
@@ -128,9 +154,7 @@ func (s *server) listPopRangeAndReplyWithKey(c *client, o *robj, key []byte, whe
 	for ; n > 0; n-- {
 		c.AddReplyBulk(l.pop(where))
 	}
-	deleted := s.listDeleteIfEmpty(o)
-	s.signalModifiedKey(s.db, key)
-	return deleted
+	return s.listElementsRemoved(key, o, where)
 }
 
 // blockingPopGeneric is BLPOP, BRPOP and BLMPOP (blockingPopGenericCommand):
@@ -157,7 +181,7 @@ func blockingPopGeneric(s *server, c *client, keys [][]byte, where int8, timeout
 		c.AddReplyArrayLen(2)
 		c.AddReplyBulk(key)
 		c.AddReplyBulk(o.ptr.(*list).pop(where))
-		s.listElementsRemoved(key, o)
+		s.listElementsRemoved(key, o, where)
 		return
 	}
 	if denyBlocking(c) {
@@ -306,16 +330,22 @@ func (s *server) serveClientBlockedOnList(bs *blockState, o *robj, key string, d
 		c.AddReplyArrayLen(2)
 		c.AddReplyBulkString(key)
 		c.AddReplyBulk(l.pop(bs.wherefrom))
+		s.notifyKeyspaceEvent(notifyList, popEvent(bs.wherefrom), kb, d.id)
 	} else {
 		dst := s.lookup(bs.target)
 		if dst == nil || dst.typ == objList {
 			value := l.pop(bs.wherefrom)
 			s.lmoveHandlePush(c, bs.target, dst, value, bs.whereto)
+			s.notifyKeyspaceEvent(notifyList, popEvent(bs.wherefrom), kb, d.id)
 		} else {
 			c.AddReply(resp.WrongTypeErr)
 		}
 	}
-	return s.listDeleteIfEmpty(o)
+	deleted := s.listDeleteIfEmpty(o)
+	if deleted {
+		s.notifyKeyspaceEvent(notifyGeneric, "del", kb, d.id)
+	}
+	return deleted
 }
 
 // numkeysKeys returns the key finder of a command whose argv[idx] is the

@@ -122,6 +122,7 @@ func saddCommand(s *server, c *client) {
 	}
 	if added > 0 {
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifySet, "sadd", c.Argv[1])
 	}
 	c.AddReplyInt(added)
 }
@@ -137,17 +138,23 @@ func sremCommand(s *server, c *client) {
 	}
 	st := o.ptr.(*set)
 	var deleted int64
+	removed := false
 	for _, m := range c.Argv[2:] {
 		if st.remove(m) {
 			deleted++
 			if st.len() == 0 {
 				s.db.remove(o)
+				removed = true
 				break
 			}
 		}
 	}
 	if deleted > 0 {
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifySet, "srem", c.Argv[1])
+		if removed {
+			s.notify(notifyGeneric, "del", c.Argv[1])
+		}
 	}
 	c.AddReplyInt(deleted)
 }
@@ -226,8 +233,10 @@ func spopCommand(s *server, c *client) {
 	}
 	st := o.ptr.(*set)
 	c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	s.notify(notifySet, "spop", c.Argv[1])
 	if st.len() == 0 {
 		s.db.remove(o)
+		s.notify(notifyGeneric, "del", c.Argv[1])
 	}
 	s.signalModifiedKey(s.db, c.Argv[1])
 }
@@ -244,21 +253,23 @@ func spopWithCount(s *server, c *client) {
 		return
 	}
 	if o == nil || count == 0 {
-		c.AddReply(resp.EmptyArray)
+		c.AddReplySetLen(0) // shared.emptyset
 		return
 	}
 	st := o.ptr.(*set)
+	s.notify(notifySet, "spop", c.Argv[1])
 	if count >= int64(st.len()) {
-		c.AddReplyArrayLen(st.len())
+		c.AddReplySetLen(st.len())
 		for _, m := range st.members {
 			c.AddReplyBulkString(m)
 		}
 		s.db.remove(o)
+		s.notify(notifyGeneric, "del", c.Argv[1])
 		s.signalModifiedKey(s.db, c.Argv[1])
 		return
 	}
 	s.signalModifiedKey(s.db, c.Argv[1])
-	c.AddReplyArrayLen(int(count))
+	c.AddReplySetLen(int(count))
 	for ; count > 0; count-- {
 		c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
 	}

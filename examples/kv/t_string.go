@@ -169,8 +169,10 @@ func setGeneric(s *server, c *client, flags int, key, val []byte, when int64, ok
 		return
 	}
 	o := s.setKey(key, val, flags&setKeepTTL != 0)
+	s.notify(notifyString, "set", key)
 	if when != 0 {
 		s.db.setExpire(o, when)
+		s.notify(notifyGeneric, "expire", key)
 	}
 	if flags&setGet == 0 {
 		c.AddReply(okReply)
@@ -198,6 +200,7 @@ func getsetCommand(s *server, c *client) {
 		return
 	}
 	s.setKey(c.Argv[1], c.Argv[2], false)
+	s.notify(notifyString, "set", c.Argv[1])
 }
 
 func getdelCommand(s *server, c *client) {
@@ -212,6 +215,7 @@ func getdelCommand(s *server, c *client) {
 	c.AddReplyBulk(o.str)
 	s.db.remove(o)
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyGeneric, "del", c.Argv[1])
 }
 
 func mgetCommand(s *server, c *client) {
@@ -245,6 +249,7 @@ func msetGeneric(s *server, c *client, nx bool) {
 	}
 	for j := 1; j < len(c.Argv); j += 2 {
 		s.setKey(c.Argv[j], c.Argv[j+1], false)
+		s.notify(notifyString, "set", c.Argv[j])
 	}
 	if nx {
 		c.AddReply(resp.One)
@@ -260,6 +265,7 @@ func appendCommand(s *server, c *client) {
 	}
 	if o == nil {
 		o = s.setKey(c.Argv[1], c.Argv[2], false)
+		s.notify(notifyString, "append", c.Argv[1])
 		c.AddReplyInt(int64(len(o.str)))
 		return
 	}
@@ -269,6 +275,7 @@ func appendCommand(s *server, c *client) {
 	}
 	o.str = append(o.str, c.Argv[2]...)
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyString, "append", c.Argv[1])
 	c.AddReplyInt(int64(len(o.str)))
 }
 
@@ -332,6 +339,7 @@ func incrDecr(s *server, c *client, incr int64) {
 		o.str = appendInt(o.str[:0], value)
 		s.signalModifiedKey(s.db, c.Argv[1])
 	}
+	s.notify(notifyString, "incrby", c.Argv[1])
 	c.AddReplyInt(value)
 }
 
@@ -366,5 +374,6 @@ func incrbyfloatCommand(s *server, c *client) {
 	}
 	text := formatLongDouble(sum)
 	o = s.setKey(c.Argv[1], []byte(text), true)
+	s.notify(notifyString, "incrbyfloat", c.Argv[1])
 	c.AddReplyBulk(o.str)
 }

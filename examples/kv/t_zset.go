@@ -298,6 +298,11 @@ options:
 	}
 	if added > 0 || updated > 0 {
 		s.signalModifiedKey(s.db, argv[1])
+		if incr {
+			s.notify(notifyZset, "zincr", argv[1])
+		} else {
+			s.notify(notifyZset, "zadd", argv[1])
+		}
 	}
 	zaddReply(c, incr, ch, added, updated, processed, score)
 }
@@ -326,18 +331,24 @@ func zremCommand(s *server, c *client) {
 	}
 	zs := o.ptr.(*zset)
 	var deleted int64
+	removed := false
 	for _, m := range c.Argv[2:] {
 		if x, ok := zs.dict[string(m)]; ok {
 			zs.removeNode(x)
 			deleted++
 			if zs.len() == 0 {
 				s.db.remove(o)
+				removed = true
 				break
 			}
 		}
 	}
 	zs.shrink()
 	if deleted > 0 {
+		s.notify(notifyZset, "zrem", c.Argv[1])
+		if removed {
+			s.notify(notifyGeneric, "del", c.Argv[1])
+		}
 		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	c.AddReplyInt(deleted)
@@ -455,12 +466,18 @@ func zpopMinMax(s *server, c *client, fromMax bool) {
 		zaddReplyScore(c, x.score)
 		zs.removeNode(x)
 	}
-	s.signalModifiedKey(s.db, c.Argv[1])
+	if fromMax {
+		s.notify(notifyZset, "zpopmax", c.Argv[1])
+	} else {
+		s.notify(notifyZset, "zpopmin", c.Argv[1])
+	}
 	if zs.len() == 0 {
 		s.db.remove(o)
-		return
+		s.notify(notifyGeneric, "del", c.Argv[1])
+	} else {
+		zs.shrink()
 	}
-	zs.shrink()
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
 // Score ranges (zrangespec).
@@ -925,13 +942,18 @@ func zremrangeGeneric(s *server, c *client, rangetype int) {
 		return
 	}
 	removed := zs.deleteRankRange(first, last)
-	if zs.len() == 0 {
+	keyRemoved := zs.len() == 0
+	if keyRemoved {
 		s.db.remove(o)
 	} else {
 		zs.shrink()
 	}
 	if removed > 0 {
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyZset, [...]string{zrangeRank: "zremrangebyrank", zrangeScore: "zremrangebyscore", zrangeLex: "zremrangebylex"}[rangetype], c.Argv[1])
+		if keyRemoved {
+			s.notify(notifyGeneric, "del", c.Argv[1])
+		}
 	}
 	c.AddReplyInt(int64(removed))
 }

@@ -56,10 +56,16 @@ func genericZpop(s *server, c *client, o *robj, key []byte, where int, count int
 		zaddReplyScore(c, x.score)
 		zs.removeNode(x)
 	}
+	if where == zsetMax {
+		s.notify(notifyZset, "zpopmax", key)
+	} else {
+		s.notify(notifyZset, "zpopmin", key)
+	}
 	deleted := false
 	if zs.len() == 0 {
 		s.db.remove(o)
 		deleted = true
+		s.notify(notifyGeneric, "del", key)
 	} else {
 		zs.shrink()
 	}

@@ -98,6 +98,8 @@ func (r *trackRun) run(steps []trackStep) {
 		for j := range r.conns {
 			if j != st.conn {
 				r.sync(j)
+				// Where each step ends, for a reader of a failure.
+				fmt.Fprintf(&r.out[j], "| after %d: %s\n", st.conn, st.cmd)
 			}
 		}
 	}
@@ -132,14 +134,14 @@ func diffTracking(t *testing.T, nconns int, steps []trackStep) {
 	b.run(steps)
 	for i := 0; i < nconns; i++ {
 		if got, want := a.transcript(i), b.transcript(i); got != want {
-			// From the step where they part.
 			at := 0
 			for at < len(got) && at < len(want) && got[at] == want[at] {
 				at++
 			}
-			from := strings.LastIndex(got[:at], "\n> ") + 1
-			t.Errorf("connection %d, from %q on:\n ours:  %q\n redis: %q", i, got[from:min(at+1, len(got))],
-				got[at:min(at+300, len(got))], want[at:min(at+300, len(want))])
+			// Show the replies around the first difference, one per line.
+			from := max(0, at-200)
+			t.Errorf("connection %d differs after %q:\n ours:  %s\n redis: %s", i, compactRESP(got[from:at]),
+				compactRESP(got[at:min(at+400, len(got))]), compactRESP(want[at:min(at+400, len(want))]))
 		}
 	}
 }
@@ -323,4 +325,13 @@ func TestTrackingClientsGone(t *testing.T) {
 	if !strings.Contains(w.do("INFO", "clients"), "tracking_clients:0\r\n") {
 		t.Fatal("tracking_clients is not 0 once they went")
 	}
+}
+
+// compactRESP makes a transcript readable in a test failure: pub/sub
+// messages as "[pattern] channel: message", other replies with their
+// CRLFs shown as spaces.
+func compactRESP(s string) string {
+	s = strings.ReplaceAll(s, "*4\r\n$8\r\npmessage\r\n", "\n   pmessage ")
+	s = strings.ReplaceAll(s, "*3\r\n$7\r\nmessage\r\n", "\n   message ")
+	return strings.ReplaceAll(s, "\r\n", " ")
 }
