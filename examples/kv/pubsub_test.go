@@ -270,3 +270,82 @@ func TestGoRedisPubSub(t *testing.T) {
 		t.Fatalf("PUBSUB NUMSUB = %v, %v", n, err)
 	}
 }
+
+// Input: redis-cli in subscribe mode (redis-cli SUBSCRIBE a b, then
+// PSUBSCRIBE in another), with another client publishing to both
+// channels; on kv and on redis-server. Expected: redis-cli prints the
+// same lines for both (the subscribe confirmations, then each message).
+func TestRedisCLISubscribe(t *testing.T) {
+	bin := testenv.RequireBinary(t, "redis-cli")
+	run := func(addr string, args ...string) string {
+		host, port, _ := net.SplitHostPort(addr)
+		cmd := exec.Command(bin, append([]string{"-h", host, "-p", port}, args...)...)
+		out := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		pub := dialRaw(t, addr)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := pub.do("PUBSUB", "NUMSUB", "a")
+			np := pub.do("PUBSUB", "NUMPAT")
+			if strings.HasSuffix(n, ":1\r\n") || np == ":1\r\n" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("redis-cli did not subscribe: %s", out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		pub.do("PUBLISH", "a", "hello")
+		pub.do("PUBLISH", "b", "two words")
+		pub.do("PUBLISH", "zz", "nobody")
+		want := 3 + 3
+		if args[0] == "PSUBSCRIBE" {
+			want = 3 + 4 + 4
+		}
+		for deadline := time.Now().Add(10 * time.Second); strings.Count(out.String(), "\n") < want+3; {
+			if time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return out.String()
+	}
+	redis := fmt.Sprintf("127.0.0.1:%d", testenv.StartRedis(t))
+	ours := startServer(t, newTestServer(t))
+	for _, args := range [][]string{{"SUBSCRIBE", "a", "b"}, {"PSUBSCRIBE", "*"}} {
+		got, want := run(ours, args...), run(redis, args...)
+		if got != want || !strings.Contains(got, "hello") {
+			t.Errorf("redis-cli %v:\n ours:  %q\n redis: %q", args, got, want)
+		}
+	}
+}
+
+// Input: PSUBSCRIBE with a pathological pattern ("a*" 5,000 times, then
+// "b": without a limit, matching it against a long channel of a's takes
+// exponential time) and PUBLISH to a 10,000-byte channel of a's; on kv
+// and on redis-server. Expected: the same receiver count as Redis (whose
+// glob gives up past 1,000 nested stars, as internal/glob does), a reply
+// at once, and another client served meanwhile.
+func TestPubSubPathologicalPattern(t *testing.T) {
+	pat := strings.Repeat("a*", 5000) + "b"
+	channel := strings.Repeat("a", 10000)
+	check := func(addr string) string {
+		sub, pub, other := dialRaw(t, addr), dialRaw(t, addr), dialRaw(t, addr)
+		sub.do("PSUBSCRIBE", pat)
+		got := pub.do("PUBLISH", channel, "x")
+		if p := other.do("PING"); p != resp.Pong {
+			t.Fatalf("PING after the pathological PUBLISH: %q", p)
+		}
+		got += pub.do("PUBSUB", "CHANNELS", pat)
+		return got
+	}
+	redis := fmt.Sprintf("127.0.0.1:%d", testenv.StartRedis(t))
+	ours, want := check(startServer(t, newTestServer(t))), check(redis)
+	if ours != want {
+		t.Fatalf("ours %q, redis %q", ours, want)
+	}
+}
