@@ -40,6 +40,12 @@ type server struct {
 	threads   []*thread
 	next      int // the next worker, round robin (dispatch_conn_new's last_thread)
 
+	// conns is memcached's conns[]: every client by its fd, for `stats
+	// conns` to walk. Its owner worker stores and clears a slot; any
+	// worker may read. 8 bytes per fd, where a map per worker cost an
+	// idle connection 70 bytes and more (bench/NOTES.md, "memcache").
+	conns []atomic.Pointer[conn]
+
 	verbosity atomic.Int32
 
 	// stats_state and the dispatcher's stats.
@@ -80,9 +86,6 @@ type thread struct {
 	cq        []connQueueItem
 	cqSpare   []connQueueItem
 	cqProcess func(*ae.EventLoop) // t.connQueueProcess, made once
-
-	connsMu sync.Mutex // guards conns, for `stats conns` on another worker
-	conns   map[*conn]struct{}
 }
 
 // newServer makes the cache, binds the listeners on the dispatcher's loop
@@ -99,6 +102,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, cache: cache, log: log, done: make(chan struct{})}
 	s.verbosity.Store(int32(cfg.verbose))
 	setsize := cfg.maxConns + 128
+	s.conns = make([]atomic.Pointer[conn], setsize)
 	if s.el, err = ae.New(setsize); err != nil {
 		return nil, err
 	}
@@ -108,8 +112,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	}
 	s.threads = make([]*thread, cfg.threads)
 	for i := range s.threads {
-		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite),
-			conns: make(map[*conn]struct{})}
+		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite)}
 		t.cqProcess = t.connQueueProcess
 		s.threads[i] = t
 	}
@@ -326,16 +329,32 @@ func (t *thread) wbufFree(b []byte) {
 	}
 }
 
+// register puts c in the server's table at its fd. An fd past the table
+// cannot be registered on the loop either (the same setsize), so that
+// conn is closed at once and needs no slot.
 func (t *thread) register(c *conn) {
-	t.connsMu.Lock()
-	t.conns[c] = struct{}{}
-	t.connsMu.Unlock()
+	if int(c.fd) < len(t.s.conns) {
+		t.s.conns[c.fd].Store(c)
+	}
 }
 
+// unregister clears c's slot unless another worker's conn holds it
+// already: the fd may have been closed, accepted again and handed to
+// another worker before this runs.
 func (t *thread) unregister(c *conn) {
-	t.connsMu.Lock()
-	delete(t.conns, c)
-	t.connsMu.Unlock()
+	if int(c.fd) < len(t.s.conns) {
+		t.s.conns[c.fd].CompareAndSwap(c, nil)
+	}
+}
+
+// eachConn calls f for every conn of t, in fd order; on t's loop, f sees
+// every one of them.
+func (t *thread) eachConn(f func(*conn)) {
+	for i := range t.s.conns {
+		if o := t.s.conns[i].Load(); o != nil && o.t == t {
+			f(o)
+		}
+	}
 }
 
 // The Go scheduler and the worker loops. A worker's goroutine never
