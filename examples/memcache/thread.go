@@ -137,7 +137,8 @@ func (s *server) serverSocket() error {
 	lc := connection.ListenConfig{Backlog: s.cfg.backlog, Log: s.log}
 	if s.cfg.unixSocket != "" {
 		lc.UnixPerm = 0o700
-		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, s.acceptHandler(len(s.lsocks)))
+		lc.Handoff = s.handoff(len(s.lsocks))
+		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, nil)
 		if err != nil {
 			return fmt.Errorf("failed to listen on UNIX socket \"%s\": %w", s.cfg.unixSocket, err)
 		}
@@ -147,7 +148,8 @@ func (s *server) serverSocket() error {
 	}
 	for _, host := range s.cfg.listen {
 		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.port))
-		l, err := connection.Listen(s.el, "tcp", addr, lc, s.acceptHandler(len(s.lsocks)))
+		lc.Handoff = s.handoff(len(s.lsocks))
+		l, err := connection.Listen(s.el, "tcp", addr, lc, nil)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("failed to listen on TCP port %d: %w", s.cfg.port, err)
@@ -175,15 +177,18 @@ func (s *server) Addr() string {
 	return a[strings.IndexByte(a, ':')+1:]
 }
 
-// acceptHandler is conn_listening's accept half (drive_machine) and
+// handoff is conn_listening's accept half (drive_machine) and
 // dispatch_conn_new: past -c the client hears "ERROR Too many open
 // connections" and is closed, as memcached's maxconns_fast does; otherwise
-// its fd goes to the next worker. The handler of listener i finds it in
+// its fd goes to the next worker. The listener hands over bare fds
+// (ListenConfig.Handoff): a Conn made on the dispatcher's loop would only
+// be garbage, 64 bytes per accept. The handoff of listener i finds it in
 // s.lsocks, complete before the dispatcher's loop runs and accepts.
-func (s *server) acceptHandler(i int) connection.AcceptHandler {
-	return func(c *connection.Conn, ip string, port int) {
+func (s *server) handoff(i int) func(fd int, ip string, port int) {
+	return func(fd int, ip string, port int) {
 		ls := &s.lsocks[i]
 		if s.currConns.Load() >= int64(s.cfg.maxConns) {
+			c := connection.NewAcceptedSocket(s.el, fd)
 			c.Write([]byte("ERROR Too many open connections\r\n"))
 			c.Close()
 			s.rejectedConns.Add(1)
@@ -199,10 +204,7 @@ func (s *server) acceptHandler(i int) connection.AcceptHandler {
 		}
 		t := s.threads[s.next]
 		s.next = (s.next + 1) % len(s.threads)
-		// The dispatcher's Conn has registered nothing on its loop: its fd
-		// goes to the worker, which wraps it in a Conn of its own loop,
-		// and this one is left to the collector.
-		t.cqPush(connQueueItem{fd: int32(c.FD()), port: uint16(port), ip: ip, ls: ls})
+		t.cqPush(connQueueItem{fd: int32(fd), port: uint16(port), ip: ip, ls: ls})
 	}
 }
 
