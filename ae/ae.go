@@ -82,17 +82,32 @@ var ErrClosed = errors.New("ae: event loop closed")
 // live time event (AE_ERR in aeDeleteTimeEvent).
 var ErrNoSuchEvent = errors.New("ae: no such time event")
 
-// fileEvent is one registered fd (aeFileEvent). The array of them is
-// sized by setsize, so the struct holds only what Redis's does (the mask,
-// the two handlers, clientData): one handler registered for both
-// directions is recognised in dispatch (see funcID), not by identities
-// stored here.
+// fileEvent is one registered fd (aeFileEvent). It holds only what
+// Redis's does (the mask, the two handlers, clientData): one handler
+// registered for both directions is recognised in dispatch (see funcID),
+// not by identities stored here.
 type fileEvent struct {
 	mask       Mask
 	rproc      FileProc
 	wproc      FileProc
 	clientData any
 }
+
+// Redis's loop has an aeFileEvent per fd of the set, indexed by fd. Here
+// the per-fd array holds a 4-byte slot, and fileEvents (40 bytes) are
+// given only to registered fds, from blocks of eventBlock. A server whose
+// clients are spread over several loops (memcached's workers) has every
+// fd's slot touched in every loop: with 40 bytes per fd per loop, 10,000
+// idle clients over 4 loops cost 1.6 MB of event arrays; with slots, 0.2
+// MB and one fileEvent each (bench/NOTES.md, "memcache").
+
+// eventBlock is how many fileEvents one block holds: 256 x 40 bytes fill
+// the 10,240-byte size class.
+const eventBlock = 256
+
+// noEvent is what an fd with nothing registered reads: mask None. It is
+// never written.
+var noEvent fileEvent
 
 // firedEvent is one fd reported ready by the poller (aeFiredEvent).
 type firedEvent struct {
@@ -111,7 +126,10 @@ type EventLoop struct {
 	maxfd           int // highest registered fd, -1 when none
 	setsize         int // fds 0 .. setsize-1 may be registered
 	timeEventNextID int64
-	events          []fileEvent // indexed by fd
+	slots           []int32 // indexed by fd: 1 + its fileEvent's index, 0 when none
+	blocks          []*[eventBlock]fileEvent
+	free            []int32 // indexes released, reused first; room for every index
+	used            int32   // indexes handed out, released or not
 	fired           [][]firedEvent
 	depth           int // ProcessEvents recursion depth
 	timers          timers
@@ -138,7 +156,7 @@ func newWithPoller(setsize int, newPoller func(setsize, wakefd int) (poller, err
 	el := &EventLoop{
 		maxfd:   -1,
 		setsize: setsize,
-		events:  make([]fileEvent, setsize),
+		slots:   make([]int32, setsize),
 		fired:   [][]firedEvent{make([]firedEvent, setsize)},
 	}
 	el.timers.init()
@@ -175,7 +193,8 @@ func (el *EventLoop) Close() error {
 	el.closed = true
 	el.post.close()
 	err := el.api.close()
-	clear(el.events)
+	clear(el.slots)
+	el.blocks, el.free, el.used = nil, nil, 0
 	el.maxfd = -1
 	el.timers.freeAll(el)
 	return err
@@ -244,9 +263,9 @@ func (el *EventLoop) ResizeSetSize(setsize int) error {
 	if err := el.api.resize(setsize); err != nil {
 		return err
 	}
-	events := make([]fileEvent, setsize)
-	copy(events, el.events)
-	el.events = events
+	slots := make([]int32, setsize)
+	copy(slots, el.slots)
+	el.slots = slots
 	for i := range el.fired {
 		el.fired[i] = make([]firedEvent, setsize)
 	}
@@ -286,9 +305,12 @@ func (el *EventLoop) CreateFileEvent(fd int, mask Mask, proc FileProc, clientDat
 	if proc == nil {
 		return fmt.Errorf("ae: nil handler for fd %d: %w", fd, unix.EINVAL)
 	}
-	fe := &el.events[fd]
+	fe := el.event(fd)
 	if err := el.api.add(fd, fe.mask, mask); err != nil {
 		return err
+	}
+	if fe == &noEvent {
+		fe = el.newEvent(fd)
 	}
 	fe.mask |= mask
 	if mask&Readable != 0 {
@@ -311,7 +333,7 @@ func (el *EventLoop) DeleteFileEvent(fd int, mask Mask) {
 	if fd < 0 || fd >= el.setsize || el.closed {
 		return
 	}
-	fe := &el.events[fd]
+	fe := el.event(fd)
 	if fe.mask == None {
 		return
 	}
@@ -330,16 +352,51 @@ func (el *EventLoop) DeleteFileEvent(fd int, mask Mask) {
 	if fe.mask&Writable == 0 {
 		fe.wproc = nil
 	}
-	if fe.mask == None {
-		fe.clientData = nil
+	if fe.mask != None {
+		return
 	}
-	if fd == el.maxfd && fe.mask == None {
+	fe.clientData = nil
+	el.free = append(el.free, el.slots[fd]-1) // within its capacity: see newEvent
+	el.slots[fd] = 0
+	if fd == el.maxfd {
 		j := el.maxfd - 1
-		for j >= 0 && el.events[j].mask == None {
+		for j >= 0 && el.slots[j] == 0 {
 			j--
 		}
 		el.maxfd = j
 	}
+}
+
+// event returns fd's fileEvent, or &noEvent when nothing is registered
+// for it. fd must be within the set.
+func (el *EventLoop) event(fd int) *fileEvent {
+	if i := el.slots[fd]; i != 0 {
+		i--
+		return &el.blocks[i/eventBlock][i%eventBlock]
+	}
+	return &noEvent
+}
+
+// newEvent gives fd a zero fileEvent: a released one, or the next of the
+// last block, or the first of a new block. free's capacity grows with the
+// blocks, so releasing never allocates.
+func (el *EventLoop) newEvent(fd int) *fileEvent {
+	var i int32
+	if n := len(el.free); n > 0 {
+		i = el.free[n-1]
+		el.free = el.free[:n-1]
+	} else {
+		i = el.used
+		el.used++
+		if int(i/eventBlock) == len(el.blocks) {
+			el.blocks = append(el.blocks, new([eventBlock]fileEvent))
+			free := make([]int32, len(el.free), len(el.blocks)*eventBlock)
+			copy(free, el.free)
+			el.free = free
+		}
+	}
+	el.slots[fd] = i + 1
+	return &el.blocks[i/eventBlock][i%eventBlock]
 }
 
 // GetFileEvents returns the mask registered for fd, Barrier included
@@ -348,16 +405,16 @@ func (el *EventLoop) GetFileEvents(fd int) Mask {
 	if fd < 0 || fd >= el.setsize {
 		return None
 	}
-	return el.events[fd].mask
+	return el.event(fd).mask
 }
 
 // GetFileClientData returns the clientData of fd, or nil when nothing is
 // registered for it (aeGetFileClientData).
 func (el *EventLoop) GetFileClientData(fd int) any {
-	if fd < 0 || fd >= el.setsize || el.events[fd].mask == None {
+	if fd < 0 || fd >= el.setsize {
 		return nil
 	}
-	return el.events[fd].clientData
+	return el.event(fd).clientData
 }
 
 // funcID returns the identity of a func value: the address of the
@@ -458,7 +515,7 @@ func (el *EventLoop) dispatch(fd int, mask Mask) {
 	if fd >= el.setsize {
 		return // the set shrank under a deleted fd during this batch
 	}
-	fe := &el.events[fd]
+	fe := el.event(fd)
 	// Normally the readable handler runs first: a reply can then be
 	// written right after the query is processed. With Barrier the
 	// writable handler runs first (see Barrier).
@@ -480,7 +537,7 @@ func (el *EventLoop) dispatch(fd int, mask Mask) {
 		if fd >= el.setsize {
 			return
 		}
-		fe = &el.events[fd]
+		fe = el.event(fd)
 		if fe.mask&Readable != 0 {
 			ran = funcID(fe.rproc)
 		}
@@ -492,7 +549,7 @@ func (el *EventLoop) dispatch(fd int, mask Mask) {
 		if fd >= el.setsize {
 			return
 		}
-		fe = &el.events[fd]
+		fe = el.event(fd)
 		if fe.mask&Writable != 0 {
 			ran = funcID(fe.wproc)
 		}

@@ -74,6 +74,12 @@
 //     same handler" means in Go). A handler may delete its own or any
 //     other fd's events; the registered mask is read again before each
 //     call.
+//   - Redis keeps an aeFileEvent (the mask, two handlers, clientData) for
+//     every fd of the set; goae keeps a 4-byte slot per fd and gives the
+//     event record only to registered fds, from blocks of 256, reused
+//     after DeleteFileEvent. A loop of setsize 10,000 then costs 40 KB and
+//     40 bytes per registered fd, not 400 KB, which counts when clients
+//     are spread over several loops (each touches every fd's slot).
 //   - maxfd grows on CreateFileEvent and is recomputed downward when the
 //     highest fd loses its last event. ResizeSetSize refuses setsize <=
 //     maxfd.

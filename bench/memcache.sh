@@ -10,6 +10,7 @@
 #	ROUNDS=5 SECS=10 bash bench/memcache.sh
 #	MIXES="90:10" SIZES="32" THREADS="1" bash bench/memcache.sh
 #	MODE=conns bash bench/memcache.sh               # bytes per idle connection
+#	MODE=pair bash bench/memcache.sh                # both servers at once (below)
 #	MEMCACHE_BIN=/tmp/memcache.old bash bench/memcache.sh   # a binary built elsewhere (A/B)
 #
 # With -t 1 the server is pinned to CPU 0 and memcaslap (one thread) to
@@ -23,6 +24,15 @@
 # of socket memory, drops and then stalls for an RTO, and the run's
 # figures mean little): the summary counts such runs, and gives each
 # server's spread (lowest and highest CPU per operation of its rounds).
+#
+# MODE=pair runs the two servers at the same time instead, each with its
+# own memcaslap, on the same CPUs (both servers where one would be, both
+# clients where one would be): whatever else the machine runs then slows
+# both alike, and the ratio of one round is taken over the same seconds.
+# Two builds of ours side by side agree within 1% that way, where
+# alternating runs of one build spread by 20% and more on this shared
+# machine. Each server has about half the CPU it has alone, so the
+# absolute figures are not those of the alternating runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/servers.sh
@@ -141,6 +151,86 @@ if [ "$mode" = conns ]; then
 	exit 0
 fi
 
+# mc_cfg MIX SIZE: the memcaslap config of a row (32-byte keys), its path.
+mc_cfg() {
+	local get=${1%:*} set=${1#*:} cfg=$BENCH_TMP/ms-$1-$2.cfg
+	printf 'key\n32 32 1\nvalue\n%d %d 1\ncmd\n0 %s\n1 %s\n' "$2" "$2" \
+		"$(awk -v s="$set" 'BEGIN { printf "%.2f", s / 100 }')" \
+		"$(awk -v g="$get" 'BEGIN { printf "%.2f", g / 100 }')" >"$cfg"
+	echo "$cfg"
+}
+
+# ops_of FILE: the Ops figure of memcaslap's output.
+ops_of() { awk '/^Run time/ { for (i = 1; i < NF; i++) if ($i == "Ops:") print $(i + 1) }' "$1"; }
+
+if [ "$mode" = pair ]; then
+	out=bench/results/memcache-pair-$stamp.csv
+	echo "round,threads,mix,value,ops_ours,ops_mcd,ns_per_op_ours,ns_per_op_mcd,load" >"$out"
+	echo "# command: MODE=pair bash bench/memcache.sh   (ROUNDS=$rounds SECS=$secs MIXES='${mixes[*]}' SIZES='${sizes[*]}' THREADS='${threads[*]}' CONCURRENCY=$conc)"
+	echo "# each round: both servers started, warmed 1s, then both memcaslap runs at once"
+	echo "# raw:     $out"
+	for t in "${threads[@]}"; do
+		if [ "$t" = 1 ]; then
+			scpus=$SERVER_CPU ccpus=$CLIENT_CPU cthreads=1
+		else
+			scpus=$SERVER_CPU,$CLIENT_CPU ccpus=$SERVER_CPU,$CLIENT_CPU cthreads=$t
+		fi
+		for mix in "${mixes[@]}"; do
+			for size in "${sizes[@]}"; do
+				cfg=$(mc_cfg "$mix" "$size")
+				for r in $(seq "$rounds"); do
+					mc_start memcache "$t" "$scpus"
+					mc_start memcached "$t" "$scpus"
+					# Warm up both (slab pages, the table), unrecorded. Wait for
+					# the clients by PID: the servers are children too.
+					cl=()
+					for s in memcache memcached; do
+						taskset -c "$ccpus" timeout 60 memcaslap -s "127.0.0.1:${PORT[$s]}" -T "$cthreads" -c "$conc" \
+							-t 1s -F "$cfg" >/dev/null 2>&1 &
+						cl+=($!)
+					done
+					wait "${cl[@]}" || true
+					o0=$(cpu_ticks "${PID[memcache]}") m0=$(cpu_ticks "${PID[memcached]}")
+					cl=()
+					for s in memcache memcached; do
+						taskset -c "$ccpus" timeout $((secs + 60)) memcaslap -s "127.0.0.1:${PORT[$s]}" -T "$cthreads" \
+							-c "$conc" -t "${secs}s" -F "$cfg" >"$BENCH_TMP/pair-$s.out" 2>&1 &
+						cl+=($!)
+					done
+					wait "${cl[@]}" || true
+					o1=$(cpu_ticks "${PID[memcache]}") m1=$(cpu_ticks "${PID[memcached]}")
+					mc_stop memcache
+					mc_stop memcached
+					oo=$(ops_of "$BENCH_TMP/pair-memcache.out") om=$(ops_of "$BENCH_TMP/pair-memcached.out")
+					if [ -z "$oo" ] || [ -z "$om" ] || [ "$oo" = 0 ] || [ "$om" = 0 ]; then
+						echo "memcaslap gave no result: $(cat "$BENCH_TMP"/pair-*.out)" >&2
+						exit 1
+					fi
+					awk -v r="$r" -v t="$t" -v m="$mix" -v z="$size" -v oo="$oo" -v om="$om" -v to=$((o1 - o0)) -v tm=$((m1 - m0)) \
+						-v hz="$hz" -v ld="$(cut -d' ' -f1 /proc/loadavg)" \
+						'BEGIN { printf "%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s\n", r, t, m, z, oo, om, to / hz * 1e9 / oo, tm / hz * 1e9 / om, ld }' >>"$out"
+				done
+			done
+		done
+	done
+	printf '\n%-3s %-6s %6s %22s %8s %8s %16s %12s\n' "-t" mix value "CPU ns/op ours / mcd" "CPU x" "TPS x" "CPU x range" "load range"
+	for t in "${threads[@]}"; do
+		for mix in "${mixes[@]}"; do
+			for size in "${sizes[@]}"; do
+				rows() { awk -F, -v t="$t" -v m="$mix" -v z="$size" 'NR > 1 && $2 == t && $3 == m && $4 == z' "$out"; }
+				oc=$(rows | cut -d, -f7 | median) mc=$(rows | cut -d, -f8 | median)
+				cx=$(rows | awk -F, '{ print $7 / $8 }' | median) tx=$(rows | awk -F, '{ print $5 / $6 }' | median)
+				cr=$(rows | awk -F, '{ v = $7 / $8; if (n++ == 0 || v < lo) lo = v; if (v > hi) hi = v } END { printf "%.2f-%.2f", lo, hi }')
+				lr=$(rows | awk -F, '{ v = $9 + 0; if (n++ == 0 || v < lo) lo = v; if (v > hi) hi = v } END { printf "%.1f-%.1f", lo, hi }')
+				printf '%-3s %-6s %6s %22s %8.2f %8.2f %16s %12s\n' "$t" "$mix" "$size" "$oc / $mc" "$cx" "$tx" "$cr" "$lr"
+			done
+		done
+	done
+	echo
+	echo "medians over $rounds rounds of the per-round ratios; CPU x below 1 and TPS x above 1 favour ours."
+	exit 0
+fi
+
 out=bench/results/memcache-$stamp.csv
 echo "round,server,threads,mix,value,ops,tps,cpu_ticks,cpu_ns_per_op,drops" >"$out"
 echo "# command: bash bench/memcache.sh   (ROUNDS=$rounds SECS=$secs MIXES='${mixes[*]}' SIZES='${sizes[*]}' THREADS='${threads[*]}' CONCURRENCY=$conc)"
@@ -155,12 +245,8 @@ for t in "${threads[@]}"; do
 		scpus=$SERVER_CPU,$CLIENT_CPU ccpus=$SERVER_CPU,$CLIENT_CPU cthreads=$t
 	fi
 	for mix in "${mixes[@]}"; do
-		get=${mix%:*} set=${mix#*:}
 		for size in "${sizes[@]}"; do
-			cfg=$BENCH_TMP/ms-$mix-$size.cfg
-			printf 'key\n32 32 1\nvalue\n%d %d 1\ncmd\n0 %s\n1 %s\n' "$size" "$size" \
-				"$(awk -v s="$set" 'BEGIN { printf "%.2f", s / 100 }')" \
-				"$(awk -v g="$get" 'BEGIN { printf "%.2f", g / 100 }')" >"$cfg"
+			cfg=$(mc_cfg "$mix" "$size")
 			for r in $(seq "$rounds"); do
 				for s in memcache memcached; do
 					mc_start "$s" "$t" "$scpus"

@@ -66,6 +66,13 @@ type ListenConfig struct {
 	Hold func() bool
 	// Log receives accept errors; nil means slog.Default().
 	Log *slog.Logger
+	// Handoff, if set, receives each accepted fd in place of the
+	// AcceptHandler, and no Conn is made for it: for a dispatcher loop
+	// that passes its connections to other loops (memcached's
+	// dispatch_conn_new), where a Conn per accept on the dispatcher would
+	// only be garbage. The fd is non-blocking and close-on-exec, and the
+	// callee's to close or wrap (NewAcceptedSocket on the loop it picks).
+	Handoff func(fd int, ip string, port int)
 }
 
 // AcceptHandler receives each accepted connection, in StateAccepting with
@@ -147,7 +154,7 @@ func Listen(el *ae.EventLoop, network, address string, cfg ListenConfig, h Accep
 
 // NewListener registers the listening socket fd on el. fd is made
 // non-blocking; the Listener does not own it: Close unregisters it and the
-// caller closes it.
+// caller closes it. h may be nil when cfg.Handoff is set.
 func NewListener(el *ae.EventLoop, fd int, cfg ListenConfig, h AcceptHandler) (*Listener, error) {
 	if cfg.MaxAcceptsPerCall <= 0 {
 		cfg.MaxAcceptsPerCall = DefaultMaxAcceptsPerCall
@@ -254,7 +261,11 @@ func (l *Listener) accept(el *ae.EventLoop, fd int, _ any, _ ae.Mask) {
 			return
 		}
 		l.Accepted.Add(1)
-		l.onConn(NewAcceptedSocket(el, cfd), ip, port)
+		if l.cfg.Handoff != nil {
+			l.cfg.Handoff(cfd, ip, port)
+		} else {
+			l.onConn(NewAcceptedSocket(el, cfd), ip, port)
+		}
 		if l.closed {
 			return // the handler closed the listener
 		}

@@ -285,3 +285,68 @@ func TestLoopsShareAPort(t *testing.T) {
 		t.Fatalf("connections per loop %v: the port was not shared", counts)
 	}
 }
+
+// Input: a listener with Handoff and a nil AcceptHandler, and 3 clients
+// pending. Expected: Handoff gets 3 open, non-blocking fds with the peers'
+// addresses, and nothing of them is registered on the listener's loop (no
+// Conn was made there); a byte written on a handed fd reaches its client.
+func TestListenerHandoff(t *testing.T) {
+	el := newLoop(t, 64)
+	type handed struct {
+		fd   int
+		ip   string
+		port int
+	}
+	var got []handed
+	l, err := Listen(el, "tcp4", "127.0.0.1:0", ListenConfig{Log: quietLog(),
+		Handoff: func(fd int, ip string, port int) { got = append(got, handed{fd, ip, port}) }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var clients []net.Conn
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp4", l.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for len(got) < 3 && time.Now().Before(deadline) {
+		el.ProcessEvents(ae.FileEvents | ae.DontWait)
+		time.Sleep(time.Millisecond)
+	}
+	if len(got) != 3 {
+		t.Fatalf("Handoff got %d fds, want 3", len(got))
+	}
+	for _, h := range got {
+		defer unix.Close(h.fd)
+		if h.ip != "127.0.0.1" || h.port == 0 {
+			t.Errorf("fd %d: peer %q:%d", h.fd, h.ip, h.port)
+		}
+		if fl, err := unix.FcntlInt(uintptr(h.fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
+			t.Errorf("fd %d: flags %#x, %v: not non-blocking", h.fd, fl, err)
+		}
+		if m := el.GetFileEvents(h.fd); m != ae.None {
+			t.Errorf("fd %d: %v registered on the listener's loop", h.fd, m)
+		}
+	}
+	if _, err := unix.Write(got[0].fd, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1)
+	// The handed fds are in accept order, which need not be dial order:
+	// one of the clients reads the byte.
+	read := false
+	for _, c := range clients {
+		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if n, _ := c.Read(buf); n == 1 && buf[0] == 'x' {
+			read = true
+		}
+	}
+	if !read {
+		t.Error("no client read the byte written on a handed fd")
+	}
+}

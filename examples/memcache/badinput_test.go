@@ -100,9 +100,7 @@ func conns(t *testing.T, s *server) []*conn {
 	var out []*conn
 	for _, th := range s.threads {
 		onLoop(t, th, func() {
-			for c := range th.conns {
-				out = append(out, c)
-			}
+			th.eachConn(func(c *conn) { out = append(out, c) })
 		})
 	}
 	return out

@@ -250,9 +250,9 @@ func (c *conn) statSettings() {
 	c.appendStat("ssl_enabled", "no")
 }
 
-// statsConns is process_stats_conns: every listener and client, each
-// worker's clients read under its lock, their state as published when
-// their machine last stopped (this conn's own is conn_parse_cmd, as
+// statsConns is process_stats_conns: every listener and client, the
+// clients in fd order from the server's table as memcached walks conns[],
+// their state as published when their machine last stopped (this conn's own is conn_parse_cmd, as
 // memcached shows it).
 func (c *conn) statsConns() {
 	s := c.t.s
@@ -262,22 +262,22 @@ func (c *conn) statsConns() {
 		c.appendStat(id+"addr", ls.addr)
 		c.appendStat(id+"state", connListening.String())
 	}
-	for _, t := range s.threads {
-		t.connsMu.Lock()
-		for o := range t.conns {
-			id := strconv.Itoa(int(o.fd)) + ":"
-			c.appendStat(id+"addr", o.addr())
-			if o.ip != "" {
-				c.appendStat(id+"listen_addr", o.ls.addr)
-			}
-			state := connState(o.pubState.Load())
-			if o == c {
-				state = connParseCmd
-			}
-			c.appendStat(id+"state", state.String())
-			c.statU(id+"secs_since_last_cmd", uint64(now-o.lastCmd.Load()))
+	for i := range s.conns {
+		o := s.conns[i].Load()
+		if o == nil {
+			continue
 		}
-		t.connsMu.Unlock()
+		id := strconv.Itoa(int(o.fd)) + ":"
+		c.appendStat(id+"addr", o.addr())
+		if o.ip != "" {
+			c.appendStat(id+"listen_addr", o.ls.addr)
+		}
+		state := connState(o.pubState.Load())
+		if o == c {
+			state = connParseCmd
+		}
+		c.appendStat(id+"state", state.String())
+		c.statU(id+"secs_since_last_cmd", uint64(now-o.lastCmd.Load()))
 	}
 }
 

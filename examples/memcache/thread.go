@@ -40,6 +40,12 @@ type server struct {
 	threads   []*thread
 	next      int // the next worker, round robin (dispatch_conn_new's last_thread)
 
+	// conns is memcached's conns[]: every client by its fd, for `stats
+	// conns` to walk. Its owner worker stores and clears a slot; any
+	// worker may read. 8 bytes per fd, where a map per worker cost an
+	// idle connection 70 bytes and more (bench/NOTES.md, "memcache").
+	conns []atomic.Pointer[conn]
+
 	verbosity atomic.Int32
 
 	// stats_state and the dispatcher's stats.
@@ -80,9 +86,6 @@ type thread struct {
 	cq        []connQueueItem
 	cqSpare   []connQueueItem
 	cqProcess func(*ae.EventLoop) // t.connQueueProcess, made once
-
-	connsMu sync.Mutex // guards conns, for `stats conns` on another worker
-	conns   map[*conn]struct{}
 }
 
 // newServer makes the cache, binds the listeners on the dispatcher's loop
@@ -99,6 +102,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, cache: cache, log: log, done: make(chan struct{})}
 	s.verbosity.Store(int32(cfg.verbose))
 	setsize := cfg.maxConns + 128
+	s.conns = make([]atomic.Pointer[conn], setsize)
 	if s.el, err = ae.New(setsize); err != nil {
 		return nil, err
 	}
@@ -108,8 +112,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	}
 	s.threads = make([]*thread, cfg.threads)
 	for i := range s.threads {
-		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite),
-			conns: make(map[*conn]struct{})}
+		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite)}
 		t.cqProcess = t.connQueueProcess
 		s.threads[i] = t
 	}
@@ -134,7 +137,8 @@ func (s *server) serverSocket() error {
 	lc := connection.ListenConfig{Backlog: s.cfg.backlog, Log: s.log}
 	if s.cfg.unixSocket != "" {
 		lc.UnixPerm = 0o700
-		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, s.acceptHandler(len(s.lsocks)))
+		lc.Handoff = s.handoff(len(s.lsocks))
+		l, err := connection.Listen(s.el, "unix", s.cfg.unixSocket, lc, nil)
 		if err != nil {
 			return fmt.Errorf("failed to listen on UNIX socket \"%s\": %w", s.cfg.unixSocket, err)
 		}
@@ -144,7 +148,8 @@ func (s *server) serverSocket() error {
 	}
 	for _, host := range s.cfg.listen {
 		addr := net.JoinHostPort(host, strconv.Itoa(s.cfg.port))
-		l, err := connection.Listen(s.el, "tcp", addr, lc, s.acceptHandler(len(s.lsocks)))
+		lc.Handoff = s.handoff(len(s.lsocks))
+		l, err := connection.Listen(s.el, "tcp", addr, lc, nil)
 		if err != nil {
 			s.closeListeners()
 			return fmt.Errorf("failed to listen on TCP port %d: %w", s.cfg.port, err)
@@ -172,15 +177,18 @@ func (s *server) Addr() string {
 	return a[strings.IndexByte(a, ':')+1:]
 }
 
-// acceptHandler is conn_listening's accept half (drive_machine) and
+// handoff is conn_listening's accept half (drive_machine) and
 // dispatch_conn_new: past -c the client hears "ERROR Too many open
 // connections" and is closed, as memcached's maxconns_fast does; otherwise
-// its fd goes to the next worker. The handler of listener i finds it in
+// its fd goes to the next worker. The listener hands over bare fds
+// (ListenConfig.Handoff): a Conn made on the dispatcher's loop would only
+// be garbage, 64 bytes per accept. The handoff of listener i finds it in
 // s.lsocks, complete before the dispatcher's loop runs and accepts.
-func (s *server) acceptHandler(i int) connection.AcceptHandler {
-	return func(c *connection.Conn, ip string, port int) {
+func (s *server) handoff(i int) func(fd int, ip string, port int) {
+	return func(fd int, ip string, port int) {
 		ls := &s.lsocks[i]
 		if s.currConns.Load() >= int64(s.cfg.maxConns) {
+			c := connection.NewAcceptedSocket(s.el, fd)
 			c.Write([]byte("ERROR Too many open connections\r\n"))
 			c.Close()
 			s.rejectedConns.Add(1)
@@ -196,10 +204,7 @@ func (s *server) acceptHandler(i int) connection.AcceptHandler {
 		}
 		t := s.threads[s.next]
 		s.next = (s.next + 1) % len(s.threads)
-		// The dispatcher's Conn has registered nothing on its loop: its fd
-		// goes to the worker, which wraps it in a Conn of its own loop,
-		// and this one is left to the collector.
-		t.cqPush(connQueueItem{fd: int32(c.FD()), port: uint16(port), ip: ip, ls: ls})
+		t.cqPush(connQueueItem{fd: int32(fd), port: uint16(port), ip: ip, ls: ls})
 	}
 }
 
@@ -326,16 +331,32 @@ func (t *thread) wbufFree(b []byte) {
 	}
 }
 
+// register puts c in the server's table at its fd. An fd past the table
+// cannot be registered on the loop either (the same setsize), so that
+// conn is closed at once and needs no slot.
 func (t *thread) register(c *conn) {
-	t.connsMu.Lock()
-	t.conns[c] = struct{}{}
-	t.connsMu.Unlock()
+	if int(c.fd) < len(t.s.conns) {
+		t.s.conns[c.fd].Store(c)
+	}
 }
 
+// unregister clears c's slot unless another worker's conn holds it
+// already: the fd may have been closed, accepted again and handed to
+// another worker before this runs.
 func (t *thread) unregister(c *conn) {
-	t.connsMu.Lock()
-	delete(t.conns, c)
-	t.connsMu.Unlock()
+	if int(c.fd) < len(t.s.conns) {
+		t.s.conns[c.fd].CompareAndSwap(c, nil)
+	}
+}
+
+// eachConn calls f for every conn of t, in fd order; on t's loop, f sees
+// every one of them.
+func (t *thread) eachConn(f func(*conn)) {
+	for i := range t.s.conns {
+		if o := t.s.conns[i].Load(); o != nil && o.t == t {
+			f(o)
+		}
+	}
 }
 
 // The Go scheduler and the worker loops. A worker's goroutine never

@@ -101,9 +101,8 @@ func TestThreads(t *testing.T) {
 				t.Errorf("stats lacks threads %d / curr_connections %d:\n%s", n, clients, stats)
 			}
 			for i, th := range s.threads {
-				th.connsMu.Lock()
-				k := len(th.conns)
-				th.connsMu.Unlock()
+				k := 0
+				th.eachConn(func(*conn) { k++ })
 				if k != clients/n {
 					t.Errorf("worker %d has %d connections, want %d (round robin)", i, k, clients/n)
 				}
@@ -146,12 +145,12 @@ func TestIdleConnHoldsNoBuffers(t *testing.T) {
 	c := dial(t, s.Addr())
 	roundTrip(t, c, "set k 0 0 2000\r\n"+strings.Repeat("v", 2000)+"\r\nget k\r\n", "END\r\n")
 	onLoop(t, s.threads[0], func() {
-		for o := range s.threads[0].conns {
+		s.threads[0].eachConn(func(o *conn) {
 			if o.rbuf != nil || o.out.buf != nil || len(o.out.vals) != 0 || o.item != nil || o.state != connRead {
 				t.Errorf("idle conn: rbuf %d bytes, reply buf %d, %d values held, item %v, state %v",
 					len(o.rbuf), cap(o.out.buf), len(o.out.vals), o.item != nil, o.state)
 			}
-		}
+		})
 	})
 }
 
@@ -179,14 +178,14 @@ func TestBackPressure(t *testing.T) {
 	}
 	roundTrip(t, good, "get nokey\r\n", "END\r\n")
 	onLoop(t, s.threads[0], func() {
-		for o := range s.threads[0].conns {
+		s.threads[0].eachConn(func(o *conn) {
 			if o.out.held > 0 && o.state != connMwrite {
 				t.Errorf("the slow reader's conn is in %v, want conn_mwrite", o.state)
 			}
 			if o.out.held > reqsPerEvent*len(big)+len(big) {
 				t.Errorf("the slow reader's queue holds %d bytes of values, more than %d requests' worth", o.out.held, reqsPerEvent)
 			}
-		}
+		})
 	})
 
 	s2 := startServer(t, func(c *config) { c.threads = 1; c.outputLimit = 1 << 20 })
