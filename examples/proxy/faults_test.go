@@ -90,7 +90,7 @@ func TestFaultsInterop(t *testing.T) {
 	runDiff(t, nc, ours, 2, []diffCase{{"timeout", resp(cmd("get", "a"), cmd("get", "b"), cmd("get", "c")), 0}})
 	time.Sleep(250 * time.Millisecond)
 	a, b := statsDoc(t, nc.stats), statsDoc(t, ours.stats)
-	for _, f := range []string{"server_ejects", "forward_error"} {
+	for _, f := range []string{"server_ejects", "forward_error", "client_err", "client_eof"} {
 		for _, pool := range []string{"eject", "noeject", "hung"} {
 			if x, y := statsValue(a, pool, f), statsValue(b, pool, f); x != y {
 				t.Errorf("%s %s: nutcracker %d, ours %d", pool, f, x, y)
