@@ -353,6 +353,7 @@ func TestMaxClientsFormula(t *testing.T) {
 	tmpl := redisPool("alpha", "{LISTEN0}", back, "  server_connections: 2\n")
 	for _, bin := range []string{ncBin, proxyBinary(t)} {
 		pp := startProc(t, limitedBin(t, bin, 200), tmpl, 1)
+		waitClients(t, pp, "alpha", 0, 1) // startProc's probe is gone
 		served, conns := pingAll(t, pp.ports[0], 170)
 		if served != 163 {
 			t.Errorf("%s: %d of 170 clients served, want 163", bin, served)
@@ -364,13 +365,30 @@ func TestMaxClientsFormula(t *testing.T) {
 				n++
 			}
 		}
-		time.Sleep(200 * time.Millisecond)
+		waitClients(t, pp, "alpha", 153, 11)
 		if again, _ := pingAll(t, pp.ports[0], 10); again != 10 {
 			t.Errorf("%s: after 10 left, %d of 10 new clients served", bin, again)
 		}
 		for _, c := range conns {
 			c.Close()
 		}
+	}
+}
+
+// waitClients waits until pool's client_connections is n and its
+// client_eof eof.
+func waitClients(t *testing.T, pp *proxyProc, pool string, n, eof int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		doc := statsDoc(t, pp.stats)
+		if statsValue(doc, pool, "client_connections") == n && statsValue(doc, pool, "client_eof") == eof {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: client_connections never %d: %s", pp.name, n, doc)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

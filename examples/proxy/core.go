@@ -43,6 +43,8 @@ type ncContext struct {
 	maxClients int
 	nClients   int
 
+	lastYield time.Duration // see maybeYield
+
 	stats *statsCtx
 }
 
@@ -119,6 +121,7 @@ func (ctx *ncContext) beforeSleep() {
 	}
 	ctx.flushq = ctx.flushq[:0]
 	ctx.wq.BeforeSleep()
+	ctx.maybeYield()
 }
 
 // coreTimeout is core_timeout: every server connection whose oldest

@@ -65,6 +65,7 @@ func ncRun(nci *instance, rs *runState, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	reserveProcs(1)
 	ctx, err := coreStart(nci, cf, log)
 	if err != nil {
 		return err
