@@ -25,7 +25,30 @@ type clientConn struct {
 	eof    bool // the client half-closed: write what is owed, then close
 	quit   bool // QUIT, or a failed multi-get: the same, reading no more
 	closed bool
+
+	// owed is what the requests read and not yet answered cost (their
+	// bytes and msgCost each); paused is set while it is past
+	// clientOwedLimit and the client is not read.
+	owed   int
+	paused bool
 }
+
+// Bounds on what one client may make the proxy hold. nutcracker has
+// neither: a client that pipelines without reading makes it queue every
+// reply (and an mbuf chain per reply) until memory runs out.
+const (
+	// clientOwedLimit: past it the client is not read until the servers
+	// have answered half of what it owes. This only delays the reading of
+	// a client far ahead of the servers; nothing is dropped.
+	clientOwedLimit = 16 << 20
+	// clientOutputLimit: a reply is not queued on a client that has more
+	// than this written to it and not read; the client is closed instead
+	// (a client that reads what it asked for never gets there: one reply
+	// of any size is still queued on a client that is caught up).
+	clientOutputLimit = 64 << 20
+	// msgCost is what a message costs beyond its bytes.
+	msgCost = 256
+)
 
 // clientRecv is the client's read handler (req_recv, msg_recv with the
 // parse loop of msg_parse).
@@ -94,6 +117,9 @@ func (cl *clientConn) clientRecv(c *connection.Conn) {
 	if cl.quit {
 		off = len(cl.rbuf) // later input is discarded
 		c.SetReadHandler(nil)
+	} else if cl.owed > clientOwedLimit && !cl.paused {
+		cl.paused = true
+		c.SetReadHandler(nil)
 	}
 	ctx.mbufs.consume(&cl.rbuf, off)
 	cl.closeIfDrained()
@@ -112,6 +138,14 @@ func (cl *clientConn) sendReplies() {
 			break
 		}
 		cl.outq.pop()
+		cl.owed -= len(m.buf) + msgCost
+		if cl.c.Pending() > clientOutputLimit {
+			logf(ctx.log, logWarn, "client %d has %d bytes of replies it does not read, more than %d: closing it", cl.c.FD(), cl.c.Pending(), clientOutputLimit)
+			ctx.msgs.msgPut(m)
+			cl.pool.stats[poolClientErr]++
+			cl.closeNow(false)
+			return
+		}
 		rsp, isErr, closeAfter := ctx.rspReply(m)
 		if isErr {
 			cl.pool.stats[poolForwardError]++
@@ -119,8 +153,16 @@ func (cl *clientConn) sendReplies() {
 		cl.c.Append(rsp)
 		ctx.msgs.msgPut(m)
 		if closeAfter && !cl.quit {
+			// nutcracker closes it as a client error (client_err).
+			cl.pool.stats[poolClientErr]++
 			cl.quit = true
 			cl.c.SetReadHandler(nil)
+		}
+	}
+	if cl.paused && cl.owed <= clientOwedLimit/2 {
+		cl.paused = false
+		if !cl.eof && !cl.quit {
+			cl.c.SetReadHandler(cl.clientRecv)
 		}
 	}
 	cl.closeIfDrained()

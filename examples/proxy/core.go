@@ -53,6 +53,7 @@ type ncContext struct {
 	group   *loopGroup
 
 	rl reloadState // reload.go
+	lastYield time.Duration // see maybeYield
 
 	stats *statsCtx
 }
@@ -152,6 +153,7 @@ func (ctx *ncContext) beforeSleep() {
 	}
 	ctx.flushq = ctx.flushq[:0]
 	ctx.wq.BeforeSleep()
+	ctx.maybeYield()
 }
 
 // coreTimeout is core_timeout: every server connection whose oldest

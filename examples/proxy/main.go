@@ -65,6 +65,7 @@ func ncRun(nci *instance, rs *runState, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	reserveProcs(max(nci.threads, 1))
 	if nci.threads > 1 {
 		return ncRunThreads(nci, rs, cf)
 	}

@@ -6,6 +6,7 @@ package main
 // and coalesced into one END.
 
 import (
+	"bytes"
 	"unsafe"
 
 	"github.com/goae/goae/internal/mcproto"
@@ -163,12 +164,43 @@ func memcacheParseRsp(b []byte) int {
 			i = end
 		case string(line) == "END\r\n":
 			return e
-		case i > 0:
+		case i > 0 || !mcRspLine(line):
 			return -1
 		default:
 			return e
 		}
 	}
+}
+
+// mcRspLine reports whether line is a one-line reply memcache_parse_rsp
+// knows: a number (incr, decr), STORED NOT_STORED EXISTS NOT_FOUND
+// DELETED TOUCHED, or ERROR CLIENT_ERROR SERVER_ERROR VERSION with any
+// text after them. Anything else from a server is a parse error that
+// closes its connection (a request on it gets "SERVER_ERROR Invalid
+// argument").
+func mcRspLine(line []byte) bool {
+	body := line[:len(line)-2]
+	t := 0
+	for t < len(body) && body[t] != ' ' {
+		t++
+	}
+	tok, rest := body[:t], body[t:]
+	blank := len(bytes.TrimLeft(rest, " ")) == 0
+	switch string(tok) {
+	case "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED":
+		return blank
+	case "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "VERSION":
+		return true
+	}
+	if len(tok) == 0 {
+		return false
+	}
+	for _, c := range tok {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return blank
 }
 
 // memcacheServerError is the reply to a request failed with errno.

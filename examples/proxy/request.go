@@ -25,6 +25,7 @@ func (c *clientConn) reqRecvDone(m *msg) {
 	if p.cp.redis && redisReply(c, m) {
 		m.local, m.done = true, true
 		c.outq.push(m)
+		c.owed += len(m.buf) + msgCost
 		c.sendReplies()
 		return
 	}
@@ -32,6 +33,7 @@ func (c *clientConn) reqRecvDone(m *msg) {
 		m.owner = nil
 	} else {
 		c.outq.push(m)
+		c.owed += len(m.buf) + msgCost
 	}
 	if (p.cp.redis && redisFragmented(m)) || (!p.cp.redis && memcacheFragmented(m)) {
 		ctx.reqFragment(m)
