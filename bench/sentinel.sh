@@ -125,8 +125,11 @@ ready() {
 
 stop_all() {
 	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	# In braces so that bash's "Killed" job notices go to /dev/null too.
+	{
+		for p in "${pids[@]}"; do kill -9 "$p" || true; done
+		for p in "${pids[@]}"; do wait "$p" || true; done
+	} 2>/dev/null
 	pids=()
 }
 

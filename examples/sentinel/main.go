@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,6 +83,16 @@ type serverStats struct {
 }
 
 func main() {
+	// One loop that sleeps in epoll_wait most of the time, as the cluster
+	// bus node does (bench/NOTES.md, "Cluster bus CPU at rest: one P"):
+	// with more Ps the runtime hands the sleeping loop's P to another
+	// thread and back on every timer tick. `MODES=idle bash
+	// bench/sentinel.sh`: three sentinels at rest used 2.31x
+	// redis-sentinel's CPU with 1 master and 2.78x with 20; with one P,
+	// 1.32x and 1.54x. The environment's GOMAXPROCS, if set, wins.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	s, err := newSentinel(os.Args[1:], os.Stdout)
 	if err != nil {
 		os.Exit(1)
