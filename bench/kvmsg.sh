@@ -20,7 +20,7 @@ source bench/servers.sh
 rounds=${ROUNDS:-3}
 servers=(${SERVERS:-kv redis})
 cases=(${CASES:-pub:1 pub:100 pub:1000 blpop})
-n_pub=${N_PUB:-2000000}   # messages delivered per publish run (M*S)
+n_pub=${N_PUB:-500000}    # messages delivered per publish run (M*S)
 n_blpop=${N_BLPOP:-20000} # ping-pong rounds (two wakes each)
 run_timeout=${RUN_TIMEOUT:-300}
 
