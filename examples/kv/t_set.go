@@ -25,12 +25,21 @@ var setCommands = []*command{
 // SRANDMEMBER draw uniformly random positions in O(1), which a Go map
 // alone cannot do. SREM moves the last member into the hole. Each member
 // is one string, shared by the map key and the array.
+//
+// intset mirrors whether Redis 7.0 would still keep the set as an intset
+// (every member an integer, at most set-max-intset-entries of them;
+// decided as Redis does and never reverted), because an intset iterates
+// in numeric order, which SSCAN and the set algebra reply in.
 type set struct {
 	idx     map[string]int
 	members []string
+	intset  bool
 }
 
-func newSet() *set { return &set{idx: map[string]int{}} }
+// newSet is an empty set, an intset until a member says otherwise
+// (createIntsetObject; setTypeCreate with a first member comes to the
+// same).
+func newSet() *set { return &set{idx: map[string]int{}, intset: true} }
 
 func (st *set) len() int { return len(st.members) }
 
@@ -44,9 +53,7 @@ func (st *set) add(m []byte) bool {
 	if _, ok := st.idx[string(m)]; ok {
 		return false
 	}
-	ms := string(m)
-	st.idx[ms] = len(st.members)
-	st.members = append(st.members, ms)
+	st.insertNew(string(m))
 	return true
 }
 
@@ -81,17 +88,6 @@ func (st *set) removeAt(i int) string {
 		}
 	}
 	return m
-}
-
-// swap exchanges the members at positions i and j.
-func (st *set) swap(i, j int) {
-	if i == j {
-		return
-	}
-	m := st.members
-	m[i], m[j] = m[j], m[i]
-	st.idx[m[i]] = i
-	st.idx[m[j]] = j
 }
 
 // setForRead returns the set at argv[1], nil if missing; ok is false after
@@ -161,10 +157,7 @@ func smembersCommand(s *server, c *client) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
-	c.AddReplyArrayLen(st.len())
-	for _, m := range st.members {
-		c.AddReplyBulkString(m)
-	}
+	st.replyMembers(c)
 }
 
 func sismemberCommand(s *server, c *client) {
@@ -232,8 +225,11 @@ func spopCommand(s *server, c *client) {
 	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
-// spopWithCount pops min(count, SCARD) random members. Asking for the
-// whole set replies every member and deletes the key, as Redis does.
+// spopWithCount pops min(count, SCARD) random members
+// (spopWithCountCommand), with Redis's three cases: the whole set (the
+// key is deleted); few members (drawn and removed one by one); most of
+// them (the members that stay are drawn into a new set, which replaces
+// the old one, and the old one's are replied).
 func spopWithCount(s *server, c *client) {
 	count, ok := positiveCountArg(c, c.Argv[2])
 	if !ok {
@@ -248,21 +244,37 @@ func spopWithCount(s *server, c *client) {
 		return
 	}
 	st := o.ptr.(*set)
-	if count >= int64(st.len()) {
-		c.AddReplyArrayLen(st.len())
-		for _, m := range st.members {
-			c.AddReplyBulkString(m)
-		}
+	size := int64(st.len())
+	if count >= size {
+		st.replyMembers(c)
 		s.db.remove(o)
 		s.signalModifiedKey(s.db, c.Argv[1])
 		return
 	}
-	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReplyArrayLen(int(count))
-	for ; count > 0; count-- {
-		c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	if remaining := size - count; remaining*spopMoveStrategyMul > count {
+		for ; count > 0; count-- {
+			c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
+		}
+	} else {
+		kept := newSet()
+		for ; remaining > 0; remaining-- {
+			kept.addString(st.removeAt(rand.IntN(st.len())))
+		}
+		for _, m := range st.members {
+			c.AddReplyBulkString(m)
+		}
+		o.ptr = kept
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
+
+// The thresholds of Redis's SPOP and SRANDMEMBER strategies
+// (SPOP_MOVE_STRATEGY_MUL, SRANDMEMBER_SUB_STRATEGY_MUL).
+const (
+	spopMoveStrategyMul       = 5
+	srandmemberSubStrategyMul = 3
+)
 
 // srandmemberCommand is SRANDMEMBER key [count].
 func srandmemberCommand(s *server, c *client) {
@@ -285,9 +297,13 @@ func srandmemberCommand(s *server, c *client) {
 	c.AddReplyBulkString(st.members[rand.IntN(st.len())])
 }
 
-// srandmemberWithCount replies count distinct members (all of them when
-// count exceeds SCARD) for a positive count, and -count members that may
-// repeat for a negative one.
+// srandmemberWithCount is srandmemberWithCountCommand: for a negative
+// count (or 1), -count members drawn with replacement (case 1); for a
+// count of at least SCARD, the whole set (case 2); for one close to SCARD,
+// a copy of the set with random members removed until count are left
+// (case 3); otherwise random members drawn until count distinct ones are
+// in hand (case 4). Every case gives each member, or each count-subset,
+// the same chance.
 func srandmemberWithCount(s *server, c *client) {
 	l, ok := resp.ParseInt(c.Argv[2])
 	if !ok {
@@ -307,9 +323,10 @@ func srandmemberWithCount(s *server, c *client) {
 		return
 	}
 	n := st.len()
-	if l < 0 {
-		c.AddReplyArrayLen(int(-l))
-		for ; l < 0; l++ {
+	if l < 0 || l == 1 {
+		count := max(l, -l)
+		c.AddReplyArrayLen(int(count))
+		for ; count > 0; count-- {
 			c.AddReplyBulkString(st.members[rand.IntN(n)])
 			if c.Flags&respserver.CloseASAP != 0 {
 				// Past its output limit: stop, as Redis does, rather
@@ -320,19 +337,32 @@ func srandmemberWithCount(s *server, c *client) {
 		return
 	}
 	if l >= int64(n) {
-		c.AddReplyArrayLen(n)
-		for _, m := range st.members {
-			c.AddReplyBulkString(m)
+		st.replyMembers(c)
+		return
+	}
+	count := int(l)
+	c.AddReplyArrayLen(count)
+	if count*srandmemberSubStrategyMul > n {
+		// Case 3 keeps a uniformly random count-subset of the whole set,
+		// as Redis's removal of random members from a copy does; here in
+		// one pass of selection sampling (each member kept with chance
+		// needed/left), which copies nothing and moves no member, so a
+		// scan in progress is not disturbed.
+		need := count
+		for i := 0; i < n && need > 0; i++ {
+			if rand.IntN(n-i) < need {
+				c.AddReplyBulkString(st.members[i])
+				need--
+			}
 		}
 		return
 	}
-	// A partial Fisher-Yates shuffle over the members: position i gets a
-	// random member from [i, n). The order of a set is not observable, so
-	// moving members is harmless, and nothing is allocated.
-	k := int(l)
-	c.AddReplyArrayLen(k)
-	for i := 0; i < k; i++ {
-		st.swap(i, i+rand.IntN(n-i))
-		c.AddReplyBulkString(st.members[i])
+	seen := make(map[int]struct{}, count)
+	for len(seen) < count {
+		i := rand.IntN(n)
+		if _, dup := seen[i]; !dup {
+			seen[i] = struct{}{}
+			c.AddReplyBulkString(st.members[i])
+		}
 	}
 }
