@@ -34,6 +34,7 @@ type set struct {
 	idx     map[string]int
 	members []string
 	intset  bool
+	sorted  []string // while intset, the members in numeric order; nil when stale
 }
 
 // newSet is an empty set, an intset until a member says otherwise
@@ -69,6 +70,7 @@ func (st *set) remove(m []byte) bool {
 
 // removeAt deletes the member at position i and returns it.
 func (st *set) removeAt(i int) string {
+	st.sorted = nil
 	m := st.members[i]
 	delete(st.idx, m)
 	last := len(st.members) - 1

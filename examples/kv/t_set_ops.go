@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 
@@ -34,12 +35,19 @@ func isIntsetMember(m string) bool {
 	return ok && strconv.FormatInt(v, 10) == m
 }
 
+// newSetSized is newSet with room for n members, for a result whose size
+// is known to be about n (Redis's dictExpand before a union).
+func newSetSized(n int) *set {
+	return &set{idx: make(map[string]int, n), members: make([]string, 0, n), intset: true}
+}
+
 // insertNew adds m, which is not in the set, and drops the intset
 // mirror when m or the size leaves Redis's intset.
 func (st *set) insertNew(m string) {
 	if st.intset && (len(st.members)+1 > setMaxIntsetEntries || !isIntsetMember(m)) {
 		st.intset = false
 	}
+	st.sorted = nil
 	st.idx[m] = len(st.members)
 	st.members = append(st.members, m)
 }
@@ -54,24 +62,29 @@ func (st *set) addString(m string) bool {
 }
 
 // ordered returns the members in the order Redis iterates them: an
-// intset's in numeric order (a copy), else the array's.
+// intset's in numeric order (sorted once, kept until the set changes),
+// else the array's. The caller must not keep it past a change.
 func (st *set) ordered() []string {
 	if !st.intset {
 		return st.members
 	}
-	out := slices.Clone(st.members)
-	slices.SortFunc(out, func(a, b string) int {
-		x, _ := strconv.ParseInt(a, 10, 64)
-		y, _ := strconv.ParseInt(b, 10, 64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
+	if st.sorted == nil {
+		type num struct {
+			v int64
+			s string
 		}
-		return 0
-	})
-	return out
+		nums := make([]num, len(st.members))
+		for i, m := range st.members {
+			v, _ := strconv.ParseInt(m, 10, 64)
+			nums[i] = num{v, m}
+		}
+		slices.SortFunc(nums, func(a, b num) int { return cmp.Compare(a.v, b.v) })
+		st.sorted = make([]string, len(nums))
+		for i, n := range nums {
+			st.sorted[i] = n.s
+		}
+	}
+	return st.sorted
 }
 
 // replyMembers replies the whole set, in Redis's order.
@@ -181,7 +194,7 @@ func sinterGeneric(s *server, c *client, keys [][]byte, dst []byte, cardOnly boo
 	slices.SortStableFunc(sets, func(a, b *set) int { return a.len() - b.len() })
 	var dstset *set
 	if dst != nil {
-		dstset = newSet()
+		dstset = newSetSized(sets[0].len())
 	}
 	start := len(c.Out)
 	var card int64
@@ -257,7 +270,11 @@ func sunionDiffGeneric(s *server, c *client, keys [][]byte, dst []byte, op int) 
 			sameset = true
 		}
 	}
-	res := newSet()
+	largest := 0
+	for _, st := range sets {
+		largest = max(largest, setLen(st))
+	}
+	res := newSetSized(largest)
 	switch {
 	case op == setOpUnion:
 		for _, st := range sets {

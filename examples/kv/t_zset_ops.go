@@ -55,7 +55,12 @@ func (zs *zset) unscan(x *zslNode) {
 
 // newZsetSkiplist is an empty sorted set in the skiplist encoding, as the
 // algebra builds its result (createZsetObject).
-func newZsetSkiplist() *zset { return &zset{dict: map[string]*zslNode{}, zsl: newSkiplist()} }
+func newZsetSkiplist() *zset { return newZsetSkiplistSized(0) }
+
+// newZsetSkiplistSized is newZsetSkiplist with room for n members.
+func newZsetSkiplistSized(n int) *zset {
+	return &zset{dict: make(map[string]*zslNode, n), zsl: newSkiplist(), scan: make([]*zslNode, 0, n)}
+}
 
 // convertToListpackIfNeeded is zsetConvertToListpackIfNeeded: a result
 // small enough goes to the listpack encoding, where a score of -0 reads
@@ -255,7 +260,13 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 		slices.SortStableFunc(src, func(a, b zsetOpSrc) int { return a.len() - b.len() })
 	}
 
-	res := newZsetSkiplist()
+	var res *zset
+	switch op {
+	case setOpUnion:
+		res = newZsetSkiplistSized(src[len(src)-1].len()) // the largest, after the sort
+	default:
+		res = newZsetSkiplistSized(src[0].len())
+	}
 	maxelelen := 0
 	add := func(m string, score float64) {
 		res.insertNew(score, m)
@@ -290,7 +301,7 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 			return true
 		})
 	case setOpUnion:
-		acc := map[string]float64{}
+		acc := make(map[string]float64, res.len()+src[len(src)-1].len())
 		var order []string
 		for i := range src {
 			src[i].each(func(m string, sc float64) bool {
