@@ -103,14 +103,6 @@ func TestHscanGuarantee(t *testing.T) {
 func TestHrandfieldUniform(t *testing.T) {
 	s := newTestServer(t)
 	t.Cleanup(s.close)
-	const runs = 20000
-	combos := func(n, k int) int {
-		r := 1
-		for i := 0; i < k; i++ {
-			r = r * (n - i) / (i + 1)
-		}
-		return r
-	}
 	fill := func(key string, n int, big bool) {
 		for i := 0; i < n; i++ {
 			v := "v" + strconv.Itoa(i)
@@ -125,54 +117,13 @@ func TestHrandfieldUniform(t *testing.T) {
 	if s.db.dict["small"].ptr.(*hash).lp != true || s.db.dict["big"].ptr.(*hash).lp {
 		t.Fatal("the hashes are not in the encodings the test means")
 	}
-	for _, tc := range []struct {
-		key        string
-		n, count   int
-		withvalues bool
-	}{
+	for _, tc := range []randomCountCase{
 		{"small", 6, -4, false}, // case 1
 		{"small", 6, 2, true},   // case 2.5
 		{"big", 10, -3, true},   // case 1
 		{"big", 10, 4, false},   // case 3: 4*3 > 10
 		{"big", 10, 3, true},    // case 4: 3*3 <= 10
 	} {
-		name := fmt.Sprintf("HRANDFIELD %s %d (withvalues %v)", tc.key, tc.count, tc.withvalues)
-		counts := map[string]int{}
-		for r := 0; r < runs; r++ {
-			args := []string{"HRANDFIELD", tc.key, strconv.Itoa(tc.count)}
-			if tc.withvalues {
-				args = append(args, "WITHVALUES")
-			}
-			got := mustBulks(t, s.exec(args...))
-			var fields []string
-			for i := 0; i < len(got); i++ {
-				fields = append(fields, got[i])
-				if tc.withvalues {
-					i++
-					if want := mustReply(t, s.exec("HGET", tc.key, got[i-1])); string(want.Str) != got[i] {
-						t.Fatalf("%s: %s came with %q", name, got[i-1], got[i])
-					}
-				}
-			}
-			if len(fields) != max(tc.count, -tc.count) {
-				t.Fatalf("%s: %d fields", name, len(fields))
-			}
-			if tc.count < 0 {
-				for _, f := range fields {
-					counts[f]++
-				}
-				continue
-			}
-			slices.Sort(fields)
-			if len(slices.Compact(slices.Clone(fields))) != len(fields) {
-				t.Fatalf("%s: duplicates in %q", name, fields)
-			}
-			counts[strings.Join(fields, ",")]++
-		}
-		outcomes := tc.n
-		if tc.count > 0 {
-			outcomes = combos(tc.n, tc.count)
-		}
-		checkUniform(t, name, counts, outcomes)
+		checkRandomCount(t, s, "HRANDFIELD", "WITHVALUES", "HGET", tc, nil)
 	}
 }

@@ -241,6 +241,69 @@ func checkUniform(t *testing.T, what string, counts map[string]int, outcomes int
 	}
 }
 
+// randomCountCase is a count form of SRANDMEMBER, SPOP, HRANDFIELD or
+// ZRANDMEMBER to test for uniformity: key holds n elements; with adds
+// WITHVALUES or WITHSCORES.
+type randomCountCase struct {
+	key      string
+	n, count int
+	with     bool
+}
+
+// checkRandomCount runs "cmd key count [withArg]" 20,000 times (after
+// reset, when not nil) and fails unless single elements (for a negative
+// count) or count-subsets come equally likely by a chi-square test, the
+// subsets without duplicates, and each value given with an element is
+// the one valueCmd (HGET, ZSCORE) gives.
+func checkRandomCount(t *testing.T, s *server, cmd, withArg, valueCmd string, tc randomCountCase, reset func()) {
+	t.Helper()
+	const runs = 20000
+	name := fmt.Sprintf("%s %s %d (%s %v)", cmd, tc.key, tc.count, withArg, tc.with)
+	counts := map[string]int{}
+	args := []string{cmd, tc.key, strconv.Itoa(tc.count)}
+	if tc.with {
+		args = append(args, withArg)
+	}
+	for r := 0; r < runs; r++ {
+		if reset != nil {
+			reset()
+		}
+		got := mustBulks(t, s.exec(args...))
+		var elems []string
+		for i := 0; i < len(got); i++ {
+			elems = append(elems, got[i])
+			if tc.with {
+				i++
+				if want := mustReply(t, s.exec(valueCmd, tc.key, got[i-1])); string(want.Str) != got[i] {
+					t.Fatalf("%s: %s came with %q", name, got[i-1], got[i])
+				}
+			}
+		}
+		if len(elems) != max(tc.count, -tc.count) {
+			t.Fatalf("%s: %d elements", name, len(elems))
+		}
+		if tc.count < 0 {
+			for _, e := range elems {
+				counts[e]++
+			}
+			continue
+		}
+		slices.Sort(elems)
+		if len(slices.Compact(slices.Clone(elems))) != len(elems) {
+			t.Fatalf("%s: duplicates in %q", name, elems)
+		}
+		counts[strings.Join(elems, ",")]++
+	}
+	outcomes := tc.n
+	if tc.count > 0 {
+		outcomes = 1
+		for i := 0; i < tc.count; i++ {
+			outcomes = outcomes * (tc.n - i) / (i + 1) // n choose count
+		}
+	}
+	checkUniform(t, name, counts, outcomes)
+}
+
 // Input: SRANDMEMBER with counts that take each of Redis's four cases
 // (negative: draws with replacement; at least SCARD: the whole set; close
 // to SCARD: random removal; far below it: random draws) and SPOP with
@@ -251,67 +314,38 @@ func checkUniform(t *testing.T, what string, counts map[string]int, outcomes int
 func TestSrandmemberSpopUniform(t *testing.T) {
 	s := newTestServer(t)
 	t.Cleanup(s.close)
-	const runs = 20000
-	members := func(n int) []string {
-		var out []string
+	fill := func(n int) func() {
+		args := []string{"SADD", "s"}
 		for i := 0; i < n; i++ {
-			out = append(out, "m"+strconv.Itoa(i))
+			args = append(args, "m"+strconv.Itoa(i))
 		}
-		return out
-	}
-	combos := func(n, k int) int {
-		r := 1
-		for i := 0; i < k; i++ {
-			r = r * (n - i) / (i + 1)
+		return func() {
+			s.exec("DEL", "s")
+			s.exec(args...)
 		}
-		return r
 	}
 	for _, tc := range []struct {
 		cmd      string
 		n, count int
-		unique   bool
 	}{
-		{"SRANDMEMBER", 5, -3, false}, // case 1, per draw
-		{"SRANDMEMBER", 5, 2, true},   // case 3: 2*3 > 5
-		{"SRANDMEMBER", 7, 2, true},   // case 4: 2*3 <= 7
-		{"SRANDMEMBER", 12, 3, true},  // case 4
-		{"SRANDMEMBER", 8, 6, true},   // case 3
-		{"SPOP", 6, 2, true},          // case 2: 4*5 > 2
-		{"SPOP", 6, 5, true},          // case 3: 1*5 <= 5
-		{"SPOP", 7, 5, true},          // case 2: 2*5 > 5
+		{"SRANDMEMBER", 5, -3}, // case 1, per draw
+		{"SRANDMEMBER", 5, 2},  // case 3: 2*3 > 5
+		{"SRANDMEMBER", 7, 2},  // case 4: 2*3 <= 7
+		{"SRANDMEMBER", 12, 3}, // case 4
+		{"SRANDMEMBER", 8, 6},  // case 3
+		{"SPOP", 6, 2},         // case 2: 4*5 > 2
+		{"SPOP", 6, 5},         // case 3: 1*5 <= 5
+		{"SPOP", 7, 5},         // case 2: 2*5 > 5
 	} {
-		name := fmt.Sprintf("%s of %d, count %d", tc.cmd, tc.n, tc.count)
-		counts := map[string]int{}
-		for r := 0; r < runs; r++ {
-			if tc.cmd == "SPOP" || r == 0 {
-				s.exec("DEL", "s")
-				s.exec(append([]string{"SADD", "s"}, members(tc.n)...)...)
-			}
-			got := mustBulks(t, s.exec(tc.cmd, "s", strconv.Itoa(tc.count)))
-			if want := max(tc.count, -tc.count); len(got) != want {
-				t.Fatalf("%s: %d members", name, len(got))
-			}
-			if !tc.unique {
-				for _, m := range got {
-					counts[m]++
-				}
-				continue
-			}
-			slices.Sort(got)
-			if len(slices.Compact(slices.Clone(got))) != len(got) {
-				t.Fatalf("%s: duplicates in %q", name, got)
-			}
-			counts[strings.Join(got, ",")]++
+		reset := fill(tc.n)
+		reset()
+		if tc.cmd == "SRANDMEMBER" {
+			reset = nil
 		}
-		outcomes := tc.n
-		if tc.unique {
-			outcomes = combos(tc.n, tc.count)
-		}
-		checkUniform(t, name, counts, outcomes)
+		checkRandomCount(t, s, tc.cmd, "", "", randomCountCase{key: "s", n: tc.n, count: tc.count}, reset)
 	}
 	// Case 2: the whole set, for any count at least SCARD.
-	s.exec("DEL", "s")
-	s.exec(append([]string{"SADD", "s"}, members(4)...)...)
+	fill(4)()
 	if got := mustBulks(t, s.exec("SRANDMEMBER", "s", "4")); len(got) != 4 {
 		t.Errorf("SRANDMEMBER s 4 of 4 = %q", got)
 	}

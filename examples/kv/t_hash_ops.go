@@ -1,11 +1,9 @@
 package main
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/goae/goae/internal/resp"
-	"github.com/goae/goae/internal/respserver"
 )
 
 // HSCAN and HRANDFIELD (t_hash.c). They join hashCommands in init, so
@@ -22,10 +20,6 @@ const (
 	hashMaxListpackEntries = 128
 	hashMaxListpackValue   = 64
 )
-
-// hrandfieldSubStrategyMul is HRANDFIELD_SUB_STRATEGY_MUL, where its
-// case 3 gives way to case 4.
-const hrandfieldSubStrategyMul = 3
 
 // closeGap removes entry i, whose field is already out of idx, by moving
 // the entries after it down one, as a listpack deletion does.
@@ -76,27 +70,9 @@ func hscanCommand(s *server, c *client) {
 // hrandfieldCommand is HRANDFIELD key [count [WITHVALUES]].
 func hrandfieldCommand(s *server, c *client) {
 	if len(c.Argv) >= 3 {
-		l, ok := resp.ParseInt(c.Argv[2])
-		if !ok {
-			c.AddReplyError("value is not an integer or out of range")
-			return
+		if l, withvalues, ok := randomCountArgs(c, "withvalues"); ok {
+			hrandfieldWithCount(s, c, l, withvalues)
 		}
-		if l == math.MinInt64 {
-			c.AddReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-			return
-		}
-		withvalues := false
-		if len(c.Argv) > 4 || (len(c.Argv) == 4 && !strcaseEq(c.Argv[3], "withvalues")) {
-			c.AddReply(resp.SyntaxErr)
-			return
-		} else if len(c.Argv) == 4 {
-			withvalues = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.AddReplyError("value is out of range")
-				return
-			}
-		}
-		hrandfieldWithCount(s, c, l, withvalues)
 		return
 	}
 	h, ok := hashForRead(s, c)
@@ -110,14 +86,8 @@ func hrandfieldCommand(s *server, c *client) {
 	c.AddReplyBulkString(h.entries[rand.IntN(h.len())].field)
 }
 
-// hrandfieldWithCount is hrandfieldWithCountCommand's cases: a negative
-// count (or 1) draws with replacement (case 1); a count of at least HLEN
-// replies the whole hash (case 2); otherwise count distinct fields, taken
-// in one pass of selection sampling for a listpack-sized hash (Redis's
-// case 2.5, in the listpack's order) or one of at most three times count
-// fields (case 3, where Redis removes random fields from a copy: the same
-// uniform subset), else drawn at random until count distinct ones are in
-// hand (case 4).
+// hrandfieldWithCount is hrandfieldWithCountCommand, by the cases
+// random_count.go describes; a listpack-sized hash takes case 2.5.
 func hrandfieldWithCount(s *server, c *client, l int64, withvalues bool) {
 	h, ok := hashForRead(s, c)
 	if !ok {
@@ -127,52 +97,23 @@ func hrandfieldWithCount(s *server, c *client, l int64, withvalues bool) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
-	per := 1
-	if withvalues {
-		per = 2
-	}
 	emit := func(e *hashEntry) {
 		c.AddReplyBulkString(e.field)
 		if withvalues {
 			c.AddReplyBulk(e.val)
 		}
 	}
-	n := h.len()
-	if l < 0 || l == 1 {
-		count := max(l, -l)
-		c.AddReplyArrayLen(int(count) * per)
-		for ; count > 0; count-- {
-			emit(&h.entries[rand.IntN(n)])
-			if c.Flags&respserver.CloseASAP != 0 {
-				break // past its output limit, as Redis stops
-			}
-		}
-		return
-	}
-	count := int(min(l, int64(n)))
-	c.AddReplyArrayLen(count * per)
-	if count == n {
-		for i := range h.entries {
-			emit(&h.entries[i])
-		}
-		return
-	}
-	if h.lp || count*hrandfieldSubStrategyMul > n {
-		need := count
-		for i := 0; i < n && need > 0; i++ {
-			if rand.IntN(n-i) < need {
+	p := randomPicker{
+		n: h.len(), per: 1, compact: h.lp,
+		at: func(i int) { emit(&h.entries[i]) },
+		whole: func() {
+			for i := range h.entries {
 				emit(&h.entries[i])
-				need--
 			}
-		}
-		return
+		},
 	}
-	seen := make(map[int]struct{}, count)
-	for len(seen) < count {
-		i := rand.IntN(n)
-		if _, dup := seen[i]; !dup {
-			seen[i] = struct{}{}
-			emit(&h.entries[i])
-		}
+	if withvalues {
+		p.per = 2
 	}
+	p.reply(c, l)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/goae/goae/internal/respserver"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goae/goae/internal/resp"
@@ -271,12 +269,9 @@ func spopWithCount(s *server, c *client) {
 	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
-// The thresholds of Redis's SPOP and SRANDMEMBER strategies
-// (SPOP_MOVE_STRATEGY_MUL, SRANDMEMBER_SUB_STRATEGY_MUL).
-const (
-	spopMoveStrategyMul       = 5
-	srandmemberSubStrategyMul = 3
-)
+// spopMoveStrategyMul is SPOP_MOVE_STRATEGY_MUL, where SPOP's case 2
+// gives way to case 3.
+const spopMoveStrategyMul = 5
 
 // srandmemberCommand is SRANDMEMBER key [count].
 func srandmemberCommand(s *server, c *client) {
@@ -299,21 +294,11 @@ func srandmemberCommand(s *server, c *client) {
 	c.AddReplyBulkString(st.members[rand.IntN(st.len())])
 }
 
-// srandmemberWithCount is srandmemberWithCountCommand: for a negative
-// count (or 1), -count members drawn with replacement (case 1); for a
-// count of at least SCARD, the whole set (case 2); for one close to SCARD,
-// a copy of the set with random members removed until count are left
-// (case 3); otherwise random members drawn until count distinct ones are
-// in hand (case 4). Every case gives each member, or each count-subset,
-// the same chance.
+// srandmemberWithCount is srandmemberWithCountCommand, by the cases
+// random_count.go describes.
 func srandmemberWithCount(s *server, c *client) {
-	l, ok := resp.ParseInt(c.Argv[2])
+	l, ok := randomCountArg(c, c.Argv[2])
 	if !ok {
-		c.AddReplyError("value is not an integer or out of range")
-		return
-	}
-	if l == math.MinInt64 {
-		c.AddReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	st, ok := setForRead(s, c)
@@ -324,47 +309,14 @@ func srandmemberWithCount(s *server, c *client) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
-	n := st.len()
-	if l < 0 || l == 1 {
-		count := max(l, -l)
-		c.AddReplyArrayLen(int(count))
-		for ; count > 0; count-- {
-			c.AddReplyBulkString(st.members[rand.IntN(n)])
-			if c.Flags&respserver.CloseASAP != 0 {
-				// Past its output limit: stop, as Redis does, rather
-				// than build a reply of -count members nobody will read.
-				break
+	p := randomPicker{
+		n: st.len(), per: 1,
+		at: func(i int) { c.AddReplyBulkString(st.members[i]) },
+		whole: func() {
+			for _, m := range st.ordered() {
+				c.AddReplyBulkString(m)
 			}
-		}
-		return
+		},
 	}
-	if l >= int64(n) {
-		st.replyMembers(c)
-		return
-	}
-	count := int(l)
-	c.AddReplyArrayLen(count)
-	if count*srandmemberSubStrategyMul > n {
-		// Case 3 keeps a uniformly random count-subset of the whole set,
-		// as Redis's removal of random members from a copy does; here in
-		// one pass of selection sampling (each member kept with chance
-		// needed/left), which copies nothing and moves no member, so a
-		// scan in progress is not disturbed.
-		need := count
-		for i := 0; i < n && need > 0; i++ {
-			if rand.IntN(n-i) < need {
-				c.AddReplyBulkString(st.members[i])
-				need--
-			}
-		}
-		return
-	}
-	seen := make(map[int]struct{}, count)
-	for len(seen) < count {
-		i := rand.IntN(n)
-		if _, dup := seen[i]; !dup {
-			seen[i] = struct{}{}
-			c.AddReplyBulkString(st.members[i])
-		}
-	}
+	p.reply(c, l)
 }

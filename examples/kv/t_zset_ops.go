@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/goae/goae/internal/resp"
-	"github.com/goae/goae/internal/respserver"
 )
 
 // The sorted set algebra, ZRANGESTORE, ZRANDMEMBER and ZSCAN (t_zset.c).
@@ -408,27 +407,9 @@ func zrangestoreCommand(s *server, c *client) {
 // zrandmemberCommand is ZRANDMEMBER key [count [WITHSCORES]].
 func zrandmemberCommand(s *server, c *client) {
 	if len(c.Argv) >= 3 {
-		l, ok := resp.ParseInt(c.Argv[2])
-		if !ok {
-			c.AddReplyError("value is not an integer or out of range")
-			return
+		if l, withscores, ok := randomCountArgs(c, "withscores"); ok {
+			zrandmemberWithCount(s, c, l, withscores)
 		}
-		if l == math.MinInt64 {
-			c.AddReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-			return
-		}
-		withscores := false
-		if len(c.Argv) > 4 || (len(c.Argv) == 4 && !strcaseEq(c.Argv[3], "withscores")) {
-			c.AddReply(resp.SyntaxErr)
-			return
-		} else if len(c.Argv) == 4 {
-			withscores = true
-			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.AddReplyError("value is out of range")
-				return
-			}
-		}
-		zrandmemberWithCount(s, c, l, withscores)
 		return
 	}
 	zs, ok := zsetForRead(s, c)
@@ -442,13 +423,9 @@ func zrandmemberCommand(s *server, c *client) {
 	c.AddReplyBulkString(zs.scan[rand.IntN(zs.len())].ele)
 }
 
-// zrandmemberWithCount is zrandmemberWithCountCommand, with the cases of
-// hrandfieldWithCount: draws with replacement for a negative count (or
-// 1); the whole set, highest score first, for one of at least ZCARD; selection
-// sampling for a listpack-sized set (case 2.5) or a count of
-// more than a third of ZCARD (case 3, the same uniform subset as Redis's
-// removal of random members from a copy); random draws until count
-// distinct members otherwise (case 4).
+// zrandmemberWithCount is zrandmemberWithCountCommand, by the cases
+// random_count.go describes, over the scan array; the whole set goes
+// highest score first, as Redis's iterator (zuiNext) walks from the tail.
 func zrandmemberWithCount(s *server, c *client, l int64, withscores bool) {
 	zs, ok := zsetForRead(s, c)
 	if !ok {
@@ -458,61 +435,26 @@ func zrandmemberWithCount(s *server, c *client, l int64, withscores bool) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
-	per := 1
-	if withscores {
-		per = 2
-	}
 	emit := func(x *zslNode) {
 		c.AddReplyBulkString(x.ele)
 		if withscores {
 			zaddReplyScore(c, x.score)
 		}
 	}
-	n := zs.len()
-	if l < 0 || l == 1 {
-		count := max(l, -l)
-		c.AddReplyArrayLen(int(count) * per)
-		for ; count > 0; count-- {
-			emit(zs.scan[rand.IntN(n)])
-			if c.Flags&respserver.CloseASAP != 0 {
-				break // past its output limit, as Redis stops
-			}
-		}
-		return
-	}
-	count := int(min(l, int64(n)))
-	c.AddReplyArrayLen(count * per)
-	if count == n {
-		// Redis's iterator over a sorted set (zuiNext) walks from the
-		// highest score down.
-		for x := zs.zsl.tail; x != nil; x = x.backward {
-			emit(x)
-		}
-		return
-	}
-	if zs.lp || count*zrandmemberSubStrategyMul > n {
-		need, left := count, n
-		for x := zs.zsl.first(); x != nil && need > 0; x = x.level[0].forward {
-			if rand.IntN(left) < need {
+	p := randomPicker{
+		n: zs.len(), per: 1, compact: zs.lp,
+		at: func(i int) { emit(zs.scan[i]) },
+		whole: func() {
+			for x := zs.zsl.tail; x != nil; x = x.backward {
 				emit(x)
-				need--
 			}
-			left--
-		}
-		return
+		},
 	}
-	seen := make(map[int]struct{}, count)
-	for len(seen) < count {
-		i := rand.IntN(n)
-		if _, dup := seen[i]; !dup {
-			seen[i] = struct{}{}
-			emit(zs.scan[i])
-		}
+	if withscores {
+		p.per = 2
 	}
+	p.reply(c, l)
 }
-
-// zrandmemberSubStrategyMul is ZRANDMEMBER_SUB_STRATEGY_MUL.
-const zrandmemberSubStrategyMul = 3
 
 // zscanCommand is ZSCAN key cursor [MATCH pattern] [COUNT count]: member,
 // score pairs; a listpack-sized set whole, in score order, with cursor 0;

@@ -218,14 +218,6 @@ func TestZscanGuarantee(t *testing.T) {
 func TestZrandmemberUniform(t *testing.T) {
 	s := newTestServer(t)
 	t.Cleanup(s.close)
-	const runs = 20000
-	combos := func(n, k int) int {
-		r := 1
-		for i := 0; i < k; i++ {
-			r = r * (n - i) / (i + 1)
-		}
-		return r
-	}
 	for i := 0; i < 6; i++ {
 		s.exec("ZADD", "small", strconv.Itoa(i), "m"+strconv.Itoa(i))
 	}
@@ -239,54 +231,13 @@ func TestZrandmemberUniform(t *testing.T) {
 	if !s.db.dict["small"].ptr.(*zset).lp || s.db.dict["big"].ptr.(*zset).lp {
 		t.Fatal("the sorted sets are not in the encodings the test means")
 	}
-	for _, tc := range []struct {
-		key        string
-		n, count   int
-		withscores bool
-	}{
+	for _, tc := range []randomCountCase{
 		{"small", 6, -4, false}, // case 1
 		{"small", 6, 2, true},   // case 2.5
 		{"big", 10, -3, true},   // case 1
 		{"big", 10, 4, false},   // case 3
 		{"big", 10, 3, true},    // case 4
 	} {
-		name := fmt.Sprintf("ZRANDMEMBER %s %d (withscores %v)", tc.key, tc.count, tc.withscores)
-		counts := map[string]int{}
-		for r := 0; r < runs; r++ {
-			args := []string{"ZRANDMEMBER", tc.key, strconv.Itoa(tc.count)}
-			if tc.withscores {
-				args = append(args, "WITHSCORES")
-			}
-			got := mustBulks(t, s.exec(args...))
-			var members []string
-			for i := 0; i < len(got); i++ {
-				members = append(members, got[i])
-				if tc.withscores {
-					i++
-					if want := mustReply(t, s.exec("ZSCORE", tc.key, got[i-1])); string(want.Str) != got[i] {
-						t.Fatalf("%s: %s came with %q", name, got[i-1], got[i])
-					}
-				}
-			}
-			if len(members) != max(tc.count, -tc.count) {
-				t.Fatalf("%s: %d members", name, len(members))
-			}
-			if tc.count < 0 {
-				for _, m := range members {
-					counts[m]++
-				}
-				continue
-			}
-			slices.Sort(members)
-			if len(slices.Compact(slices.Clone(members))) != len(members) {
-				t.Fatalf("%s: duplicates in %q", name, members)
-			}
-			counts[strings.Join(members, ",")]++
-		}
-		outcomes := tc.n
-		if tc.count > 0 {
-			outcomes = combos(tc.n, tc.count)
-		}
-		checkUniform(t, name, counts, outcomes)
+		checkRandomCount(t, s, "ZRANDMEMBER", "WITHSCORES", "ZSCORE", tc, nil)
 	}
 }
