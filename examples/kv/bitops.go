@@ -204,13 +204,12 @@ func bitUnit(c *client, b []byte) (isbit, ok bool) {
 // 7.0, the key is looked up before the range is parsed: a missing key is 0
 // whatever follows.
 func bitcountCommand(s *server, c *client) {
-	o := s.lookupRead(c.Argv[1])
-	if o == nil {
-		c.AddReply(resp.Zero)
+	o, ok := s.getString(c, c.Argv[1])
+	if !ok {
 		return
 	}
-	if o.typ != objString {
-		c.AddReply(resp.WrongTypeErr)
+	if o == nil {
+		c.AddReply(resp.Zero)
 		return
 	}
 	p := o.str
@@ -218,7 +217,6 @@ func bitcountCommand(s *server, c *client) {
 	var firstMask, lastMask byte
 	switch len(c.Argv) {
 	case 4, 5:
-		var ok bool
 		if start, ok = intArg(c, c.Argv[2]); !ok {
 			return
 		}
@@ -261,7 +259,10 @@ func bitposCommand(s *server, c *client) {
 		c.AddReplyError("The bit argument must be 1 or 0.")
 		return
 	}
-	o := s.lookupRead(c.Argv[1])
+	o, ok := s.getString(c, c.Argv[1])
+	if !ok {
+		return
+	}
 	if o == nil {
 		// A missing key is an endless run of zeros.
 		if bit == 1 {
@@ -269,10 +270,6 @@ func bitposCommand(s *server, c *client) {
 		} else {
 			c.AddReply(resp.Zero)
 		}
-		return
-	}
-	if o.typ != objString {
-		c.AddReply(resp.WrongTypeErr)
 		return
 	}
 	p := o.str
