@@ -68,6 +68,8 @@ func TestSetOpsIntsetMatchRedis(t *testing.T) {
 		"SSCAN a x", "SSCAN a -1", "SSCAN a 18446744073709551616", "SSCAN missing 0", "SSCAN missing 0 BAD",
 		"SSCAN missing x", "SSCAN str 0", "SSCAN str 0 BAD", "SSCAN a", "SSCAN b 0 COUNT 3", "SSCAN big 0 COUNT 2",
 		"SINTER", "SUNIONSTORE u", "SDIFFSTORE",
+		"SADD i 50 -3 7 1000000000000 9223372036854775807 -9223372036854775808", "SMEMBERS i", "SRANDMEMBER i 100",
+		"SSCAN i 0 COUNT 1", "SREM i 7", "SMEMBERS i", "SPOP i 100", "EXISTS i",
 	))
 }
 
@@ -381,5 +383,65 @@ func TestSetOpsTouchWatch(t *testing.T) {
 		if got := a.do("EXEC"); (got == "*-1\r\n") != tc.aborted {
 			t.Errorf("WATCH %s, %q: EXEC = %q, want aborted %v", tc.watch, tc.write, got, tc.aborted)
 		}
+	}
+}
+
+// Input: sets and hashes taken past Redis 7.0's compact encodings (a
+// member that is not a canonical integer: "007", "-0", "+5"; 513
+// integers; a 65-byte hash value; 129 fields), then cut back below the
+// limits. Expected: the mirrors (set.intset, hash.lp) go off and stay off,
+// as Redis never converts back (except SPOP's case 3, which makes a new
+// set), and a set of canonical integers, including both 64-bit extremes,
+// stays an intset.
+func TestCompactEncodingMirrors(t *testing.T) {
+	s := newTestServer(t)
+	t.Cleanup(s.close)
+	intset := func(key string) bool { return s.db.dict[key].ptr.(*set).intset }
+	s.exec("SADD", "a", "1", "-9223372036854775808", "9223372036854775807", "0")
+	if !intset("a") {
+		t.Error("a set of canonical integers is not an intset")
+	}
+	for _, m := range []string{"007", "-0", "+5", " 1", "1.0", "99999999999999999999"} {
+		key := "s" + m
+		s.exec("SADD", key, "1", m)
+		s.exec("SREM", key, m)
+		if intset(key) {
+			t.Errorf("after SADD and SREM of %q the set is an intset again", m)
+		}
+	}
+	args := []string{"SADD", "big"}
+	for i := 0; i < 513; i++ {
+		args = append(args, strconv.Itoa(i))
+	}
+	s.exec(args...)
+	s.exec("SREM", "big", "0", "1", "2")
+	if intset("big") {
+		t.Error("a set that held 513 integers is an intset again")
+	}
+	// SPOP's case 3 builds a new set of the members that stay, which
+	// Redis makes an intset again (checked against OBJECT ENCODING of
+	// redis-server 7.0.15); its case 2 keeps the set.
+	s.exec("SPOP", "big", "5")
+	if intset("big") {
+		t.Error("SPOP of 5 of 510 (case 2) made an intset")
+	}
+	s.exec("SPOP", "big", "502")
+	if !intset("big") || s.exec("SCARD", "big") != ":3\r\n" {
+		t.Error("SPOP leaving 3 of 505 integers (case 3) did not make a new intset of 3")
+	}
+	lp := func(key string) bool { return s.db.dict[key].ptr.(*hash).lp }
+	s.exec("HSET", "h1", "f", strings.Repeat("v", 65), "g", "1")
+	s.exec("HDEL", "h1", "f")
+	hargs := []string{"HSET", "h2"}
+	for i := 0; i < 129; i++ {
+		hargs = append(hargs, strconv.Itoa(i), "v")
+	}
+	s.exec(hargs...)
+	for i := 0; i < 125; i++ {
+		s.exec("HDEL", "h2", strconv.Itoa(i))
+	}
+	s.exec("HSET", "h3", "f", strings.Repeat("v", 64))
+	if lp("h1") || lp("h2") || !lp("h3") {
+		t.Errorf("listpack mirrors: h1 %v, h2 %v (both want false), h3 %v (want true)", lp("h1"), lp("h2"), lp("h3"))
 	}
 }
