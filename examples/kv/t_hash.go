@@ -31,9 +31,16 @@ var hashCommands = []*command{
 // HVALS walk the array; HDEL moves the last entry into the hole. A field
 // is stored once, as a string shared by the map key and its entry; a value
 // is a []byte that HSET overwrites in place when it fits.
+//
+// lp mirrors whether Redis 7.0 would still keep the hash in a listpack
+// (at most 128 fields, fields and values of at most 64 bytes; decided as
+// Redis does and never reverted). While it holds, HDEL closes the gap
+// instead of moving the last entry in, so the entries keep the listpack's
+// order, which HGETALL and HSCAN reply in.
 type hash struct {
 	idx     map[string]int
 	entries []hashEntry
+	lp      bool
 }
 
 type hashEntry struct {
@@ -41,7 +48,7 @@ type hashEntry struct {
 	val   []byte
 }
 
-func newHash() *hash { return &hash{idx: map[string]int{}} }
+func newHash() *hash { return &hash{idx: map[string]int{}, lp: true} }
 
 func (h *hash) len() int { return len(h.entries) }
 
@@ -57,6 +64,9 @@ func (h *hash) get(field []byte) ([]byte, bool) {
 // set stores a copy of val under field and reports whether the field is
 // new.
 func (h *hash) set(field, val []byte) bool {
+	if h.lp && (len(field) > hashMaxListpackValue || len(val) > hashMaxListpackValue) {
+		h.lp = false
+	}
 	if i, ok := h.idx[string(field)]; ok {
 		e := &h.entries[i]
 		if cap(e.val) >= len(val) && cap(e.val) <= 2*len(val)+16 {
@@ -69,6 +79,9 @@ func (h *hash) set(field, val []byte) bool {
 	f := string(field)
 	h.idx[f] = len(h.entries)
 	h.entries = append(h.entries, hashEntry{field: f, val: append([]byte(nil), val...)})
+	if len(h.entries) > hashMaxListpackEntries {
+		h.lp = false
+	}
 	return true
 }
 
@@ -80,6 +93,10 @@ func (h *hash) del(field []byte) bool {
 	}
 	delete(h.idx, h.entries[i].field)
 	last := len(h.entries) - 1
+	if h.lp {
+		h.closeGap(i)
+		return true
+	}
 	if i != last {
 		h.entries[i] = h.entries[last]
 		h.idx[h.entries[i].field] = i

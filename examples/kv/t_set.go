@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/goae/goae/internal/respserver"
-	"math"
 	"math/rand/v2"
 
 	"github.com/goae/goae/internal/resp"
@@ -25,12 +23,22 @@ var setCommands = []*command{
 // SRANDMEMBER draw uniformly random positions in O(1), which a Go map
 // alone cannot do. SREM moves the last member into the hole. Each member
 // is one string, shared by the map key and the array.
+//
+// intset mirrors whether Redis 7.0 would still keep the set as an intset
+// (every member an integer, at most set-max-intset-entries of them;
+// decided as Redis does and never reverted), because an intset iterates
+// in numeric order, which SSCAN and the set algebra reply in.
 type set struct {
 	idx     map[string]int
 	members []string
+	intset  bool
+	sorted  []string // while intset, the members in numeric order; nil when stale
 }
 
-func newSet() *set { return &set{idx: map[string]int{}} }
+// newSet is an empty set, an intset until a member says otherwise
+// (createIntsetObject; setTypeCreate with a first member comes to the
+// same).
+func newSet() *set { return &set{idx: map[string]int{}, intset: true} }
 
 func (st *set) len() int { return len(st.members) }
 
@@ -44,9 +52,7 @@ func (st *set) add(m []byte) bool {
 	if _, ok := st.idx[string(m)]; ok {
 		return false
 	}
-	ms := string(m)
-	st.idx[ms] = len(st.members)
-	st.members = append(st.members, ms)
+	st.insertNew(string(m))
 	return true
 }
 
@@ -62,6 +68,7 @@ func (st *set) remove(m []byte) bool {
 
 // removeAt deletes the member at position i and returns it.
 func (st *set) removeAt(i int) string {
+	st.sorted = nil
 	m := st.members[i]
 	delete(st.idx, m)
 	last := len(st.members) - 1
@@ -81,17 +88,6 @@ func (st *set) removeAt(i int) string {
 		}
 	}
 	return m
-}
-
-// swap exchanges the members at positions i and j.
-func (st *set) swap(i, j int) {
-	if i == j {
-		return
-	}
-	m := st.members
-	m[i], m[j] = m[j], m[i]
-	st.idx[m[i]] = i
-	st.idx[m[j]] = j
 }
 
 // setForRead returns the set at argv[1], nil if missing; ok is false after
@@ -168,10 +164,7 @@ func smembersCommand(s *server, c *client) {
 		c.AddReplySetLen(0) // shared.emptyset
 		return
 	}
-	c.AddReplySetLen(st.len())
-	for _, m := range st.members {
-		c.AddReplyBulkString(m)
-	}
+	st.replyMembers(c)
 }
 
 func sismemberCommand(s *server, c *client) {
@@ -241,8 +234,11 @@ func spopCommand(s *server, c *client) {
 	s.signalModifiedKey(s.db, c.Argv[1])
 }
 
-// spopWithCount pops min(count, SCARD) random members. Asking for the
-// whole set replies every member and deletes the key, as Redis does.
+// spopWithCount pops min(count, SCARD) random members
+// (spopWithCountCommand), with Redis's three cases: the whole set (the
+// key is deleted); few members (drawn and removed one by one); most of
+// them (the members that stay are drawn into a new set, which replaces
+// the old one, and the old one's are replied).
 func spopWithCount(s *server, c *client) {
 	count, ok := positiveCountArg(c, c.Argv[2])
 	if !ok {
@@ -258,22 +254,35 @@ func spopWithCount(s *server, c *client) {
 	}
 	st := o.ptr.(*set)
 	s.notify(notifySet, "spop", c.Argv[1])
-	if count >= int64(st.len()) {
-		c.AddReplySetLen(st.len())
-		for _, m := range st.members {
-			c.AddReplyBulkString(m)
-		}
+	size := int64(st.len())
+	if count >= size {
+		st.replyMembers(c)
 		s.db.remove(o)
 		s.notify(notifyGeneric, "del", c.Argv[1])
 		s.signalModifiedKey(s.db, c.Argv[1])
 		return
 	}
-	s.signalModifiedKey(s.db, c.Argv[1])
 	c.AddReplySetLen(int(count))
-	for ; count > 0; count-- {
-		c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
+	if remaining := size - count; remaining*spopMoveStrategyMul > count {
+		for ; count > 0; count-- {
+			c.AddReplyBulkString(st.removeAt(rand.IntN(st.len())))
+		}
+	} else {
+		kept := newSet()
+		for ; remaining > 0; remaining-- {
+			kept.addString(st.removeAt(rand.IntN(st.len())))
+		}
+		for _, m := range st.members {
+			c.AddReplyBulkString(m)
+		}
+		o.ptr = kept
 	}
+	s.signalModifiedKey(s.db, c.Argv[1])
 }
+
+// spopMoveStrategyMul is SPOP_MOVE_STRATEGY_MUL, where SPOP's case 2
+// gives way to case 3.
+const spopMoveStrategyMul = 5
 
 // srandmemberCommand is SRANDMEMBER key [count].
 func srandmemberCommand(s *server, c *client) {
@@ -296,17 +305,11 @@ func srandmemberCommand(s *server, c *client) {
 	c.AddReplyBulkString(st.members[rand.IntN(st.len())])
 }
 
-// srandmemberWithCount replies count distinct members (all of them when
-// count exceeds SCARD) for a positive count, and -count members that may
-// repeat for a negative one.
+// srandmemberWithCount is srandmemberWithCountCommand, by the cases
+// random_count.go describes.
 func srandmemberWithCount(s *server, c *client) {
-	l, ok := resp.ParseInt(c.Argv[2])
+	l, ok := randomCountArg(c, c.Argv[2])
 	if !ok {
-		c.AddReplyError("value is not an integer or out of range")
-		return
-	}
-	if l == math.MinInt64 {
-		c.AddReplyError("value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	st, ok := setForRead(s, c)
@@ -317,33 +320,14 @@ func srandmemberWithCount(s *server, c *client) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
-	n := st.len()
-	if l < 0 {
-		c.AddReplyArrayLen(int(-l))
-		for ; l < 0; l++ {
-			c.AddReplyBulkString(st.members[rand.IntN(n)])
-			if c.Flags&respserver.CloseASAP != 0 {
-				// Past its output limit: stop, as Redis does, rather
-				// than build a reply of -count members nobody will read.
-				break
+	p := randomPicker{
+		n: st.len(), per: 1,
+		at: func(i int) { c.AddReplyBulkString(st.members[i]) },
+		whole: func() {
+			for _, m := range st.ordered() {
+				c.AddReplyBulkString(m)
 			}
-		}
-		return
+		},
 	}
-	if l >= int64(n) {
-		c.AddReplyArrayLen(n)
-		for _, m := range st.members {
-			c.AddReplyBulkString(m)
-		}
-		return
-	}
-	// A partial Fisher-Yates shuffle over the members: position i gets a
-	// random member from [i, n). The order of a set is not observable, so
-	// moving members is harmless, and nothing is allocated.
-	k := int(l)
-	c.AddReplyArrayLen(k)
-	for i := 0; i < k; i++ {
-		st.swap(i, i+rand.IntN(n-i))
-		c.AddReplyBulkString(st.members[i])
-	}
+	p.reply(c, l)
 }

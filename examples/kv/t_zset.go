@@ -52,6 +52,10 @@ type zset struct {
 	zsl  *skiplist
 	lp   bool
 	peak int // the most members dict has held since it was made
+	// scan holds every node at a position that only changes when a
+	// deletion moves the last node into a hole: the dense array ZSCAN
+	// walks and ZRANDMEMBER draws from (scan.go).
+	scan []*zslNode
 }
 
 func newZset(firstMember []byte) *zset {
@@ -117,9 +121,7 @@ func (zs *zset) add(score float64, ele []byte, flags int) (out int, newscore flo
 	if zs.lp && (zs.len()+1 > zsetMaxListpackEntries || len(ele) > zsetMaxListpackValue) {
 		zs.lp = false
 	}
-	e := string(ele)
-	zs.dict[e] = zs.zsl.insert(zs.stored(score), e)
-	zs.peak = max(zs.peak, len(zs.dict))
+	zs.insertNew(zs.stored(score), string(ele))
 	return zaddOutAdded, score
 }
 
@@ -127,6 +129,7 @@ func (zs *zset) add(score float64, ele []byte, flags int) (out int, newscore flo
 func (zs *zset) removeNode(x *zslNode) {
 	zs.zsl.delete(x.score, x.ele)
 	delete(zs.dict, x.ele)
+	zs.unscan(x)
 }
 
 // shrink rebuilds dict once it holds a quarter of its peak: a Go map never
@@ -162,6 +165,7 @@ func (zs *zset) deleteRankRange(start, end int) int {
 		next := x.level[0].forward
 		zsl.deleteNode(x, &update)
 		delete(zs.dict, x.ele)
+		zs.unscan(x)
 		removed++
 		traversed++
 		x = next
@@ -735,16 +739,27 @@ func zrevrangebylexCommand(s *server, c *client) {
 // BYLEX] form: options, then their conflicts, then the range, then the
 // key, in Redis's order, so that each bad command gets Redis's error.
 func zrangeGeneric(s *server, c *client, rangetype, direction int) {
+	zrangeGenericTo(s, c, zrangeResult{}, rangetype, direction)
+}
+
+// zrangeGenericTo is zrangeGeneric with the result going to res: the
+// client, or for ZRANGESTORE a sorted set stored at res.dst, whose
+// arguments come one later (argc_start).
+func zrangeGenericTo(s *server, c *client, res zrangeResult, rangetype, direction int) {
 	argv := c.Argv
-	minidx, maxidx := 2, 3
+	a := 0 // argc_start - 1
+	if res.dst != nil {
+		a = 1
+	}
+	minidx, maxidx := 2+a, 3+a
 	withscores := false
 	var offset int64
 	limit := int64(-1)
-	for j := 4; j < len(argv); j++ {
+	for j := 4 + a; j < len(argv); j++ {
 		left := len(argv) - j - 1
 		opt := argv[j]
 		switch {
-		case strcaseEq(opt, "withscores"):
+		case res.dst == nil && strcaseEq(opt, "withscores"):
 			withscores = true
 		case strcaseEq(opt, "limit") && left >= 2:
 			var ok bool
@@ -808,27 +823,28 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 			return
 		}
 	}
-	zs, ok := zsetForRead(s, c)
+	o, ok := s.lookupOfType(c, argv[1+a], objZset, false)
 	if !ok {
 		return
 	}
-	if zs == nil {
-		c.AddReply(resp.EmptyArray)
+	if o == nil {
+		res.empty(s, c)
 		return
 	}
+	zs := o.ptr.(*zset)
 	zsl := zs.zsl
 	switch rangetype {
 	case zrangeRank:
 		from, to, ok := listRange(start, end, zs.len())
 		if !ok {
-			c.AddReply(resp.EmptyArray)
+			res.empty(s, c)
 			return
 		}
 		// Ranks are 1-based; in reverse, rank 0 is the tail.
 		if reverse {
-			zrangeEmit(c, zsl.byRank(zs.len()-from), to-from+1, true, withscores)
+			res.emit(s, c, zsl.byRank(zs.len()-from), to-from+1, true, withscores, true)
 		} else {
-			zrangeEmit(c, zsl.byRank(from+1), to-from+1, false, withscores)
+			res.emit(s, c, zsl.byRank(from+1), to-from+1, false, withscores, true)
 		}
 	case zrangeScore, zrangeLex:
 		var first, last int
@@ -842,7 +858,7 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 		// when negative) nodes; a negative offset walks off the end.
 		n := int64(last - first + 1)
 		if !ok || offset < 0 || offset >= n {
-			c.AddReply(resp.EmptyArray)
+			res.empty(s, c)
 			return
 		}
 		n -= offset
@@ -850,13 +866,13 @@ func zrangeGeneric(s *server, c *client, rangetype, direction int) {
 			n = min(n, limit)
 		}
 		if n == 0 {
-			c.AddReply(resp.EmptyArray)
+			res.empty(s, c)
 			return
 		}
 		if reverse {
-			zrangeEmit(c, zsl.byRank(last-int(offset)), int(n), true, withscores)
+			res.emit(s, c, zsl.byRank(last-int(offset)), int(n), true, withscores, false)
 		} else {
-			zrangeEmit(c, zsl.byRank(first+int(offset)), int(n), false, withscores)
+			res.emit(s, c, zsl.byRank(first+int(offset)), int(n), false, withscores, false)
 		}
 	}
 }

@@ -22,6 +22,8 @@ type zslNode struct {
 	score    float64
 	backward *zslNode
 	level    []zslLevel
+	// pos is the node's index in its zset's scan array (see zset.scan).
+	pos int32
 	// inline is level's storage for a node of height 1 (three nodes in
 	// four), which then costs one allocation instead of two.
 	inline [1]zslLevel
