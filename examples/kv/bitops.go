@@ -96,6 +96,7 @@ func setbitCommand(s *server, c *client) {
 	if grew || int64(old) != on {
 		o.str[byteIdx] = o.str[byteIdx]&^(1<<bit) | byte(on)<<bit
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyString, "setbit", c.Argv[1])
 	}
 	if old != 0 {
 		c.AddReply(resp.One)
@@ -448,9 +449,11 @@ func bitopCommand(s *server, c *client) {
 	dest := c.Argv[2]
 	if maxlen > 0 {
 		s.setKey(dest, res, false)
+		s.notify(notifyString, "set", dest)
 	} else if o := s.lookup(dest); o != nil {
 		s.db.remove(o)
 		s.signalModifiedKey(s.db, dest)
+		s.notify(notifyGeneric, "del", dest)
 	}
 	c.AddReplyInt(int64(maxlen))
 }
@@ -658,6 +661,7 @@ func bitfieldGeneric(s *server, c *client, readonlyCmd bool) {
 	}
 	if changes > 0 {
 		s.signalModifiedKey(s.db, argv[1])
+		s.notify(notifyString, "setbit", argv[1])
 	}
 }
 

@@ -47,6 +47,15 @@ func TestKeyspaceEventsMatchRedis(t *testing.T) {
 		"ZADD z 1 a 2 b 3 c", "ZADD z INCR 5 a", "ZINCRBY z 1 b", "ZREM z c", "ZADD z 4 d 5 e",
 		"ZREMRANGEBYSCORE z 5 5", "ZREMRANGEBYRANK z 0 0", "ZADD zl 0 a 0 b", "ZREMRANGEBYLEX zl [a [a",
 		"ZPOPMIN z", "ZPOPMAX z 10", "ZADD z2 1 a", "ZREM z2 a",
+		"SETRANGE sr 3 abc", "SETRANGE sr 0 x", "SETBIT sb 7 1", "SETBIT sb 7 1", "SETBIT sb 7 0",
+		"BITOP OR bo sb sr", "BITOP AND bo nokey", "BITFIELD bf SET u8 0 200 GET u8 0", "BITFIELD bf GET u8 0",
+		"SET gx v", "GETEX gx EX 100", "GETEX gx PERSIST", "GETEX gx PERSIST", "GETEX gx PXAT 1",
+		"RPUSH li a b", "LINSERT li BEFORE b x", "LINSERT li AFTER zz y",
+		"SADD sa 1 2 3", "SADD sb2 2 3 4", "SINTERSTORE si sa sb2", "SINTERSTORE si sa nokey", "SINTERSTORE si sa nokey",
+		"SUNIONSTORE su sa sb2", "SDIFFSTORE sd sa sb2", "SDIFFSTORE sd sa sa", "SMOVE sa sb2 1", "SMOVE sa sm 2",
+		"SMOVE sa sm 3", "SMOVE sb2 sb2 2",
+		"ZADD za 1 a 2 b", "ZADD zb 1 b 3 c", "ZUNIONSTORE zu 2 za zb", "ZINTERSTORE zi 2 za zb", "ZDIFFSTORE zd 2 za zb",
+		"ZDIFFSTORE zd 2 za za", "ZRANGESTORE zr za 0 0", "ZRANGESTORE zr za 5 6",
 		"FLUSHDB", "SET after-flush v",
 	))
 }

@@ -42,11 +42,17 @@ type randomPicker struct {
 	whole func()
 }
 
-// reply replies count l (not 0) of the collection's elements.
+// reply replies count l (not 0) of the collection's elements. With two
+// reply elements each, RESP3 nests them in pairs (at and whole then add
+// each pair's header): the outer array counts the pairs.
 func (p *randomPicker) reply(c *client, l int64) {
+	per := p.per
+	if per == 2 && c.Protocol() == 3 {
+		per = 1
+	}
 	if l < 0 || l == 1 {
 		count := max(l, -l)
-		c.AddReplyArrayLen(int(count) * p.per)
+		c.AddReplyArrayLen(int(count) * per)
 		for ; count > 0; count-- {
 			p.at(rand.IntN(p.n))
 			if c.Flags&respserver.CloseASAP != 0 {
@@ -58,7 +64,7 @@ func (p *randomPicker) reply(c *client, l int64) {
 		return
 	}
 	count := int(min(l, int64(p.n)))
-	c.AddReplyArrayLen(count * p.per)
+	c.AddReplyArrayLen(count * per)
 	switch {
 	case count == p.n:
 		p.whole()

@@ -37,6 +37,16 @@ func TestRESP3MatchesRedis(t *testing.T) {
 		"BZMPOP 0.01 1 nokey MIN", "LMOVE nokey d LEFT RIGHT", "BLMOVE nokey d LEFT RIGHT 0.01", "RPOPLPUSH nokey d",
 		"BRPOPLPUSH nokey d 0.01", "MULTI", "BLPOP nokey 0", "BZPOPMIN nokey 0", "BLMOVE nokey d LEFT RIGHT 0", "EXEC",
 		"WAIT 0 0", "DEL s h st l z n f bz ml mz",
+		"SADD sa 1 2 3", "SADD sb 2 3 4", "SINTER sa sb", "SUNION sa sb", "SDIFF sa sb", "SINTER sa nokey",
+		"SRANDMEMBER sa 10", "SRANDMEMBER sa 0", "SPOP nokey 2", "SINTERCARD 2 sa sb", "SSCAN sa 0",
+		"ZADD za 1 a 2 b", "ZADD zb 1 b 3 c", "ZUNION 2 za zb WITHSCORES", "ZINTER 2 za zb WITHSCORES",
+		"ZDIFF 2 za zb WITHSCORES", "ZUNION 2 za zb", "ZRANDMEMBER za 5 WITHSCORES", "ZADD z1 5 only", "ZRANDMEMBER z1 -2 WITHSCORES", "DEL z1",
+		"ZRANDMEMBER nokey 2 WITHSCORES", "ZSCAN za 0", "ZRANGESTORE zr za 0 -1",
+		"HSET hh f v", "HRANDFIELD hh 1 WITHVALUES", "HRANDFIELD hh -2 WITHVALUES", "HRANDFIELD nokey 1 WITHVALUES",
+		"HRANDFIELD hh 1", "HSCAN hh 0",
+		"SET la ohmytext", "SET lb mynewtext", "LCS la lb", "LCS la lb LEN", "LCS la lb IDX", "LCS la lb IDX WITHMATCHLEN",
+		"GETEX la", "BITFIELD bf SET u8 0 1 GET u8 0", "BITCOUNT la", "LPOS nol a", "LPOS nol a COUNT 2",
+		"DEL sa sb za zb zr hh la lb bf",
 	}
 	var cmds3 []string
 	cmds3 = append(cmds3, "HELLO 3")

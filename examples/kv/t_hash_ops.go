@@ -97,7 +97,11 @@ func hrandfieldWithCount(s *server, c *client, l int64, withvalues bool) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
+	pairs := withvalues && c.Protocol() == 3
 	emit := func(e *hashEntry) {
+		if pairs {
+			c.AddReplyArrayLen(2)
+		}
 		c.AddReplyBulkString(e.field)
 		if withvalues {
 			c.AddReplyBulk(e.val)

@@ -101,7 +101,22 @@ func keysCommand(s *server, c *client) {
 // elements already appended there (setDeferredArrayLen).
 func prependArrayLen(buf []byte, start, n int) []byte {
 	var hdr [24]byte
+	return prependHeader(buf, start, resp.AppendArrayLen(hdr[:0], n))
+}
+
+// prependSetLen is prependArrayLen for a set: "~n" to a RESP3 client
+// (setDeferredSetLen).
+func prependSetLen(c *client, start, n int) {
+	var hdr [24]byte
 	h := resp.AppendArrayLen(hdr[:0], n)
+	if c.Protocol() == 3 {
+		h = resp.AppendSetLen(hdr[:0], n)
+	}
+	c.Out = prependHeader(c.Out, start, h)
+}
+
+// prependHeader inserts h at buf[start:].
+func prependHeader(buf []byte, start int, h []byte) []byte {
 	buf = append(buf, h...)
 	copy(buf[start+len(h):], buf[start:len(buf)-len(h)])
 	copy(buf[start:], h)

@@ -159,6 +159,7 @@ func linsertCommand(s *server, c *client) {
 			}
 			l.insert(i, append([]byte(nil), c.Argv[4]...))
 			s.signalModifiedKey(s.db, c.Argv[1])
+			s.notify(notifyList, "linsert", c.Argv[1])
 			c.AddReplyInt(int64(l.len()))
 			return
 		}

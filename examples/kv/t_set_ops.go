@@ -97,8 +97,9 @@ func (st *set) replyMembers(c *client) {
 
 // storeValue stores a new value of type typ at key, replacing what was
 // there (of any type) and its TTL, and signals the change (setKey with a
-// value object, as the STORE commands use it).
-func (s *server) storeValue(key []byte, typ uint8, ptr any) {
+// value object, as the STORE commands use it), then publishes the
+// command's keyspace event of class class.
+func (s *server) storeValue(key []byte, typ uint8, ptr any, class int, event string) {
 	if o := s.lookup(key); o != nil {
 		o.typ, o.ptr, o.str = typ, ptr, nil
 		s.db.setExpire(o, 0)
@@ -106,14 +107,17 @@ func (s *server) storeValue(key []byte, typ uint8, ptr any) {
 		s.db.add(key, &robj{typ: typ, ptr: ptr})
 	}
 	s.signalModifiedKey(s.db, key)
+	s.notify(class, event, key)
 }
 
-// deleteIfExists deletes key and signals it, if it is there (dbDelete
-// followed by signalModifiedKey, as a STORE of an empty result does).
+// deleteIfExists deletes key, signals it and publishes "del", if it is
+// there (dbDelete, signalModifiedKey and the "del" event, as a STORE of an
+// empty result does).
 func (s *server) deleteIfExists(key []byte) {
 	if o := s.lookup(key); o != nil {
 		s.db.remove(o)
 		s.signalModifiedKey(s.db, key)
+		s.notify(notifyGeneric, "del", key)
 	}
 }
 
@@ -187,7 +191,7 @@ func sinterGeneric(s *server, c *client, keys [][]byte, dst []byte, cardOnly boo
 		case cardOnly:
 			c.AddReply(resp.Zero)
 		default:
-			c.AddReply(resp.EmptyArray)
+			c.AddReplySetLen(0) // shared.emptyset
 		}
 		return
 	}
@@ -230,14 +234,14 @@ func sinterGeneric(s *server, c *client, keys [][]byte, dst []byte, cardOnly boo
 		c.AddReplyInt(card)
 	case dstset != nil:
 		if dstset.len() > 0 {
-			s.storeValue(dst, objSet, dstset)
+			s.storeValue(dst, objSet, dstset, notifySet, "sinterstore")
 			c.AddReplyInt(int64(dstset.len()))
 		} else {
 			s.deleteIfExists(dst)
 			c.AddReply(resp.Zero)
 		}
 	default:
-		c.Out = prependArrayLen(c.Out, start, int(card))
+		prependSetLen(c, start, int(card))
 	}
 }
 
@@ -335,7 +339,11 @@ func sunionDiffGeneric(s *server, c *client, keys [][]byte, dst []byte, op int) 
 		return
 	}
 	if res.len() > 0 {
-		s.storeValue(dst, objSet, res)
+		event := "sunionstore"
+		if op == setOpDiff {
+			event = "sdiffstore"
+		}
+		s.storeValue(dst, objSet, res, notifySet, event)
 		c.AddReplyInt(int64(res.len()))
 	} else {
 		s.deleteIfExists(dst)
@@ -376,8 +384,10 @@ func smoveCommand(s *server, c *client) {
 		c.AddReply(resp.Zero)
 		return
 	}
+	s.notify(notifySet, "srem", src)
 	if srcset.len() == 0 {
 		s.db.remove(srcobj)
+		s.notify(notifyGeneric, "del", src)
 	}
 	if dstobj == nil {
 		dstobj = &robj{typ: objSet, ptr: newSet()}
@@ -386,6 +396,7 @@ func smoveCommand(s *server, c *client) {
 	s.signalModifiedKey(s.db, src)
 	if dstobj.ptr.(*set).add(ele) {
 		s.signalModifiedKey(s.db, dst)
+		s.notify(notifySet, "sadd", dst)
 	}
 	c.AddReply(resp.One)
 }

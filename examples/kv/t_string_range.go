@@ -79,12 +79,15 @@ func getexCommand(s *server, c *client) {
 	case flags&(setEXAT|setPXAT) != 0 && when <= s.mstime:
 		s.db.remove(o)
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyGeneric, "del", c.Argv[1])
 	case expire != nil:
 		s.db.setExpire(o, when)
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyGeneric, "expire", c.Argv[1])
 	case flags&getexPersist != 0 && o.expire != 0:
 		s.db.setExpire(o, 0)
 		s.signalModifiedKey(s.db, c.Argv[1])
+		s.notify(notifyGeneric, "persist", c.Argv[1])
 	}
 }
 
@@ -177,6 +180,7 @@ func setrangeCommand(s *server, c *client) {
 	}
 	copy(o.str[offset:], value)
 	s.signalModifiedKey(s.db, c.Argv[1])
+	s.notify(notifyString, "setrange", c.Argv[1])
 	c.AddReplyInt(int64(len(o.str)))
 }
 
@@ -252,7 +256,7 @@ func lcsCommand(s *server, c *client) {
 	idx := total
 	result := make([]byte, total)
 	if getidx {
-		c.AddReplyArrayLen(4)
+		c.AddReplyMapLen(2)
 		c.AddReplyBulkString("matches")
 	}
 	arrayStart := len(c.Out)

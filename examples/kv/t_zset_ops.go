@@ -341,7 +341,7 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 	case dst != nil:
 		if res.len() > 0 {
 			res.convertToListpackIfNeeded(maxelelen)
-			s.storeValue(dst, objZset, res)
+			s.storeValue(dst, objZset, res, notifyZset, [...]string{setOpUnion: "zunionstore", setOpInter: "zinterstore", setOpDiff: "zdiffstore"}[op])
 			c.AddReplyInt(int64(res.len()))
 		} else {
 			s.deleteIfExists(dst)
@@ -394,7 +394,7 @@ func (r zrangeResult) emit(s *server, c *client, x *zslNode, n int, reverse, wit
 			x = x.level[0].forward
 		}
 	}
-	s.storeValue(r.dst, objZset, res)
+	s.storeValue(r.dst, objZset, res, notifyZset, "zrangestore")
 	c.AddReplyInt(int64(res.len()))
 }
 
@@ -435,7 +435,11 @@ func zrandmemberWithCount(s *server, c *client, l int64, withscores bool) {
 		c.AddReply(resp.EmptyArray)
 		return
 	}
+	pairs := withscores && c.Protocol() == 3
 	emit := func(x *zslNode) {
+		if pairs {
+			c.AddReplyArrayLen(2)
+		}
 		c.AddReplyBulkString(x.ele)
 		if withscores {
 			zaddReplyScore(c, x.score)
@@ -469,7 +473,8 @@ func zscanCommand(s *server, c *client) {
 	emit := func(x *zslNode) {
 		if opts.match(x.ele) {
 			c.AddReplyBulkString(x.ele)
-			zaddReplyScore(c, x.score)
+			// A bulk string in both protocols: SCAN's replies are strings.
+			c.Out = resp.AppendBulkDouble(c.Out, x.score)
 			n += 2
 		}
 	}
