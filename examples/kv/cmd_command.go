@@ -163,7 +163,7 @@ func aclCategories(cmd *command) []string {
 		cats = append(cats, "@write")
 	}
 	switch group {
-	case "string", "list", "hash", "set":
+	case "string", "list", "hash", "set", "bitmap":
 		cats = append(cats, "@"+group)
 	case "sorted-set":
 		cats = append(cats, "@sortedset")
@@ -460,6 +460,13 @@ var commandDocs = map[string]commandDoc{
 	"expireat":                {"Set the expiration for a key as a UNIX timestamp", "1.2.0", "generic"},
 	"expiretime":              {"Get the expiration Unix timestamp for a key", "7.0.0", "generic"},
 	"flushall":                {"Remove all keys from all databases", "1.0.0", "server"},
+	"setbit":                  {"Sets or clears the bit at offset in the string value stored at key", "2.2.0", "bitmap"},
+	"getbit":                  {"Returns the bit value at offset in the string value stored at key", "2.2.0", "bitmap"},
+	"bitcount":                {"Count set bits in a string", "2.6.0", "bitmap"},
+	"bitpos":                  {"Find first bit set or clear in a string", "2.8.7", "bitmap"},
+	"bitop":                   {"Perform bitwise operations between strings", "2.6.0", "bitmap"},
+	"bitfield":                {"Perform arbitrary bitfield integer operations on strings", "3.2.0", "bitmap"},
+	"bitfield_ro":             {"Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", "6.0.0", "bitmap"},
 	"subscribe":               {"Listen for messages published to the given channels", "2.0.0", "pubsub"},
 	"unsubscribe":             {"Stop listening for messages posted to the given channels", "2.0.0", "pubsub"},
 	"psubscribe":              {"Listen for messages published to channels matching the given patterns", "2.0.0", "pubsub"},

@@ -332,3 +332,20 @@ func TestRedisCLIInteractiveHelp(t *testing.T) {
 	}
 	stdin.Close()
 }
+
+// Input: every command and subcommand in kv's table. Expected: each has
+// a COMMAND DOCS entry (summary, since, group), so that COMMAND DOCS and
+// the ACL categories it drives cover everything kv runs.
+func TestEveryCommandHasDocs(t *testing.T) {
+	s := newTestServer(t)
+	for name, cmd := range s.commands {
+		if _, ok := commandDocs[name]; !ok {
+			t.Errorf("%s has no COMMAND DOCS entry", name)
+		}
+		for sub := range cmd.subcommands {
+			if _, ok := commandDocs[name+"|"+sub]; !ok {
+				t.Errorf("%s|%s has no COMMAND DOCS entry", name, sub)
+			}
+		}
+	}
+}
