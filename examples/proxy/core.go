@@ -52,7 +52,7 @@ type ncContext struct {
 	loopIdx int
 	group   *loopGroup
 
-	rl reloadState // reload.go
+	rl        reloadState   // reload.go
 	lastYield time.Duration // see maybeYield
 
 	stats *statsCtx
