@@ -60,12 +60,12 @@ var configParams = []*configParam{
 	{name: "unixsocketperm", get: func(s *server) string { return strconv.FormatUint(uint64(s.cfg.unixsocketperm), 8) }},
 	{name: "notify-keyspace-events", get: func(s *server) string { return keyspaceEventsFlagsToString(s.notifyFlags) },
 		set: func(s *server, b []byte) string {
-			f, err := keyspaceEventsStringToFlags(string(b))
-			if err != nil {
+			f, ok := keyspaceEventsStringToFlags(string(b))
+			if !ok {
 				// Redis restores a parameter from its CONFIG GET form after a
 				// failed set, and "A" hides n: A plus n comes back as A.
 				s.notifyFlags, _ = keyspaceEventsStringToFlags(keyspaceEventsFlagsToString(s.notifyFlags))
-				return err.Error()
+				return notifyClassErr
 			}
 			s.notifyFlags = f
 			return ""

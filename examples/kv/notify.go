@@ -1,9 +1,6 @@
 package main
 
-import (
-	"errors"
-	"strconv"
-)
+import "strconv"
 
 // Keyspace notifications (Redis 7.0's notify.c): with
 // notify-keyspace-events set, each change a command makes to a key is
@@ -36,11 +33,12 @@ const (
 		notifyExpired | notifyEvicted | notifyStream | notifyModule
 )
 
-var errNotifyClass = errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+// notifyClassErr is CONFIG SET's refusal of an unknown letter.
+const notifyClassErr = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
 
-// keyspaceEventsStringToFlags parses notify-keyspace-events.
-func keyspaceEventsStringToFlags(s string) (int, error) {
-	flags := 0
+// keyspaceEventsStringToFlags parses notify-keyspace-events; ok is false
+// for a letter it does not know.
+func keyspaceEventsStringToFlags(s string) (flags int, ok bool) {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case 'A':
@@ -74,10 +72,10 @@ func keyspaceEventsStringToFlags(s string) (int, error) {
 		case 'n':
 			flags |= notifyNew
 		default:
-			return 0, errNotifyClass
+			return 0, false
 		}
 	}
-	return flags, nil
+	return flags, true
 }
 
 // keyspaceEventsFlagsToString is CONFIG GET's form: "A" for all the
