@@ -7,6 +7,20 @@
 //	go run ./examples/kv                 # 127.0.0.1:6379
 //	go run ./examples/kv --port 7777 --requirepass secret
 //	go run ./examples/kv --client-output-buffer-limit "normal 64mb 16mb 30"
+//
+// Where kv and redis-server 7.0.15 differ on purpose or by construction:
+//   - the normal class of client-output-buffer-limit defaults to
+//     256mb 64mb 60 (Redis: no limit), so a client that never reads cannot
+//     take the server's memory;
+//   - FLUSHDB and FLUSHALL replace the keyspace at once and leave the old
+//     one to the garbage collector, so SYNC costs what ASYNC does;
+//   - PUBSUB CHANNELS lists channels sorted, and a message matching
+//     several patterns of one client reaches it in the order the patterns
+//     were first subscribed (Redis walks its hash tables);
+//   - under CLIENT REPLY OFF or SKIP the pushes a client's own command
+//     makes for it (a RESP3 SUBSCRIBE's confirmation, an invalidation of a
+//     key it wrote) are dropped with its reply; Redis sends pushes anyway;
+//   - COMMAND INFO has no key specs, tips, denyoom or admin flags.
 package main
 
 import (
