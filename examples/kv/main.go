@@ -237,13 +237,19 @@ func (f obufFlag) Set(s string) error {
 	return nil
 }
 
+// obufErr is a client-output-buffer-limit error, in Redis's words (which
+// CONFIG SET replies with: capitalized, with a full stop).
+type obufErr string
+
+func (e obufErr) Error() string { return string(e) }
+
 // parseOutputBufferLimit parses Redis's client-output-buffer-limit value
 // into cur: the classes it names change, the others stay. Nothing changes
 // on an error.
 func parseOutputBufferLimit(s string, cur obufLimits) (obufLimits, error) {
 	args := strings.Fields(s)
 	if len(args) == 0 || len(args)%4 != 0 {
-		return cur, errors.New("wrong number of arguments in buffer limit configuration")
+		return cur, obufErr("Wrong number of arguments in buffer limit configuration.")
 	}
 	out := cur
 	for i := 0; i < len(args); i += 4 {
@@ -256,13 +262,13 @@ func parseOutputBufferLimit(s string, cur obufLimits) (obufLimits, error) {
 		case "pubsub":
 			dst = &out.pubsub
 		default:
-			return cur, errors.New("invalid client class specified in buffer limit configuration")
+			return cur, obufErr("Invalid client class specified in buffer limit configuration.")
 		}
 		hard, err1 := memtoull(args[i+1])
 		soft, err2 := memtoull(args[i+2])
 		secs, err3 := strconv.ParseInt(args[i+3], 10, 32)
 		if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
-			return cur, errors.New("error in hard, soft or soft_seconds setting in buffer limit configuration")
+			return cur, obufErr("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 		}
 		// Redis's 0 is "no limit"; respserver's is "default".
 		l := respserver.OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}

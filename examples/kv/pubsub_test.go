@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/respserver"
 	"github.com/goae/goae/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
@@ -349,4 +350,22 @@ func TestPubSubPathologicalPattern(t *testing.T) {
 	if ours != want {
 		t.Fatalf("ours %q, redis %q", ours, want)
 	}
+}
+
+// Input: CONFIG SET client-output-buffer-limit with each kind of bad value
+// and with good ones naming one class or several, then CONFIG GET.
+// Expected: redis-server's replies (its error texts, capitalized with a
+// full stop, and all three classes read back in its order).
+func TestOutputBufferLimitConfigMatchesRedis(t *testing.T) {
+	s := newTestServer(t, func(c *config) {
+		// Redis's default normal class, so that CONFIG GET agrees.
+		c.clientOutputBufferLimit.normal = respserver.NoOutputBufferLimit
+	})
+	diffRedis(t, startServer(t, s), cmds(
+		`CONFIG SET client-output-buffer-limit "normal 1 2"`, `CONFIG SET client-output-buffer-limit "foo 1 1 1"`,
+		`CONFIG SET client-output-buffer-limit "normal x 1 1"`, `CONFIG SET client-output-buffer-limit "normal 1 1 -1"`,
+		"CONFIG GET client-output-buffer-limit", `CONFIG SET client-output-buffer-limit "pubsub 1mb 512kb 10"`,
+		"CONFIG GET client-output-buffer-limit", `CONFIG SET client-output-buffer-limit "normal 1gb 0 0 slave 1 2 3"`,
+		"CONFIG GET client-output-buffer-limit",
+	))
 }
