@@ -60,3 +60,37 @@ func TestFailoverAbortNotElected(t *testing.T) {
 		t.Errorf("the master moved to %s", got)
 	}
 }
+
+// Input: a master with one replica, watched by one of ours
+// (failover-timeout 2000); the replica is then pointed at another server
+// with REPLICAOF. Expected: ours notices from the replica's INFO that it
+// replicates the wrong master and, once failover-timeout has passed since
+// the change, sends it back with REPLICAOF (+fix-slave-config); the
+// replica then replicates the master again.
+func TestFixSlaveConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for two INFO periods (10 s each); skipped with -short")
+	}
+	master := testenv.StartRedis(t, "--repl-diskless-sync-delay", "0")
+	replica := testenv.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master))
+	other := testenv.StartRedis(t)
+	conf := fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n"+
+		"sentinel down-after-milliseconds mymaster 1000\n"+
+		"sentinel failover-timeout mymaster 2000\n", master)
+	o := startOurs(t, conf)
+	ev := watchEvents(t, o.port)
+	waitFor(t, 30*time.Second, "ours to see the replica", func() bool {
+		m, _ := asMap(dialResp(t, o.port).val("SENTINEL", "MASTER", "mymaster"))
+		return m["num-slaves"] == "1"
+	})
+	if _, v := dialResp(t, replica).do("REPLICAOF", "127.0.0.1", strconv.Itoa(other)); v != "OK" {
+		t.Fatalf("REPLICAOF: %v", v)
+	}
+	waitFor(t, 60*time.Second, "+fix-slave-config", func() bool {
+		_, ok := ev.find("+fix-slave-config slave 127.0.0.1:" + strconv.Itoa(replica) + " ")
+		return ok
+	})
+	waitFor(t, 20*time.Second, "the replica to replicate the master again", func() bool {
+		return replicationOf(t, replica) == "127.0.0.1:"+strconv.Itoa(master)
+	})
+}
