@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,26 +35,7 @@ type proc struct {
 	cmd  *exec.Cmd
 	port int
 	done chan struct{}
-	out  lockedBuffer
-}
-
-// lockedBuffer collects a process's output; the test may read it while
-// the process writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	out  testenv.SyncBuffer
 }
 
 // startProc runs bin with a client port that, like its bus port

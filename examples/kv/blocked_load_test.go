@@ -180,7 +180,7 @@ func TestBlockedTenThousandTimeoutsAndDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &testenv.SyncBuffer{}
 	child.Stdout, child.Stderr = out, out
 	if err := child.Start(); err != nil {
 		t.Fatal(err)

@@ -598,7 +598,7 @@ func TestMaxclientsLoweredToFitNofile(t *testing.T) {
 	exe := buildKV(t)
 	port := testenv.FreePort(t)
 	cmd := exec.Command("sh", "-c", fmt.Sprintf("ulimit -n 200 && exec %s --port %d --maxclients 10000", exe, port))
-	stderr := &lockedBuffer{}
+	stderr := &testenv.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -654,7 +654,7 @@ func TestMaxclientsLoweredToFitNofile(t *testing.T) {
 // kvProc is the kv command running as a child process.
 type kvProc struct {
 	cmd    *exec.Cmd
-	logs   *lockedBuffer // its stderr
+	logs   *testenv.SyncBuffer // its stderr
 	addr   string
 	exited chan error // receives cmd.Wait's result once it exits
 }
@@ -664,7 +664,7 @@ type kvProc struct {
 func startKV(t *testing.T, exe string, args ...string) *kvProc {
 	t.Helper()
 	port := testenv.FreePort(t)
-	p := &kvProc{logs: &lockedBuffer{}, addr: fmt.Sprintf("127.0.0.1:%d", port), exited: make(chan error, 1)}
+	p := &kvProc{logs: &testenv.SyncBuffer{}, addr: fmt.Sprintf("127.0.0.1:%d", port), exited: make(chan error, 1)}
 	p.cmd = exec.Command(exe, append([]string{"--port", fmt.Sprint(port)}, args...)...)
 	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -677,25 +677,6 @@ func startKV(t *testing.T, exe string, args ...string) *kvProc {
 		return strings.Contains(p.logs.String(), "Ready to accept connections")
 	})
 	return p
-}
-
-// lockedBuffer collects a child's stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
 
 // procCPU is a process's user+system CPU time from /proc/<pid>/stat

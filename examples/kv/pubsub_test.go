@@ -148,7 +148,7 @@ func TestPubSubSlowSubscriberClosed(t *testing.T) {
 	stalled.send(string(resp.AppendCommand(nil, "SUBSCRIBE", "ch", "big")))
 	child := exec.Command(os.Args[0], "-test.run=^TestPubSubSubscribersHelper$", "-test.v")
 	child.Env = append(os.Environ(), fmt.Sprintf("GOAE_PUBSUB_SUBSCRIBERS=%s,%d", addr, n))
-	out := &lockedBuffer{}
+	out := &testenv.SyncBuffer{}
 	child.Stdout, child.Stderr = out, out
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestRedisCLISubscribe(t *testing.T) {
 	run := func(addr string, args ...string) string {
 		host, port, _ := net.SplitHostPort(addr)
 		cmd := exec.Command(bin, append([]string{"-h", host, "-p", port}, args...)...)
-		out := &lockedBuffer{}
+		out := &testenv.SyncBuffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

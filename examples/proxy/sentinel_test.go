@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -61,24 +60,7 @@ func TestConfSentinels(t *testing.T) {
 type realSentinel struct {
 	port int
 	cmd  *exec.Cmd
-	out  *lockedBuf
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	out  *testenv.SyncBuffer
 }
 
 // startSentinel runs redis-sentinel on a free port with body as its
@@ -92,7 +74,7 @@ func startSentinel(t *testing.T, body string) *realSentinel {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\n%s", port, body)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuf{}
+	out := &testenv.SyncBuffer{}
 	c := exec.Command(bin, conf)
 	c.Stdout, c.Stderr = out, out
 	if err := c.Start(); err != nil {

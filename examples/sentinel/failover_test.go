@@ -440,7 +440,7 @@ func TestSimulateFailure(t *testing.T) {
 			port := testenv.FreePort(t)
 			conf := writeConf(t, port, fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n"+
 				"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 6000\n", master))
-			out := &syncBuffer{}
+			out := &testenv.SyncBuffer{}
 			cmd := exec.Command(bin, conf)
 			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {

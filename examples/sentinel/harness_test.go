@@ -178,31 +178,13 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// syncBuffer is a log sink shared by the loop and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // ourSentinel is this package's sentinel running in the test process on
 // its own loop goroutine.
 type ourSentinel struct {
 	s    *sentinelState // touch only from the loop (Post)
 	port int
 	conf string
-	log  *syncBuffer
+	log  *testenv.SyncBuffer
 }
 
 // writeConf writes a sentinel config in a temp dir of its own.
@@ -221,7 +203,7 @@ func startOurs(t testing.TB, body string) *ourSentinel {
 	t.Helper()
 	port := testenv.FreePort(t)
 	conf := writeConf(t, port, body)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	s, err := newSentinel([]string{conf}, logs)
 	if err != nil {
 		t.Fatalf("our sentinel did not start: %v\n%s", err, logs)
@@ -247,7 +229,7 @@ type realSentinel struct {
 	port int
 	conf string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testenv.SyncBuffer
 }
 
 // startReal runs redis-sentinel on a free port with the config body,
@@ -257,7 +239,7 @@ func startReal(t testing.TB, body string) *realSentinel {
 	bin := testenv.RequireBinary(t, "redis-sentinel")
 	port := testenv.FreePort(t)
 	conf := writeConf(t, port, body)
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	cmd := exec.Command(bin, conf)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
