@@ -72,6 +72,9 @@ type trackingState struct {
 	// trackingLimitUsedSlots' timeout_counter.
 	maxKeys      int64
 	limitCounter int
+	// prefixScratch is trackingBroadcastInvalidationMessages' list of
+	// prefixes with keys to send.
+	prefixScratch []string
 }
 
 // enableTracking is CLIENT TRACKING ON with its options (enableTracking).
@@ -376,12 +379,15 @@ func (s *server) trackingBroadcastInvalidationMessages() {
 	}
 	// Prefixes in byte order, as the rax iterates them: a client with
 	// several gets their messages in that order.
-	names := make([]string, 0, len(t.prefixes))
+	// The names go in a slice kept between calls: with BCAST clients this
+	// runs before every sleep, and most sleeps have no key to send.
+	names := t.prefixScratch[:0]
 	for p, bs := range t.prefixes {
 		if len(bs.keys) > 0 {
 			names = append(names, p)
 		}
 	}
+	t.prefixScratch = names
 	if len(names) == 0 {
 		return
 	}

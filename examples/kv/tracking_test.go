@@ -335,3 +335,19 @@ func compactRESP(s string) string {
 	s = strings.ReplaceAll(s, "*3\r\n$7\r\nmessage\r\n", "\n   message ")
 	return strings.ReplaceAll(s, "\r\n", " ")
 }
+
+// Input: a client tracking in BCAST mode with a prefix, and the loop's
+// before-sleep broadcast run with no key written since. Expected: no
+// allocation (it runs before every sleep while a BCAST client exists).
+func TestTrackingBroadcastIdleZeroAllocs(t *testing.T) {
+	s := newTestServer(t)
+	t.Cleanup(s.close)
+	c := s.newExecClient()
+	if got := c.exec("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "user:"); got != resp.OK {
+		t.Fatalf("CLIENT TRACKING ON BCAST = %q", got)
+	}
+	s.trackingBroadcastInvalidationMessages()
+	if n := testing.AllocsPerRun(1000, s.trackingBroadcastInvalidationMessages); n != 0 {
+		t.Fatalf("%v allocs per idle broadcast", n)
+	}
+}
