@@ -48,12 +48,15 @@ type msg struct {
 
 	// rsp is the reply: the server's bytes, or one the proxy made.
 	rsp []byte
-	// errno is the error that failed the request (0: none); the client
-	// gets "-ERR <strerror>" or "SERVER_ERROR <strerror>".
-	errno int
+	// failed is msg->error: the request failed (no server reply will
+	// come); errno is msg->err, the cause, 0 when there was none (a server
+	// EOF). The client gets "-ERR <strerror>" or "SERVER_ERROR
+	// <strerror>", "unknown" for errno 0.
+	failed bool
+	errno  int
 
 	noreply bool // memcache noreply: no reply expected
-	done    bool // the reply is complete (or errno set)
+	done    bool // the reply is complete (or the request failed)
 	local   bool // answered by the proxy (rsp holds the reply)
 	swallow bool // the reply is dropped (internal requests)
 	inSrv   bool // a server connection's queue holds it

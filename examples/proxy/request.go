@@ -72,7 +72,7 @@ func (ctx *ncContext) reqFail(m *msg, errno int) {
 		ctx.msgs.msgPut(m)
 		return
 	}
-	m.errno = errno
+	m.failed, m.errno = true, errno
 	ctx.reqDone(m)
 }
 

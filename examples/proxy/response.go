@@ -116,15 +116,15 @@ func (ctx *ncContext) reqDone(m *msg) {
 // client whose MGET or multi-get failed).
 func (ctx *ncContext) rspReply(m *msg) (rsp []byte, isErr, closeAfter bool) {
 	redis := m.pool.cp.redis
-	errno := m.errno
+	failed, errno := m.failed, m.errno
 	for _, f := range m.frags {
-		if errno == 0 && f.errno != 0 {
-			errno = f.errno
+		if !failed && f.failed {
+			failed, errno = true, f.errno
 		}
 	}
 	fragmented := len(m.frags) > 0
 	multiGet := m.typ == msgMget || m.typ == msgMcGet || m.typ == msgMcGets
-	if errno != 0 || (fragmented && m.errno != 0) {
+	if failed {
 		if redis {
 			m.rsp = redisErrorReply(m.rsp[:0], errno)
 		} else {

@@ -312,7 +312,7 @@ func (sc *serverConn) failReq(m *msg, errno int) {
 		ctx.msgs.msgPut(m)
 		return
 	}
-	m.errno = errno
+	m.failed, m.errno = true, errno
 	ctx.reqDone(m)
 }
 
