@@ -100,8 +100,40 @@ var configParams = []*configParam{
 	{name: "save", get: fixed("")},
 	{name: "appendonly", get: fixed("no")},
 	{name: "databases", get: func(s *server) string { return itoa(int64(len(s.dbs))) }},
-	{name: "maxmemory", get: fixed("0")},
-	{name: "maxmemory-policy", get: fixed("noeviction")},
+	{name: "hash-max-listpack-entries", get: func(s *server) string { return itoa(s.cfg.hashMaxListpackEntries) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.hashMaxListpackEntries = v })},
+	{name: "hash-max-listpack-value", get: func(s *server) string { return itoa(s.cfg.hashMaxListpackValue) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.hashMaxListpackValue = v })},
+	{name: "set-max-intset-entries", get: func(s *server) string { return itoa(s.cfg.setMaxIntsetEntries) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.setMaxIntsetEntries = v })},
+	{name: "zset-max-listpack-entries", get: func(s *server) string { return itoa(s.cfg.zsetMaxListpackEntries) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.zsetMaxListpackEntries = v })},
+	{name: "zset-max-listpack-value", get: func(s *server) string { return itoa(s.cfg.zsetMaxListpackValue) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.zsetMaxListpackValue = v })},
+	{name: "list-max-listpack-size", get: func(s *server) string { return itoa(s.cfg.listMaxListpackSize) },
+		set: intSetter(math.MinInt32, math.MaxInt32, func(s *server, v int64) { s.cfg.listMaxListpackSize = v })},
+	{name: "list-compress-depth", get: func(s *server) string { return itoa(s.cfg.listCompressDepth) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.listCompressDepth = v })},
+	{name: "maxmemory", get: func(s *server) string { return itoa(s.cfg.maxmemory) },
+		set: intSetter(0, math.MaxInt64, func(s *server, v int64) { s.cfg.maxmemory = v })},
+	{name: "maxmemory-policy", get: func(s *server) string { return s.cfg.maxmemoryPolicy.String() },
+		set: func(s *server, b []byte) string {
+			for p := maxmemoryPolicy(0); p < numMaxmemoryPolicies; p++ {
+				if strings.EqualFold(p.String(), string(b)) {
+					s.cfg.maxmemoryPolicy = p
+					return ""
+				}
+			}
+			return "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+		}},
+	{name: "maxmemory-samples", get: func(s *server) string { return itoa(s.cfg.maxmemorySamples) },
+		set: intSetter(1, math.MaxInt32, func(s *server, v int64) { s.cfg.maxmemorySamples = v })},
+	{name: "maxmemory-eviction-tenacity", get: func(s *server) string { return itoa(s.cfg.maxmemoryEvictionTenacity) },
+		set: intSetter(0, 100, func(s *server, v int64) { s.cfg.maxmemoryEvictionTenacity = v })},
+	{name: "lfu-log-factor", get: func(s *server) string { return itoa(s.cfg.lfuLogFactor) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.lfuLogFactor = v })},
+	{name: "lfu-decay-time", get: func(s *server) string { return itoa(s.cfg.lfuDecayTime) },
+		set: intSetter(0, math.MaxInt32, func(s *server, v int64) { s.cfg.lfuDecayTime = v })},
 	{name: "cluster-enabled", get: fixed("no")},
 	{name: "io-threads", get: fixed("1")},
 	{name: "daemonize", get: fixed("no")},

@@ -210,7 +210,7 @@ func TestConfig(t *testing.T) {
 	}
 	got := pairs(r.do("CONFIG", "GET", "port", "*port*", "PORT", "databases", "max*", "maxmemory"))
 	want := map[string]string{"port": strconv.Itoa(port), "databases": "16", "maxclients": strconv.Itoa(maxclients),
-		"maxmemory": "0", "maxmemory-policy": "noeviction"}
+		"maxmemory": "0", "maxmemory-policy": "noeviction", "maxmemory-samples": "5", "maxmemory-eviction-tenacity": "10"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("CONFIG GET = %v, want %v", got, want)
 	}

@@ -52,23 +52,54 @@ type config struct {
 	activeExpireEffort int
 	// databases is the number of databases, SELECT's 0 to databases-1.
 	databases int
-	log       *slog.Logger
+	// The compact-encoding thresholds (object.c's choices; CONFIG SET
+	// changes them): hash-max-listpack-entries/-value,
+	// set-max-intset-entries, zset-max-listpack-entries/-value,
+	// list-max-listpack-size, list-compress-depth.
+	hashMaxListpackEntries int64
+	hashMaxListpackValue   int64
+	setMaxIntsetEntries    int64
+	zsetMaxListpackEntries int64
+	zsetMaxListpackValue   int64
+	listMaxListpackSize    int64
+	listCompressDepth      int64
+	// maxmemory (bytes, 0: none) and how it is enforced (evict.c):
+	// maxmemory-policy, maxmemory-samples, maxmemory-eviction-tenacity,
+	// lfu-log-factor, lfu-decay-time.
+	maxmemory                 int64
+	maxmemoryPolicy           maxmemoryPolicy
+	maxmemorySamples          int64
+	maxmemoryEvictionTenacity int64
+	lfuLogFactor              int64
+	lfuDecayTime              int64
+	log                       *slog.Logger
 }
 
 func defaultConfig() config {
 	return config{
-		port:                    6379,
-		bind:                    "127.0.0.1",
-		maxclients:              10000,
-		hz:                      10,
-		tcpKeepalive:            300,
-		tcpBacklog:              511,
-		protoMaxBulkLen:         512 << 20,
-		clientQueryBufferLimit:  1 << 30,
-		clientOutputBufferLimit: defaultObufLimits(),
-		activeExpireEffort:      1,
-		databases:               16,
-		log:                     slog.Default(),
+		port:                      6379,
+		bind:                      "127.0.0.1",
+		maxclients:                10000,
+		hz:                        10,
+		tcpKeepalive:              300,
+		tcpBacklog:                511,
+		protoMaxBulkLen:           512 << 20,
+		clientQueryBufferLimit:    1 << 30,
+		clientOutputBufferLimit:   defaultObufLimits(),
+		activeExpireEffort:        1,
+		databases:                 16,
+		hashMaxListpackEntries:    128,
+		hashMaxListpackValue:      64,
+		setMaxIntsetEntries:       512,
+		zsetMaxListpackEntries:    128,
+		zsetMaxListpackValue:      64,
+		listMaxListpackSize:       -2,
+		maxmemoryPolicy:           policyNoEviction,
+		maxmemorySamples:          5,
+		maxmemoryEvictionTenacity: 10,
+		lfuLogFactor:              10,
+		lfuDecayTime:              1,
+		log:                       slog.Default(),
 	}
 }
 
