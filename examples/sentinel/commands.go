@@ -416,8 +416,6 @@ func sentinelFlushconfigCommand(s *sentinelState, c *client) {
 	c.AddReply(resp.OK)
 }
 
-func sentinelPendingScriptsCommand(s *sentinelState, c *client) { c.AddReplyArrayLen(0) }
-
 // sentinelInfoCacheCommand is SENTINEL INFO-CACHE name...: the last INFO of
 // each named master and its replicas with its age (the replicas' ages are
 // the master's, as in Redis).

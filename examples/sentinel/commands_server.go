@@ -413,8 +413,8 @@ func (s *sentinelState) infoSentinel(b *bytes.Buffer) {
 		tiltSince = (s.mstime() - s.tiltStartTime) / 1000
 	}
 	fmt.Fprintf(b, "sentinel_masters:%d\r\nsentinel_tilt:%d\r\nsentinel_tilt_since_seconds:%d\r\n"+
-		"sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\nsentinel_simulate_failure_flags:%d\r\n",
-		s.masters.size(), tilt, tiltSince, s.simFailure)
+		"sentinel_running_scripts:%d\r\nsentinel_scripts_queue_length:%d\r\nsentinel_simulate_failure_flags:%d\r\n",
+		s.masters.size(), tilt, tiltSince, s.scripts.running, len(s.scripts.queue), s.simFailure)
 	for i, m := range s.masters.list {
 		status := "ok"
 		if m.flags&sriODown != 0 {

@@ -37,6 +37,7 @@ func (s *sentinelState) sentinelEvent(level int, typ string, ri *sentinelRedisIn
 	if level != llDebug {
 		s.pubsubPublishMessage(typ, line)
 	}
+	s.sentinelNotificationScript(level, typ, ri, line)
 }
 
 // appendInstanceDesc writes the "%@" part of an event.

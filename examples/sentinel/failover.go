@@ -369,6 +369,7 @@ func (s *sentinelState) sentinelRefreshInstanceRole(ri *sentinelRedisInstance, r
 				s.sentinelSimFailureCrash()
 			}
 			s.sentinelEvent(llWarning, "+failover-state-reconf-slaves", master, "%@")
+			s.sentinelCallClientReconfScript(master, true, "start", master.addr, ri.addr)
 			s.sentinelForceHelloUpdateForMaster(master)
 		} else {
 			waitTime := s.timers.publishPeriod * 4

@@ -126,8 +126,11 @@ func TestFailoverOursAlone(t *testing.T) {
 	conf := fmt.Sprintf(mixedConf, master)
 	var ours []*ourSentinel
 	var evs []*eventWatcher
+	var scripts []string
 	for i := 0; i < 3; i++ {
-		o := startOurs(t, conf)
+		dir := scriptDir(t)
+		scripts = append(scripts, dir)
+		o := startOurs(t, conf+"sentinel client-reconfig-script mymaster "+dir+"/record.sh\n")
 		ours = append(ours, o)
 		evs = append(evs, watchEvents(t, o.port))
 	}
@@ -194,6 +197,21 @@ func TestFailoverOursAlone(t *testing.T) {
 		return replicationOf(t, other) == newAddr
 	})
 	newPort := newAddr[strings.LastIndexByte(newAddr, ':')+1:]
+	// client-reconfig-script: once on each sentinel, "leader" on the one
+	// that led the failover, "observer" on those that followed its hello.
+	for i, dir := range scripts {
+		role := "observer"
+		if _, ok := evs[i].find("+elected-leader "); ok {
+			role = "leader"
+		}
+		want := fmt.Sprintf("mymaster %s start 127.0.0.1 %d 127.0.0.1 %s", role, master, newPort)
+		waitFor(t, 10*time.Second, "client-reconfig-script on sentinel "+strconv.Itoa(i), func() bool {
+			return len(readLines(filepath.Join(dir, "record.out"))) > 0
+		})
+		if got := readLines(filepath.Join(dir, "record.out")); len(got) != 1 || got[0] != want {
+			t.Errorf("sentinel %d: client-reconfig-script ran with %q, want once with %q", i, got, want)
+		}
+	}
 	for _, o := range ours {
 		waitFor(t, 10*time.Second, "the config rewritten with the new master and epoch", func() bool {
 			b, _ := os.ReadFile(o.conf)

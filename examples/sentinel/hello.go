@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/goae/goae/internal/redisasync"
@@ -32,6 +33,7 @@ func (s *sentinelState) sentinelSendHello(ri *sentinelRedisInstance) bool {
 	if port == 0 {
 		port = s.cfg.port
 	}
+	s.noteAnnounced(ip, port)
 	payload := fmt.Sprintf("%s,%d,%s,%d,%s,%s,%d,%d", ip, port, s.cfg.myid, s.cfg.currentEpoch,
 		master.name, s.cfg.announceSentinelAddr(masterAddr), masterAddr.port, master.configEpoch)
 	return s.linkCommand(ri, ri.link.cc, sentinelPublishReplyCallback,
@@ -71,6 +73,7 @@ func (s *sentinelState) sentinelReceiveHelloMessages(c *redisasync.Context, r *r
 	}
 	payload := string(r.Elements[2].Str)
 	if strings.Contains(payload, s.cfg.myid) {
+		s.checkOwnMyidHello(payload)
 		return
 	}
 	s.sentinelProcessHelloMessage(payload)
@@ -96,8 +99,13 @@ func (s *sentinelState) sentinelProcessHelloMessage(hello string) {
 	masterConfigEpoch := strtoull(token[7])
 
 	if si == nil {
+		var oldAddr string
+		if prev := getSentinelRedisInstanceByAddrAndRunID(master.sentinels, "", 0, token[2]); prev != nil {
+			oldAddr = prev.addr.ip + ":" + strconv.Itoa(prev.addr.port)
+		}
 		removed := s.removeMatchingSentinelFromMaster(master, token[2])
 		if removed > 0 {
+			s.noteAddressSwitch(token[2], oldAddr, token[0]+":"+token[1])
 			s.sentinelEvent(llNotice, "+sentinel-address-switch", master, "%@ ip %s port %d for %s", token[0], port, token[2])
 		} else if other := getSentinelRedisInstanceByAddrAndRunID(master.sentinels, token[0], port, ""); other != nil {
 			s.sentinelEvent(llNotice, "+sentinel-invalid-addr", other, "%@")
@@ -132,7 +140,9 @@ func (s *sentinelState) sentinelProcessHelloMessage(hello string) {
 			s.sentinelEvent(llWarning, "+config-update-from", si, "%@")
 			s.sentinelEvent(llWarning, "+switch-master", master, "%s %s %d %s %d",
 				master.name, s.cfg.announceSentinelAddr(master.addr), master.addr.port, token[5], masterPort)
+			oldAddr := master.addr
 			s.sentinelResetMasterAndChangeAddress(master, token[5], masterPort)
+			s.sentinelCallClientReconfScript(master, false, "start", oldAddr, master.addr)
 		} else {
 			// Redis writes the new epoch at the next flush; do it now.
 			s.flushConfig()

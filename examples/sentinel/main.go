@@ -17,8 +17,12 @@
 //   - tables are kept in creation order where Redis iterates hash order;
 //   - -failover-abort-no-good-slave's log line says which replica was
 //     excluded by which rule (redis#5677, #7825); the event is Redis's;
-//   - no scripts (notification-script and client-reconfig-script are
-//     accepted and kept, not run).
+//   - scripts are started with os.StartProcess and each is reaped by its
+//     own pid (Redis reaps any child with waitpid(-1)); an exec that
+//     fails is reported as Redis's forked child reports it (exit code 2);
+//   - two sentinels sharing a myid (a copied config file, redis#4652) are
+//     reported in the log, by each of the two and by the others, which
+//     see them flap with +sentinel-address-switch.
 package main
 
 import (
@@ -71,9 +75,11 @@ type sentinelState struct {
 	lfds      []int
 	port      int // the port listened on
 
-	pubsub   pubsubState
-	commands map[string]*command
-	stats    serverStats
+	pubsub    pubsubState
+	commands  map[string]*command
+	stats     serverStats
+	myidClash myidClashState // myid_clash.go
+	scripts   scriptsState   // scripts.go
 }
 
 // serverStats are INFO's counters.

@@ -33,6 +33,9 @@ func (s *sentinelState) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 func (s *sentinelState) sentinelTimer() {
 	s.sentinelCheckTiltCondition()
 	s.sentinelHandleDictOfRedisInstances(s.masters)
+	s.sentinelRunPendingScripts()
+	s.sentinelCollectTerminatedScripts()
+	s.sentinelKillTimedoutScripts()
 }
 
 // sentinelCheckTiltCondition is sentinel.c's, on the monotonic clock where
