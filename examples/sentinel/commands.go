@@ -408,12 +408,16 @@ func sentinelFailoverCommand(s *sentinelState, c *client) {
 	c.AddReply(resp.OK)
 }
 
+// sentinelFlushconfigCommand is SENTINEL FLUSHCONFIG: the reply comes once
+// the file is on disk, and meanwhile only this client waits
+// (config_writer.go).
 func sentinelFlushconfigCommand(s *sentinelState, c *client) {
 	if !s.flushConfig() {
 		s.addReplyError(c, "Failed to save config file. Check server logs.")
 		return
 	}
-	c.AddReply(resp.OK)
+	c.Flags |= respserver.Blocked
+	s.flushWaiters = append(s.flushWaiters, flushWaiter{c, s.writer.last()})
 }
 
 // sentinelInfoCacheCommand is SENTINEL INFO-CACHE name...: the last INFO of

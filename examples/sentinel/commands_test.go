@@ -134,6 +134,10 @@ func TestEventsAndSetRewrite(t *testing.T) {
 			t.Errorf("event %v, want message +set %q", v, w)
 		}
 	}
+	// Written off the loop: FLUSHCONFIG replies once it is on disk.
+	if raw, _ := dialResp(t, ours.port).do("SENTINEL", "FLUSHCONFIG"); string(raw) != "+OK\r\n" {
+		t.Fatalf("SENTINEL FLUSHCONFIG: %q", raw)
+	}
 	conf, _ := os.ReadFile(ours.conf)
 	for _, line := range []string{
 		fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n", master),

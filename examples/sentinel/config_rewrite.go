@@ -358,14 +358,24 @@ func (c *sentinelConfig) rewriteConfigSentinelOption(s *rewriteConfigState) {
 // option in place or append it, blank the orphaned lines, and replace the
 // file.
 func (c *sentinelConfig) rewriteConfig() error {
-	s, err := rewriteConfigReadOldFile(c.configFile)
+	content, err := c.rewriteConfigContent()
 	if err != nil {
 		return err
+	}
+	return rewriteConfigOverwriteFile(c.configFile, content)
+}
+
+// rewriteConfigContent is rewriteConfig's first half: the old file read
+// and the new text built from the state, on the loop (config_writer.go).
+func (c *sentinelConfig) rewriteConfigContent() (string, error) {
+	s, err := rewriteConfigReadOldFile(c.configFile)
+	if err != nil {
+		return "", err
 	}
 	c.rewriteServerOptions(s)
 	c.rewriteConfigSentinelOption(s)
 	s.rewriteConfigRemoveOrphaned()
-	return rewriteConfigOverwriteFile(c.configFile, s.rewriteConfigGetContentFromState())
+	return s.rewriteConfigGetContentFromState(), nil
 }
 
 // rewriteConfigOverwriteFile mirrors Redis 7.0's: the content goes to a new
@@ -435,16 +445,31 @@ func fsyncFileDir(path string) error {
 // logs ("WARNING: Sentinel was not able to save the new configuration on
 // disk!!!: <strerror>"), for the caller to log; the sentinel goes on.
 func (c *sentinelConfig) sentinelFlushConfig() error {
-	err := c.rewriteConfig()
+	content, err := c.rewriteConfigContent()
+	if err == nil {
+		err = writeConfigFile(c.configFile, content)
+	}
+	return flushConfigError(err)
+}
+
+// writeConfigFile is sentinelFlushConfig's second half, the writer
+// goroutine's part: the file replaced, then opened and fsynced once more.
+func writeConfigFile(path, content string) error {
+	err := rewriteConfigOverwriteFile(path, content)
 	if err == nil {
 		var f *os.File
-		if f, err = os.Open(c.configFile); err == nil {
+		if f, err = os.Open(path); err == nil {
 			err = f.Sync()
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
 		}
 	}
+	return err
+}
+
+// flushConfigError is the warning Redis logs for a failed flush.
+func flushConfigError(err error) error {
 	if err != nil {
 		return fmt.Errorf("WARNING: Sentinel was not able to save the new configuration on disk!!!: %s", strerror(err))
 	}

@@ -9,7 +9,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goae/goae/ae"
 	"github.com/goae/goae/internal/glob"
+	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/respserver"
 )
 
 // Instance flags (SRI_*), with 7.0's values.
@@ -444,9 +447,67 @@ func (s *sentinelState) syncConfig() {
 // logged and the sentinel goes on.
 func (s *sentinelState) flushConfig() bool {
 	s.syncConfig()
-	if err := s.cfg.sentinelFlushConfig(); err != nil {
-		s.log(llWarning, err.Error())
+	content, err := s.cfg.rewriteConfigContent()
+	if err != nil {
+		s.log(llWarning, flushConfigError(err).Error())
 		return false
 	}
+	if s.writer == nil {
+		write := s.writeConfig
+		if write == nil {
+			write = writeConfigFile
+		}
+		s.writer = newConfigWriter(s.cfg.configFile, write, s.configWritten)
+	}
+	s.writer.submit(content)
 	return true
+}
+
+// configWritten is the writer's report (on its goroutine): the outcome is
+// logged on the loop, as sentinelFlushConfig logs it, and the FLUSHCONFIG
+// callers waiting for this write get their reply. Once the loop is gone
+// (the last write at shutdown) it is logged from here.
+func (s *sentinelState) configWritten(gen uint64, err error) {
+	done := func() {
+		if err != nil {
+			s.log(llWarning, flushConfigError(err).Error())
+		} else {
+			s.log(llNotice, "Sentinel new configuration saved on disk")
+		}
+		s.flushConfigReplies(gen, err)
+	}
+	if s.closing.Load() || s.el.Post(func(*ae.EventLoop) { done() }) != nil {
+		done() // the loop has stopped and waits in close for this write
+	}
+}
+
+// flushWaiter is a SENTINEL FLUSHCONFIG caller held until generation gen
+// is on disk.
+type flushWaiter struct {
+	c   *client
+	gen uint64
+}
+
+// flushConfigReplies answers the FLUSHCONFIG callers whose write is done
+// and lets their input run again.
+func (s *sentinelState) flushConfigReplies(gen uint64, err error) {
+	keep := s.flushWaiters[:0]
+	for _, w := range s.flushWaiters {
+		if w.gen > gen {
+			keep = append(keep, w)
+			continue
+		}
+		if w.c.Flags&respserver.Freed != 0 {
+			continue
+		}
+		if err != nil {
+			s.addReplyError(w.c, "Failed to save config file. Check server logs.")
+		} else {
+			w.c.AddReply(resp.OK)
+		}
+		w.c.Flags &^= respserver.Blocked
+		s.rs.Feed(w.c.Client, nil)
+	}
+	clear(s.flushWaiters[len(keep):])
+	s.flushWaiters = keep
 }

@@ -38,6 +38,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -80,6 +81,11 @@ type sentinelState struct {
 	stats     serverStats
 	myidClash myidClashState // myid_clash.go
 	scripts   scriptsState   // scripts.go
+
+	writer       *configWriter // config_writer.go
+	flushWaiters []flushWaiter
+	closing      atomic.Bool                      // close has begun: the loop runs no more
+	writeConfig  func(path, content string) error // nil: writeConfigFile (tests set it)
 }
 
 // serverStats are INFO's counters.
@@ -180,7 +186,12 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 
 	s.createInstancesFromConfig()
 	if s.cfg.pickMyID() {
-		if s.flushConfig() {
+		// Before the loop runs, so written here and now: the new myid is
+		// on disk before anything else happens.
+		s.syncConfig()
+		if err := s.cfg.sentinelFlushConfig(); err != nil {
+			s.log(llWarning, err.Error())
+		} else {
 			s.log(llNotice, "Sentinel new configuration saved on disk")
 		}
 	}
@@ -278,6 +289,10 @@ func (s *sentinelState) prepareForShutdown() {
 }
 
 func (s *sentinelState) close() {
+	s.closing.Store(true)
+	if s.writer != nil {
+		s.writer.close() // the last state reaches the disk
+	}
 	for _, m := range s.masters.list {
 		s.releaseInstance(m)
 	}

@@ -179,6 +179,10 @@ func TestMixedDeployment(t *testing.T) {
 	}
 
 	// The config: the known replicas and sentinels, as Redis writes them.
+	// Written off the loop: FLUSHCONFIG replies once it is on disk.
+	if raw, _ := ours.do("SENTINEL", "FLUSHCONFIG"); string(raw) != "+OK\r\n" {
+		t.Fatalf("SENTINEL FLUSHCONFIG: %q", raw)
+	}
 	conf, _ := os.ReadFile(d.ours.conf)
 	for _, want := range []string{
 		fmt.Sprintf("sentinel known-replica mymaster 127.0.0.1 %d\n", d.replicas[0]),
@@ -247,6 +251,9 @@ func TestMixedDeployment(t *testing.T) {
 	m, _ := asMap(ours.val("SENTINEL", "MASTER", "mymaster"))
 	if m["config-epoch"] == "0" || m["port"] != fmt.Sprint(newAddr[1]) {
 		t.Errorf("after the switch ours has %v", m)
+	}
+	if raw, _ := ours.do("SENTINEL", "FLUSHCONFIG"); string(raw) != "+OK\r\n" {
+		t.Fatalf("SENTINEL FLUSHCONFIG: %q", raw)
 	}
 	conf, _ = os.ReadFile(d.ours.conf)
 	if wantLine := fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %s 2\n", newAddr[1]); !strings.Contains(string(conf), wantLine) {
