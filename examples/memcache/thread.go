@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,7 +76,7 @@ type thread struct {
 	wbufs [][]byte // free reply buffers (its response object cache)
 	iov   [][]byte // transmit's scratch
 
-	lastYield time.Duration // since yieldBase, when beforeSleep last yielded
+	yield connection.Yielder // beforeSleep
 
 	// The connections the dispatcher hands this worker (new_conn_queue),
 	// and the queue's other half, drained last time and reused.
@@ -116,7 +114,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 		t.cqProcess = t.connQueueProcess
 		s.threads[i] = t
 	}
-	reserveProcs(cfg.threads)
+	connection.ReserveProcs(cfg.threads + 1) // the workers and the dispatcher
 	s.loops, err = connection.StartLoops(cfg.threads, setsize, func(i int, el *ae.EventLoop) error {
 		s.threads[i].el = el
 		el.SetBeforeSleepProc(s.threads[i].beforeSleep)
@@ -359,51 +357,8 @@ func (t *thread) eachConn(f func(*conn)) {
 	}
 }
 
-// The Go scheduler and the worker loops. A worker's goroutine never
-// blocks in the scheduler: it runs, or sits in epoll_wait. Two things in
-// the runtime then cost it CPU that memcached's threads do not pay:
-//
-//   - sysmon takes the P of a goroutine that stays in a system call while
-//     no other P is idle, and on each take it goes back to polling every
-//     20us for the next millisecond or more. With GOMAXPROCS equal to the
-//     loops, every epoll_wait leaves no idle P, so sysmon was busy all the
-//     time: 20% of the CPU at -t 2 on two cores (bench/NOTES.md, "memcache").
-//     reserveProcs gives the process a P more than the loops, so one is
-//     idle while the loops wait.
-//   - a goroutine that has not been through the scheduler for 10ms is
-//     preempted (a signal, and for a locked thread a hand-off of its P to
-//     another thread and back), and if it is in epoll_wait at that moment
-//     its P is taken, which puts sysmon back to its 20us polling. A worker
-//     that yields now and then, by its own choice and between two polls,
-//     is never seen running that long: beforeSleep.
-
-// reserveProcs raises GOMAXPROCS to one P per loop (the workers and the
-// dispatcher) and one more, unless GOMAXPROCS is set in the environment.
-// The Ps above the CPUs add no parallelism (only the loops' threads run Go
-// code for long, and they are as many as before); they cost some memory,
-// each P caching spans of its own (about 500 KB at -t 4, measured).
-func reserveProcs(workers int) {
-	if os.Getenv("GOMAXPROCS") != "" {
-		return
-	}
-	if n := workers + 2; runtime.GOMAXPROCS(0) < n {
-		runtime.GOMAXPROCS(n)
-	}
-}
-
-// yieldEvery is how often a worker goes through the scheduler: well under
-// the runtime's 10ms preemption limit (forcePreemptNS).
-const yieldEvery = 5 * time.Millisecond
-
-// yieldBase anchors the monotonic clock beforeSleep reads.
-var yieldBase = time.Now()
-
-// beforeSleep runs on a worker's loop before each poll: it yields once
-// yieldEvery (200 times a second under load; an idle loop sleeps in its
-// poll and yields at most once per wake).
-func (t *thread) beforeSleep(*ae.EventLoop) {
-	if now := time.Since(yieldBase); now-t.lastYield >= yieldEvery {
-		t.lastYield = now
-		runtime.Gosched()
-	}
-}
+// beforeSleep runs on a worker's loop before each poll: it yields to the
+// scheduler now and then (connection.Yielder: why a loop's goroutine
+// should, and why the process keeps a P more than its loops,
+// connection.ReserveProcs).
+func (t *thread) beforeSleep(*ae.EventLoop) { t.yield.Maybe() }

@@ -52,8 +52,8 @@ type ncContext struct {
 	loopIdx int
 	group   *loopGroup
 
-	rl        reloadState   // reload.go
-	lastYield time.Duration // see maybeYield
+	rl    reloadState        // reload.go
+	yield connection.Yielder // beforeSleep, see connection.ReserveProcs
 
 	stats *statsCtx
 }
@@ -153,7 +153,7 @@ func (ctx *ncContext) beforeSleep() {
 	}
 	ctx.flushq = ctx.flushq[:0]
 	ctx.wq.BeforeSleep()
-	ctx.maybeYield()
+	ctx.yield.Maybe()
 }
 
 // coreTimeout is core_timeout: every server connection whose oldest

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/connection"
 )
 
 func main() { os.Exit(ncMain(os.Args[1:], os.Stderr)) }
@@ -65,7 +66,11 @@ func ncRun(nci *instance, rs *runState, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	reserveProcs(max(nci.threads, 1))
+	// A P more than the loops, and the loops yield now and then
+	// (connection.ReserveProcs): pinned to one CPU, as nutcracker is
+	// usually run and as bench/proxy.sh runs it, Go starts with one P and
+	// sysmon then takes it back from every epoll_wait.
+	connection.ReserveProcs(max(nci.threads, 1))
 	if nci.threads > 1 {
 		return ncRunThreads(nci, rs, cf)
 	}

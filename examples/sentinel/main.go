@@ -17,6 +17,9 @@
 //   - tables are kept in creation order where Redis iterates hash order;
 //   - -failover-abort-no-good-slave's log line says which replica was
 //     excluded by which rule (redis#5677, #7825); the event is Redis's;
+//   - the config file is rewritten and fsynced by a writer goroutine, not
+//     in the loop (a slow disk cannot trip TILT); SENTINEL FLUSHCONFIG
+//     replies once it is on disk;
 //   - scripts are started with os.StartProcess and each is reaped by its
 //     own pid (Redis reaps any child with waitpid(-1)); an exec that
 //     fails is reported as Redis's forked child reports it (exit code 2);
