@@ -12,13 +12,18 @@
 #	TESTS="get" CONFIGS="50:16" bash bench/proxy.sh
 #	PROXY_BIN=/tmp/proxy.new bash bench/proxy.sh    # a binary built elsewhere
 #	BASE_BIN=/tmp/proxy.old bash bench/proxy.sh     # A/B: an older build runs as "base" too
+#	OURS_THREADS=2 bash bench/proxy.sh              # ours with --threads 2 on CPUs 0-1
 #
 # As bench/kv.sh pins: the proxy under test is pinned to CPU 0 (one loop,
 # as nutcracker), redis-benchmark to CPU 1, and the redis-server behind
 # both proxies to CPU 1 too (it is not what is measured). The runs
 # alternate between the proxies (nutcracker ours nutcracker ours ...) so
 # that a slow patch of the machine hits both. N is the request count of
-# the -P 1 rows; deeper pipelines use NP (default 5*N). Each run is under
+# the -P 1 rows; deeper pipelines use NP (default 5*N). With OURS_THREADS=N
+# (N > 1) ours runs --threads N on every CPU (taskset -c 0-<last>), beside
+# nutcracker on CPU 0 alone: the issue's "--threads 2 on two cores" row;
+# redis-benchmark and the redis-server stay on CPU 1, so on a two-CPU
+# machine ours shares CPU 1 with them. Each run is under
 # `timeout`. Raw results (one CSV row per run) go to
 # bench/results/proxy-<time>.csv.
 set -euo pipefail
@@ -76,9 +81,19 @@ start_redis() {
 	exit 1
 }
 
-# start_proxy NAME BIN: one pool in front of the redis-server.
+ours_threads=${OURS_THREADS:-1}
+ours_cpus=$SERVER_CPU
+ours_args=()
+if [ "$ours_threads" -gt 1 ]; then
+	ours_cpus=0-$(($(nproc) - 1))
+	ours_args=(--threads "$ours_threads")
+fi
+
+# start_proxy NAME BIN [ARGS...]: one pool in front of the redis-server.
 start_proxy() {
-	local name=$1 bin=$2 try port sport
+	local name=$1 bin=$2 try port sport cpus=$SERVER_CPU
+	shift 2
+	[ "$name" = ours ] && cpus=$ours_cpus
 	for try in 1 2 3; do
 		port=$(free_port) sport=$(free_port)
 		cat >"$BENCH_TMP/$name.yml" <<-EOF
@@ -90,8 +105,8 @@ start_proxy() {
 			  servers:
 			   - 127.0.0.1:${PORT[redis]}:1
 		EOF
-		taskset -c "$SERVER_CPU" "$bin" -c "$BENCH_TMP/$name.yml" -s "$sport" -a 127.0.0.1 \
-			-o "$BENCH_TMP/$name.log" >"$BENCH_TMP/$name.out" 2>&1 &
+		taskset -c "$cpus" "$bin" -c "$BENCH_TMP/$name.yml" -s "$sport" -a 127.0.0.1 \
+			-o "$BENCH_TMP/$name.log" "$@" >"$BENCH_TMP/$name.out" 2>&1 &
 		PID[$name]=$! PORT[$name]=$port
 		wait_ping "$port" "${PID[$name]}" && return
 		kill "${PID[$name]}" 2>/dev/null || true
@@ -103,7 +118,7 @@ start_proxy() {
 
 start_redis
 start_proxy nutcracker "$NC_BIN"
-start_proxy ours "$PROXY_BIN"
+start_proxy ours "$PROXY_BIN" "${ours_args[@]}"
 proxies=(nutcracker ours)
 if [ -n "${BASE_BIN:-}" ]; then
 	start_proxy base "$BASE_BIN"
@@ -118,7 +133,7 @@ echo "# date:       $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 echo "# command:    bash bench/proxy.sh   (ROUNDS=$rounds N=$n1 NP=$np TESTS='${tests[*]}' CONFIGS='${configs[*]}')"
 echo "# each run:   $(quote_cmd taskset -c "$CLIENT_CPU" timeout "$run_timeout" redis-benchmark -p PORT -t TEST -c C -P P -n N -r "$keyspace" --csv)"
 echo "# nutcracker: $(quote_cmd taskset -c "$SERVER_CPU" nutcracker -c nutcracker.yml)   ($("$NC_BIN" -V 2>&1 | head -1))"
-echo "# ours:       $(quote_cmd taskset -c "$SERVER_CPU" proxy -c nutcracker.yml)   ($built)"
+echo "# ours:       $(quote_cmd taskset -c "$ours_cpus" proxy -c nutcracker.yml "${ours_args[@]}")   ($built)"
 [ -n "${BASE_BIN:-}" ] && echo "# base:       $(quote_cmd taskset -c "$SERVER_CPU" "$BASE_BIN" -c nutcracker.yml)"
 echo "# backend:    $(quote_cmd taskset -c "$CLIENT_CPU" redis-server --port "${PORT[redis]}" --save '' --appendonly no)   ($("$REDIS_BIN" --version | cut -d' ' -f3))"
 echo "# machine:    $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), CLK_TCK $hz"
