@@ -9,6 +9,7 @@
 #	bash bench/kv.sh                       # 3 rounds
 #	ROUNDS=5 N=500000 bash bench/kv.sh
 #	SERVERS="kv redis" TESTS="get" CONFIGS="50:16" bash bench/kv.sh
+#	TESTS="" OPS="sinter zunionstore" bash bench/kv.sh   # only the type rows
 #
 # Each server is pinned to CPU 0 and redis-benchmark to CPU 1 with taskset;
 # the runs alternate between the servers (kv redis netresp kv redis netresp
@@ -17,6 +18,16 @@
 # (one CSV row per run) go to bench/results/kv-<time>.csv, and
 # bench/results/kv-latest.csv points at the last; bench/chart draws them
 # into bench/results/kv.svg.
+#
+# OPS (default: sinter zunionstore setbit bitcount) adds rows of commands
+# redis-benchmark has no -t for, given to it as a command line (issue 15):
+# SINTER and ZUNIONSTORE of two 10,000-member sets that share half their
+# members (loaded into each server first with redis-cli --pipe), SETBIT in
+# a 1 MiB bitmap (a fixed offset: redis-benchmark's __rand_int__ is
+# zero-padded, which Redis refuses as an offset), BITCOUNT of that bitmap
+# (the whole MiB); -c 50 -P 1,
+# NOPS requests for the set rows (default 5000), 20x that for the bit
+# rows. netresp has no such commands and is left out of these rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/servers.sh
@@ -25,7 +36,9 @@ rounds=${ROUNDS:-3}
 n1=${N:-300000}
 np=${NP:-$((10 * n1))}
 servers=(${SERVERS:-kv redis netresp})
-tests=(${TESTS:-set get incr})
+tests=(${TESTS-set get incr})
+ops=(${OPS-sinter zunionstore setbit bitcount})
+nops=${NOPS:-5000}
 configs=(${CONFIGS:-50:1 50:16 1000:1}) # clients:pipeline
 keyspace=${KEYSPACE:-100000}
 run_timeout=${RUN_TIMEOUT:-120}
@@ -39,7 +52,7 @@ out=bench/results/kv-$stamp.csv
 hz=$(getconf CLK_TCK)
 
 echo "# date:    $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
-echo "# command: bash bench/kv.sh   (ROUNDS=$rounds N=$n1 NP=$np SERVERS='${servers[*]}' TESTS='${tests[*]}' CONFIGS='${configs[*]}')"
+echo "# command: bash bench/kv.sh   (ROUNDS=$rounds N=$n1 NP=$np SERVERS='${servers[*]}' TESTS='${tests[*]}' CONFIGS='${configs[*]}' OPS='${ops[*]}' NOPS=$nops)"
 echo "# each run: $(quote_cmd taskset -c "$CLIENT_CPU" timeout "$run_timeout" redis-benchmark -p PORT -t TEST -c C -P P -n N -r "$keyspace" --csv)"
 for s in "${servers[@]}"; do
 	case $s in
@@ -89,6 +102,69 @@ for r in $(seq "$rounds"); do
 		done
 	done
 done
+
+# op_cmd OP: the command line redis-benchmark sends for an OPS row.
+op_cmd() {
+	case $1 in
+	sinter) echo "SINTER bench:s1 bench:s2" ;;
+	zunionstore) echo "ZUNIONSTORE bench:zdst 2 bench:z1 bench:z2" ;;
+	setbit) echo "SETBIT bench:bits 4242424 1" ;;
+	bitcount) echo "BITCOUNT bench:bits" ;;
+	*) echo "unknown OPS entry $1" >&2; exit 1 ;;
+	esac
+}
+
+# load_sets PORT: the two sets and two sorted sets the OPS rows read, as
+# RESP for redis-cli --pipe (members 0-9999 and 5000-14999).
+load_sets() {
+	awk 'function cmd(a, n,   i, s) { s = "*" n "\r\n"; for (i = 1; i <= n; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"; printf "%s", s }
+	BEGIN {
+		split("DEL bench:s1 bench:s2 bench:z1 bench:z2 bench:zdst bench:bits", d, " "); cmd(d, 6)
+		split("SETBIT bench:bits 8388607 1", d, " "); cmd(d, 4)
+		for (k = 0; k < 2; k++) for (b = 0; b < 10; b++) {
+			n = 0; a[++n] = "SADD"; a[++n] = "bench:s" (k + 1)
+			for (i = 0; i < 1000; i++) a[++n] = "m" (k * 5000 + b * 1000 + i)
+			cmd(a, n); delete a
+			n = 0; a[++n] = "ZADD"; a[++n] = "bench:z" (k + 1)
+			for (i = 0; i < 1000; i++) { a[++n] = b * 1000 + i; a[++n] = "m" (k * 5000 + b * 1000 + i) }
+			cmd(a, n); delete a
+		}
+	}' | timeout 60 redis-cli -p "$1" --pipe >/dev/null
+}
+
+if [ "${#ops[@]}" -gt 0 ]; then
+	for s in "${servers[@]}"; do
+		[ "$s" = netresp ] || load_sets "${PORT[$s]}"
+	done
+	for r in $(seq "$rounds"); do
+		for op in "${ops[@]}"; do
+			read -ra argv <<<"$(op_cmd "$op")"
+			n=$nops
+			case $op in setbit | bitcount) n=$((20 * nops)) ;; esac
+			for s in "${servers[@]}"; do
+				[ "$s" = netresp ] && continue
+				pid=${PID[$s]}
+				kill -0 "$pid" 2>/dev/null || { echo "$s (pid $pid) died" >&2; exit 1; }
+				before=$(cpu_ticks "$pid")
+				csv=$(taskset -c "$CLIENT_CPU" timeout "$run_timeout" redis-benchmark -p "${PORT[$s]}" \
+					-c 50 -P 1 -n "$n" -r "$keyspace" --csv "${argv[@]}") || {
+					echo "redis-benchmark failed or timed out against $s (${argv[*]})" >&2
+					exit 1
+				}
+				after=$(cpu_ticks "$pid")
+				line=$(echo "$csv" | tr -d '"' | awk -F, 'NR > 1 && NF >= 7 { print; exit }')
+				rps=$(echo "$line" | cut -d, -f2)
+				p50=$(echo "$line" | cut -d, -f5)
+				p99=$(echo "$line" | cut -d, -f7)
+				ticks=$((after - before))
+				cpu=$(awk -v d="$ticks" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.3f", d * 1e6 / hz / n }')
+				echo "$r,$s,${op^^},50,1,$n,$rps,$p50,$p99,$ticks,$cpu" >>"$out"
+				printf '# round %d  %-8s %-11s -c 50   -P 1  %11s rps  p50 %6s ms  p99 %6s ms  %7s us/req\n' \
+					"$r" "$s" "${op^^}" "$rps" "$p50" "$p99" "$cpu" >&2
+			done
+		done
+	done
+fi
 ln -sf "$(basename "$out")" bench/results/kv-latest.csv
 
 echo
@@ -113,7 +189,7 @@ function median(arr, k, n,    a) {
 function lo(arr, k, n,    a) { sorted(arr, k, n, a); return a[1] }
 function hi(arr, k, n,    a) { sorted(arr, k, n, a); return a[n] }
 END {
-	printf "%-5s %-15s %-8s %4s %10s %21s %7s %7s %7s %9s %13s %7s\n", \
+	printf "%-11s %-15s %-8s %4s %10s %21s %7s %7s %7s %9s %13s %7s\n", \
 		"test", "config", "server", "runs", "rps (med)", "rps min-max", "x redis", "p50 ms", "p99 ms", "us/req", "us/req min-max", "x redis"
 	for (i = 1; i <= nrows; i++) {
 		split(rows[i], f, SUBSEP)
@@ -126,7 +202,7 @@ END {
 			n = nr[k]
 			if (!n) continue
 			m = median(rps, k, n); mc = median(cpu, k, n)
-			printf "%-5s %-15s %-8s %4d %10.0f %10.0f-%-10.0f %7s %7.3f %7.3f %9.2f %6.2f-%-6.2f %7s\n", \
+			printf "%-11s %-15s %-8s %4d %10.0f %10.0f-%-10.0f %7s %7.3f %7.3f %9.2f %6.2f-%-6.2f %7s\n", \
 				f[1], cfg, srv[j], n, m, lo(rps, k, n), hi(rps, k, n), rr ? sprintf("%.2f", m / rr) : "-", \
 				median(p50, k, n), median(p99, k, n), mc, lo(cpu, k, n), hi(cpu, k, n), rc ? sprintf("%.2f", mc / rc) : "-"
 		}

@@ -352,17 +352,28 @@ func TestFailoverNoGoodSlave(t *testing.T) {
 	}
 }
 
-// TestFailoverMixed: two real redis-sentinels and one of ours; the real
-// ones get quorum 3 and down-after 2000 and 4000 (SENTINEL SET), ours
-// keeps quorum 2 and 1000, so ours reaches ODOWN as soon as the first
-// real one agrees, while the real ones wait for the second: ours asks for
-// votes first and is the likely leader (the test logs who led). Tried: SIGKILL the master. Expected: whoever leads, all
-// three agree on the new master, and a go-redis FailoverClient through
-// ours reaches it (ROLE master, a SET that works).
+// TestFailoverMixed: two real redis-sentinels and one of ours, run twice.
+// "ours-leads": the real ones get quorum 3 and down-after 2000 and 4000
+// (SENTINEL SET), ours keeps quorum 2 and 1000, so ours reaches ODOWN as
+// soon as the first real one agrees, while the real ones wait for the
+// second: ours asks for votes first and is elected. "real-leads": ours
+// gets quorum 3 and down-after 4000, the real ones keep quorum 2 and
+// 1000: they reach ODOWN and ask for votes seconds before ours sees the
+// master down, and one of them leads while ours follows. Tried: SIGKILL
+// the master. Expected: the intended sentinel leads (ours reports
+// +elected-leader, or does not), all three agree on the new master, ours
+// publishes +switch-master, and a go-redis FailoverClient through ours
+// reaches the new master (a SET that works, CONFIG GET port of the new
+// one).
 func TestFailoverMixed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped with -short")
 	}
+	t.Run("ours-leads", func(t *testing.T) { failoverMixed(t, true) })
+	t.Run("real-leads", func(t *testing.T) { failoverMixed(t, false) })
+}
+
+func failoverMixed(t *testing.T, oursLeads bool) {
 	d := startDeployment(t)
 	ours := dialResp(t, d.ours.port)
 	waitFor(t, 30*time.Second, "ours to discover 2 replicas and 2 sentinels", func() bool {
@@ -384,11 +395,15 @@ func TestFailoverMixed(t *testing.T) {
 			return m["num-other-sentinels"] == "2"
 		})
 	}
-	for i, r := range d.reals {
-		downAfter := strconv.Itoa(2000 * (i + 1))
-		if v := dialResp(t, r.port).val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", downAfter, "quorum", "3"); v != "OK" {
-			t.Fatalf("SENTINEL SET on redis-sentinel: %v", v)
+	if oursLeads {
+		for i, r := range d.reals {
+			downAfter := strconv.Itoa(2000 * (i + 1))
+			if v := dialResp(t, r.port).val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", downAfter, "quorum", "3"); v != "OK" {
+				t.Fatalf("SENTINEL SET on redis-sentinel: %v", v)
+			}
 		}
+	} else if v := ours.val("SENTINEL", "SET", "mymaster", "down-after-milliseconds", "4000", "quorum", "3"); v != "OK" {
+		t.Fatalf("SENTINEL SET on ours: %v", v)
 	}
 	ev := watchEvents(t, d.ours.port)
 	fc := redis.NewFailoverClient(&redis.FailoverOptions{
@@ -423,6 +438,9 @@ func TestFailoverMixed(t *testing.T) {
 	_, led := ev.find("+elected-leader ")
 	t.Logf("new master %s, +switch-master from ours %v after the SIGKILL; ours led the failover: %v",
 		newAddr, time.Since(killed).Round(10*time.Millisecond), led)
+	if led != oursLeads {
+		t.Errorf("ours led the failover: %v, want %v; ours' events:\n%s", led, oursLeads, ev.all())
+	}
 	waitFor(t, 30*time.Second, "the FailoverClient to reach the new master", func() bool {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
