@@ -90,14 +90,7 @@ for r in $(seq "$rounds"); do
 				after=$(cpu_ticks "$pid")
 				# "SET","97560.98","0.335","0.032","0.311","0.583","0.799","6.023"
 				line=$(echo "$csv" | tr -d '"' | awk -F, -v t="${t^^}" '$1 == t')
-				rps=$(echo "$line" | cut -d, -f2)
-				p50=$(echo "$line" | cut -d, -f5)
-				p99=$(echo "$line" | cut -d, -f7)
-				ticks=$((after - before))
-				cpu=$(awk -v d="$ticks" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.3f", d * 1e6 / hz / n }')
-				echo "$r,$s,${t^^},$c,$p,$n,$rps,$p50,$p99,$ticks,$cpu" >>"$out"
-				printf '# round %d  %-8s %-5s -c %-4s -P %-2s %11s rps  p50 %6s ms  p99 %6s ms  %7s us/req\n' \
-					"$r" "$s" "${t^^}" "$c" "$p" "$rps" "$p50" "$p99" "$cpu" >&2
+				bench_record "$out" "$r" "$s" "${t^^}" "$c" "$p" "$n" "$line" $((after - before))
 			done
 		done
 	done
@@ -153,14 +146,7 @@ if [ "${#ops[@]}" -gt 0 ]; then
 				}
 				after=$(cpu_ticks "$pid")
 				line=$(echo "$csv" | tr -d '"' | awk -F, 'NR > 1 && NF >= 7 { print; exit }')
-				rps=$(echo "$line" | cut -d, -f2)
-				p50=$(echo "$line" | cut -d, -f5)
-				p99=$(echo "$line" | cut -d, -f7)
-				ticks=$((after - before))
-				cpu=$(awk -v d="$ticks" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.3f", d * 1e6 / hz / n }')
-				echo "$r,$s,${op^^},50,1,$n,$rps,$p50,$p99,$ticks,$cpu" >>"$out"
-				printf '# round %d  %-8s %-11s -c 50   -P 1  %11s rps  p50 %6s ms  p99 %6s ms  %7s us/req\n' \
-					"$r" "$s" "${op^^}" "$rps" "$p50" "$p99" "$cpu" >&2
+				bench_record "$out" "$r" "$s" "${op^^}" 50 1 "$n" "$line" $((after - before))
 			done
 		done
 	done

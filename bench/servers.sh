@@ -113,6 +113,23 @@ cpu_ticks() {
 	echo $((${12} + ${13}))
 }
 
+# bench_record OUT ROUND SERVER TEST CLIENTS PIPELINE N CSVLINE TICKS:
+# one redis-benchmark run as a CSV row of OUT (round, server, test,
+# clients, pipeline, requests, rps, p50_ms, p99_ms, cpu_ticks,
+# cpu_us_per_req) and a progress line on stderr. CSVLINE is the run's line
+# of redis-benchmark --csv without quotes; TICKS the server's CPU ticks
+# over the run.
+bench_record() {
+	local out=$1 r=$2 s=$3 t=$4 c=$5 p=$6 n=$7 line=$8 ticks=$9 rps p50 p99 cpu
+	rps=$(echo "$line" | cut -d, -f2)
+	p50=$(echo "$line" | cut -d, -f5)
+	p99=$(echo "$line" | cut -d, -f7)
+	cpu=$(awk -v d="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.3f", d * 1e6 / hz / n }')
+	echo "$r,$s,$t,$c,$p,$n,$rps,$p50,$p99,$ticks,$cpu" >>"$out"
+	printf '# round %d  %-10s %-11s -c %-4s -P %-2s %11s rps  p50 %6s ms  p99 %6s ms  %7s us/req\n' \
+		"$r" "$s" "$t" "$c" "$p" "$rps" "$p50" "$p99" "$cpu" >&2
+}
+
 # rss_kb PID prints VmRSS in kB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 

@@ -448,38 +448,23 @@ func TestTenThousandClients(t *testing.T) {
 // 100 ms after the first answer, unasked. It returns its port.
 func garbageServer(t *testing.T, first, reply, stray string) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	return testenv.FakeServer(t, func(c net.Conn) {
+		buf := make([]byte, 64<<10)
+		for i := 0; ; i++ {
+			if _, err := c.Read(buf); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 64<<10)
-				for i := 0; ; i++ {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-					out := reply
-					if i == 0 && first != "" {
-						out = first
-					}
-					c.Write([]byte(out))
-					if i == 0 && stray != "" {
-						time.Sleep(100 * time.Millisecond)
-						c.Write([]byte(stray))
-					}
-				}
-			}()
+			out := reply
+			if i == 0 && first != "" {
+				out = first
+			}
+			c.Write([]byte(out))
+			if i == 0 && stray != "" {
+				time.Sleep(100 * time.Millisecond)
+				c.Write([]byte(stray))
+			}
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	})
 }
 
 // TestGarbageBackend: nutcracker and ours, each in front of backends of

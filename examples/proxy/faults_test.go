@@ -36,27 +36,11 @@ func TestFaultsInterop(t *testing.T) {
 			}
 		}
 	}
-	hung, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hung.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := hung.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	hport := hung.Addr().(*net.TCPAddr).Port
+	// A backend that accepts and never answers (each connection held
+	// until the test ends).
+	testDone := make(chan struct{})
+	defer close(testDone)
+	hport := testenv.FakeServer(t, func(net.Conn) { <-testDone })
 	nc, ours := startBoth(t, 3, func(side int) string {
 		return redisPool("eject", "{LISTEN0}", back[side], "  hash: md5\n  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 1500\n") +
 			redisPool("noeject", "{LISTEN1}", back[side], "  hash: md5\n") +
@@ -209,28 +193,12 @@ func TestBackendRestartInterop(t *testing.T) {
 // reads one request's bytes, writes partial and closes.
 func closingBackend(t *testing.T, partial string) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				c.Write([]byte(partial))
-			}()
+	return testenv.FakeServer(t, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err == nil {
+			c.Write([]byte(partial))
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+	})
 }
 
 // TestServerEOFInFlightInterop: a backend that closes its connection

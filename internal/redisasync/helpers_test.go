@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/internal/testenv"
 )
 
 func newLoop(t testing.TB) *ae.EventLoop {
@@ -44,29 +45,14 @@ func runFor(el *ae.EventLoop, d time.Duration) {
 	}
 }
 
-// fakeServer listens on a free loopback port and runs serve for each
-// connection on its own goroutine; closed at the end of the test.
+// fakeServer is testenv.FakeServer with a 20 s deadline on each
+// connection, so that a test that goes wrong ends.
 func fakeServer(t testing.TB, serve func(c net.Conn)) int {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(20 * time.Second))
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	return testenv.FakeServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		serve(c)
+	})
 }
 
 // readCommand reads one RESP array of bulk strings, as clients send.
