@@ -354,19 +354,10 @@ func (c *sentinelConfig) rewriteConfigSentinelOption(s *rewriteConfigState) {
 	}
 }
 
-// rewriteConfig mirrors config.c's: read the old file, rewrite every
-// option in place or append it, blank the orphaned lines, and replace the
-// file.
-func (c *sentinelConfig) rewriteConfig() error {
-	content, err := c.rewriteConfigContent()
-	if err != nil {
-		return err
-	}
-	return rewriteConfigOverwriteFile(c.configFile, content)
-}
-
-// rewriteConfigContent is rewriteConfig's first half: the old file read
-// and the new text built from the state, on the loop (config_writer.go).
+// rewriteConfigContent is config.c's rewriteConfig but for the file's
+// replacement: read the old file, rewrite every option in place or append
+// it, blank the orphaned lines; it returns the new text (built on the
+// loop, written by config_writer.go or sentinelFlushConfig).
 func (c *sentinelConfig) rewriteConfigContent() (string, error) {
 	s, err := rewriteConfigReadOldFile(c.configFile)
 	if err != nil {
