@@ -300,26 +300,32 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 			return true
 		})
 	case setOpUnion:
-		acc := make(map[string]float64, res.len()+src[len(src)-1].len())
-		var order []string
+		// The scores accumulate in the result's own nodes, found through its
+		// dict (Redis accumulates in the destination's dict too); the nodes
+		// are linked into the skiplist once every score is final, in the
+		// order their members were first seen.
 		for i := range src {
 			src[i].each(func(m string, sc float64) bool {
 				score := src[i].weight * sc
 				if math.IsNaN(score) {
 					score = 0
 				}
-				if cur, ok := acc[m]; ok {
-					acc[m] = aggregate(cur, score, aggr)
-				} else {
-					acc[m] = score
-					order = append(order, m)
+				if x, ok := res.dict[m]; ok {
+					x.score = aggregate(x.score, score, aggr)
+					return true
 				}
+				x := newZslNode(zslRandomLevel(), score, m)
+				res.dict[m] = x
+				x.pos = int32(len(res.scan))
+				res.scan = append(res.scan, x)
+				maxelelen = max(maxelelen, len(m))
 				return true
 			})
 		}
-		for _, m := range order {
-			add(m, acc[m])
+		for _, x := range res.scan {
+			res.zsl.insertNode(x)
 		}
+		res.peak = max(res.peak, len(res.dict))
 	case setOpDiff:
 		if src[0].len() == 0 {
 			break
