@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/goae/goae/internal/resp"
+	"github.com/goae/goae/internal/respserver"
 )
 
 // redisVersion is the Redis version this server answers as, in HELLO and
@@ -44,8 +45,8 @@ func helloCommand(s *server, c *client) {
 			j += 2
 		case strings.EqualFold(opt, "setname") && more >= 1:
 			name = c.Argv[j+1]
-			if !validClientName(name) {
-				c.AddReplyError(clientNameErr)
+			if !respserver.ValidClientName(name) {
+				c.AddReplyError(respserver.ClientNameErr)
 				return
 			}
 			j++

@@ -209,8 +209,8 @@ func helloCommand(s *sentinelState, c *client) {
 			j += 2
 		case strings.EqualFold(opt, "setname") && more >= 1:
 			n := c.arg(j + 1)
-			if !validClientName(n) {
-				s.addReplyError(c, clientNameErr)
+			if !respserver.ValidClientName([]byte(n)) {
+				s.addReplyError(c, respserver.ClientNameErr)
 				return
 			}
 			name = &n

@@ -28,6 +28,8 @@
 //	checkClientOutputBufferLimits           Config.OutputBufferLimit, Server.SetOutputBufferLimit
 //	CLIENT_CLOSE_AFTER_REPLY, ...           CloseAfterReply, ...
 //	CLIENT_BLOCKED (input held)             Blocked; Feed(c, nil) resumes
+//	clientCommand's LIST, INFO, KILL        Server.ClientListCommand, ClientInfoCommand, ClientKillCommand
+//	catClientInfoString                     Server.AppendClientInfo (the server's part: ClientHost)
 //
 // A client whose pending output passes Config.OutputBufferLimit (Redis's
 // client-output-buffer-limit for the normal class, but by default hard
