@@ -81,7 +81,7 @@ func configSetCommand(s *server, c *client) {
 		return
 	}
 	var set []*standardConfig
-	var values []string
+	var values, setNames []string
 	unknown, errArg, errStr := "", "", ""
 	for i := 2; i < len(c.Argv); i += 2 {
 		name := string(c.Argv[i])
@@ -103,11 +103,14 @@ func configSetCommand(s *server, c *client) {
 			errArg, errStr = name, "can't set protected config"
 			continue
 		}
-		if slices.Contains(set, sc) {
+		// Redis's dict holds an alias as an entry of its own, so a
+		// parameter set by its name and its alias is no duplicate.
+		if slices.Contains(setNames, strings.ToLower(name)) {
 			errArg, errStr = name, "duplicate parameter"
 			continue
 		}
 		set, values = append(set, sc), append(values, string(c.Argv[i+1]))
+		setNames = append(setNames, strings.ToLower(name))
 	}
 	if unknown != "" {
 		c.AddReplyErrorf("Unknown option or number of arguments for CONFIG SET - '%s'", unknown)
@@ -191,15 +194,17 @@ func slogLevel(v int64) slog.Level {
 // old TCP listener, as CONFIG SET port and bind do (changeListenPort,
 // applyBind); on an error the old listener stays.
 func (s *server) rebind() error {
-	fd, err := anet.TCPServer(s.cfg.port, listenAddr(s.cfg.bind), s.cfg.tcpBacklog)
-	if err != nil {
-		return err
-	}
-	anet.Cloexec(fd)
-	l, err := connection.NewListener(s.el, fd, connection.ListenConfig{Log: s.cfg.log}, s.rs.AcceptTCP)
-	if err != nil {
-		unix.Close(fd)
-		return err
+	fd, l := -1, (*connection.Listener)(nil)
+	if s.cfg.bind != "" { // no addresses: no TCP listener, as in Redis
+		var err error
+		if fd, err = anet.TCPServer(s.cfg.port, listenAddr(s.cfg.bind), s.cfg.tcpBacklog); err != nil {
+			return err
+		}
+		anet.Cloexec(fd)
+		if l, err = connection.NewListener(s.el, fd, connection.ListenConfig{Log: s.cfg.log}, s.rs.AcceptTCP); err != nil {
+			unix.Close(fd)
+			return err
+		}
 	}
 	if s.tcpFD >= 0 {
 		for i, old := range s.listeners {
@@ -215,8 +220,10 @@ func (s *server) rebind() error {
 		}
 	}
 	s.tcpFD = fd
-	s.lfds = append(s.lfds, fd)
-	s.listeners = append(s.listeners, l)
+	if l != nil {
+		s.lfds = append(s.lfds, fd)
+		s.listeners = append(s.listeners, l)
+	}
 	return nil
 }
 

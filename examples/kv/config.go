@@ -198,6 +198,11 @@ func (sc *standardConfig) setValue(c *config, argv []string) string {
 	case boolKind:
 		switch strings.ToLower(argv[0]) {
 		case "yes":
+			if sc.isValid != nil {
+				if err := sc.isValid("yes"); err != "" {
+					return err
+				}
+			}
 			sc.num.set(c, 1)
 		case "no":
 			sc.num.set(c, 0)

@@ -164,7 +164,8 @@ func setObufOption(c *config, argv []string) string {
 func getObufOption(s *server) string { return formatOutputBufferLimit(s.cfg.clientOutputBufferLimit) }
 
 // rewriteObufOption writes each class that differs from Redis's defaults
-// (normal 0 0 0, so kv's own normal limit is written).
+// (normal 0 0 0, so kv's own normal limit is written), the slave class
+// named "replica" as Redis writes it.
 func rewriteObufOption(s *server, st *rewriteState, name string) {
 	redisDefaults := []respserver.OutputBufferLimit{{Hard: -1, Soft: -1, SoftSeconds: -1},
 		{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60}, {Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}}
@@ -172,7 +173,7 @@ func rewriteObufOption(s *server, st *rewriteState, name string) {
 	for i, cur := range []respserver.OutputBufferLimit{l.normal, l.replica, l.pubsub} {
 		d := redisDefaults[i]
 		force := max(cur.Hard, 0) != max(d.Hard, 0) || max(cur.Soft, 0) != max(d.Soft, 0) || max(cur.SoftSeconds, 0) != max(d.SoftSeconds, 0)
-		line := fmt.Sprintf("%s %s %s %s %d", name, [...]string{"normal", "slave", "pubsub"}[i],
+		line := fmt.Sprintf("%s %s %s %s %d", name, [...]string{"normal", "replica", "pubsub"}[i],
 			formatMemory(max(cur.Hard, 0)), formatMemory(max(cur.Soft, 0)), max(cur.SoftSeconds, 0))
 		st.rewriteLine(name, line, force)
 	}
@@ -204,7 +205,7 @@ func parseOutputBufferLimit(s string, cur obufLimits) (obufLimits, error) {
 // <class> <hard> <soft> <seconds>; the classes named change, the others
 // stay; nothing changes on an error.
 func parseObufArgs(args []string, cur obufLimits) (obufLimits, string) {
-	if len(args) == 0 || len(args)%4 != 0 {
+	if len(args)%4 != 0 { // no arguments at all change nothing
 		return cur, "Wrong number of arguments in buffer limit configuration."
 	}
 	out := cur

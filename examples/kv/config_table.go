@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -92,7 +93,7 @@ var configTable = []*standardConfig{
 	boolConfig("replica-read-only", "slave-read-only", 0, true, nil),
 	boolConfig("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, true, nil),
 	boolConfig("jemalloc-bg-thread", "", 0, true, nil),
-	boolConfig("activedefrag", "", 0, false, nil),
+	activedefragConfig(),
 	boolConfig("syslog-enabled", "", immutableConfig, false, nil),
 	boolConfig("cluster-enabled", "", immutableConfig, false, nil),
 	boolConfig("appendonly", "", 0, false, nil),
@@ -214,7 +215,21 @@ var configTable = []*standardConfig{
 	numConfig("latency-monitor-threshold", "", 0, false, 0, llongMax, 0, 0, nil),
 	numConfig("proto-max-bulk-len", "", 0, false, 1<<20, longMax, 512<<20, memoryConfig, int64Field(func(c *config) *int64 { return &c.protoMaxBulkLen })),
 	numConfig("stream-node-max-entries", "", 0, false, 0, llongMax, 100, 0, nil),
-	numConfig("repl-backlog-size", "", 0, false, 1, llongMax, 1<<20, memoryConfig, nil),
+	// repl-backlog-size: CONFIG SET raises it to 16kb, as
+	// resizeReplicationBacklog does.
+	numConfig("repl-backlog-size", "", 0, false, 1, llongMax, 1<<20, memoryConfig, &numHome{
+		get: func(c *config) int64 {
+			if v, ok := c.kept["repl-backlog-size"]; ok {
+				return v.(int64)
+			}
+			return 1 << 20
+		},
+		set: func(c *config, v int64) {
+			if !c.readingConfigFile {
+				v = max(v, 16<<10)
+			}
+			c.keep("repl-backlog-size", v)
+		}}),
 
 	// Unsigned long long configs. maxmemory keeps Redis's full range in
 	// CONFIG GET; config.maxmemory, which eviction reads, saturates at
@@ -283,6 +298,17 @@ var configTable = []*standardConfig{
 	specialConfig("latency-tracking-info-percentiles", "", multiArgConfig, setPercentilesOption, getPercentilesOption, rewritePercentilesOption),
 }
 
+// activedefragConfig is activedefrag, which redis-server 7.0.15 as
+// packaged here (its jemalloc without defrag support) refuses to turn on;
+// kv has no defragmentation either.
+func activedefragConfig() *standardConfig {
+	sc := boolConfig("activedefrag", "", 0, false, nil)
+	sc.isValid = func(string) string {
+		return "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"
+	}
+	return sc
+}
+
 // portConfig is port: CONFIG GET reports the port kv listens on (the one
 // it picked for port 0).
 func portConfig() *standardConfig {
@@ -324,49 +350,41 @@ func isValidAnnouncedHostname(v string) string {
 var procTitleVars = []string{"title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"}
 
 // isValidProcTitleTemplate is validateProcTitleTemplate: sdstemplate's
-// syntax ({name}, {{ and }} for braces), known names, a non-empty result.
+// syntax ("{name}" a variable, "{{" a brace; a lone "}" is itself), known
+// names, and a result that is not empty once trimmed of spaces, with an
+// empty title and server mode (standalone), no unix socket and no config
+// file.
 func isValidProcTitleTemplate(v string) string {
 	const bad = "template format is invalid or contains unknown variables"
-	n := 0
+	nonEmpty := false
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '{':
-			if i+1 < len(v) && v[i+1] == '{' {
-				i++
-				n++
-				continue
-			}
-			end := strings.IndexByte(v[i:], '}')
-			if end < 0 {
-				return bad
-			}
-			name := v[i+1 : i+end]
-			known := false
-			for _, k := range procTitleVars {
-				known = known || k == name
-			}
-			if !known {
-				return bad
-			}
-			// Every variable expands to something non-empty except those
-			// kv may not have (tls-port, unixsocket, config-file): count
-			// only title, which is never empty.
-			if name == "title" || name == "listen-addr" || name == "server-mode" || name == "port" {
-				n++
-			}
-			i += end
-		case '}':
-			if i+1 < len(v) && v[i+1] == '}' {
-				i++
-				n++
-				continue
-			}
-			return bad
-		default:
-			n++
+		if v[i] != '{' {
+			nonEmpty = nonEmpty || v[i] != ' '
+			continue
 		}
+		if i+1 >= len(v) {
+			return bad
+		}
+		if v[i+1] == '{' {
+			nonEmpty = true
+			i++
+			continue
+		}
+		end := strings.IndexByte(v[i+1:], '}')
+		if end < 0 {
+			return bad
+		}
+		name := v[i+1 : i+1+end]
+		if !slices.Contains(procTitleVars, name) {
+			return bad
+		}
+		switch name {
+		case "listen-addr", "port", "tls-port":
+			nonEmpty = true
+		}
+		i += end + 1
 	}
-	if n == 0 {
+	if !nonEmpty {
 		return bad
 	}
 	return ""

@@ -489,7 +489,7 @@ func TestOutputBufferLimitFlag(t *testing.T) {
 			t.Errorf("%q = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1",
+	for _, bad := range []string{"normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1",
 		"normal 1 1 1 pubsub x 1 1"} {
 		if got, err := parseOutputBufferLimit(bad, def); err == nil || got != def {
 			t.Errorf("%q accepted (or changed the limits)", bad)

@@ -260,7 +260,11 @@ func newServer(cfg config) (*server, error) {
 	s.commands = commandTable()
 	s.updateCachedTime()
 
-	if cfg.port != 0 || cfg.unixsocket == "" {
+	if cfg.bind == "" && cfg.unixsocket == "" {
+		s.close()
+		return nil, fmt.Errorf("Configured to not listen anywhere, exiting.")
+	}
+	if (cfg.port != 0 || cfg.unixsocket == "") && cfg.bind != "" {
 		fd, err := anet.TCPServer(cfg.port, listenAddr(cfg.bind), cfg.tcpBacklog)
 		if err != nil {
 			s.close()
