@@ -143,11 +143,11 @@ func configSetCommand(s *server, c *client) {
 	if s.cfg.port != prevPort || s.cfg.bind != prevBind {
 		if err := s.rebind(); err != nil {
 			s.cfg.log.Warn("Failed applying new configuration. Restoring previous settings.", "err", err.Error())
-			restore(len(set))
 			name, msg := "bind", "Failed to bind to specified addresses."
-			if s.cfg.port != prevPort && s.cfg.bind == prevBind {
-				name, msg = "port", "Unable to listen on this port"
+			if s.cfg.bind == prevBind {
+				name, msg = "port", "Unable to listen on this port. Check server logs."
 			}
+			restore(len(set))
 			for i, sc := range set {
 				if sc.name == name {
 					name = configErrName(sc, string(c.Argv[2+2*i]))
