@@ -126,7 +126,7 @@ func (s *server) processCommand(c *client) {
 	// A pipeline usually repeats its command: try the last one before the
 	// table (the lookup lowers the name and hashes it).
 	cmd := c.lastcmd
-	if cmd == nil || !equalFoldASCII(argv[0], cmd.name) {
+	if cmd == nil || s.renamed || !equalFoldASCII(argv[0], cmd.name) {
 		cmd = s.lookupCommand(argv[0])
 	}
 	if cmd == nil {

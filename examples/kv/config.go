@@ -465,18 +465,6 @@ func int64Field(f func(*config) *int64) *numHome {
 	return &numHome{get: func(c *config) int64 { return *f(c) }, set: func(c *config, v int64) { *f(c) = v }}
 }
 
-func boolField(f func(*config) *bool) *numHome {
-	return &numHome{
-		get: func(c *config) int64 {
-			if *f(c) {
-				return 1
-			}
-			return 0
-		},
-		set: func(c *config, v int64) { *f(c) = v != 0 },
-	}
-}
-
 func stringField(f func(*config) *string) *strHome {
 	return &strHome{get: func(c *config) (string, bool) { return *f(c), *f(c) == "" },
 		set: func(c *config, v string, _ bool) { *f(c) = v }}

@@ -98,6 +98,11 @@ func (c *config) loadConfigString(text string) error {
 				return err
 			}
 			c.readingConfigFile = true
+		case argv[0] == "rename-command" && len(argv) == 3:
+			if err := checkRename(c.renames, argv[1], argv[2]); err != "" {
+				return fail(err)
+			}
+			c.renames = append(c.renames, [2]string{strings.ToLower(argv[1]), strings.ToLower(argv[2])})
 		case argv[0] == "user" && len(argv) >= 2:
 			// kv has one user, the default one: its password is
 			// requirepass (a rewritten file has both lines).
@@ -109,6 +114,45 @@ func (c *config) loadConfigString(text string) error {
 		}
 	}
 	return nil
+}
+
+// checkRename is rename-command's checks, against the command table with
+// the earlier renames done: the command must exist and the new name be
+// free ("" removes the command).
+func checkRename(renames [][2]string, from, to string) string {
+	names := map[string]bool{}
+	for name := range commandTable() {
+		names[name] = true
+	}
+	for _, r := range renames {
+		delete(names, r[0])
+		if r[1] != "" {
+			names[r[1]] = true
+		}
+	}
+	from, to = strings.ToLower(from), strings.ToLower(to)
+	if !names[from] {
+		return "No such command in rename-command"
+	}
+	delete(names, from)
+	if to != "" && names[to] {
+		return "Target command name already exists"
+	}
+	if len(to) > 32 { // lookupCommand's buffer
+		return "Target command name longer than kv's 32 bytes"
+	}
+	return ""
+}
+
+// applyRenames renames the commands of table as rename-command lines said.
+func applyRenames(table map[string]*command, renames [][2]string) {
+	for _, r := range renames {
+		cmd := table[r[0]]
+		delete(table, r[0])
+		if r[1] != "" {
+			table[r[1]] = cmd
+		}
+	}
 }
 
 // parseArgs is redis-server's main(): an optional config file first,

@@ -202,6 +202,25 @@ func sortAfterSignature(text string) string {
 	return strings.Join(lines, "\n")
 }
 
+// Input: a config file renaming FLUSHALL to XFLUSH and removing CONFIG,
+// given to kv and to redis-server; the old and new names, in either case,
+// one after the other (kv's last-command shortcut must not bring the old
+// name back), with a wrong argument count.
+// Expected: the same replies.
+func TestRenameCommandMatchesRedis(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.conf")
+	os.WriteFile(path, []byte("rename-command FLUSHALL XFLUSH\nrename-command config \"\"\n"), 0o644)
+	a := dialRaw(t, startServer(t, newFileServer(t, path, "--port", "0")))
+	b := dialRaw(t, startRedisConf(t, path, "--save", "", "--dir", dir))
+	for _, cmd := range cmds("SET k v", "XFLUSH", "FLUSHALL", "DBSIZE", "SET k v", "xflush", "flushall", "XFLUSH x y",
+		"CONFIG GET hz") {
+		if g, w := a.do(cmd...), b.do(cmd...); g != w {
+			t.Errorf("%q: kv %q, redis %q", cmd, g, w)
+		}
+	}
+}
+
 // Input: CONFIG REWRITE on a kv started without a config file.
 // Expected: Redis's error (redis-server started the same way answers it).
 func TestConfigRewriteWithoutFile(t *testing.T) {
@@ -239,6 +258,10 @@ func TestConfigFileErrorsMatchRedis(t *testing.T) {
 		{"activedefrag yes\n", nil},
 		{"oom-score-adj-values 1 2\n", nil},
 		{"latency-tracking-info-percentiles 200\n", nil},
+		{"rename-command nosuch x\n", nil},
+		{"rename-command get set\n", nil},
+		{"rename-command get x\nrename-command get y\n", nil},
+		{"rename-command get\n", nil},
 	} {
 		path := filepath.Join(dir, fmt.Sprintf("bad%d.conf", i))
 		if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {

@@ -7,6 +7,12 @@
 //	go run ./examples/kv                 # 127.0.0.1:6379
 //	go run ./examples/kv --port 7777 --requirepass secret
 //	go run ./examples/kv --client-output-buffer-limit "normal 64mb 16mb 30"
+//	go run ./examples/kv /etc/redis/redis.conf --port 7000
+//
+// The command line is redis-server's: an optional config file, then
+// "--name value" options, each a line added after the file's (any
+// parameter CONFIG knows); kv's own --cpuprofile and --memprofile take a
+// file name.
 //
 // Where kv and redis-server 7.0.15 differ on purpose or by construction:
 //   - the normal class of client-output-buffer-limit defaults to
@@ -20,7 +26,24 @@
 //   - under CLIENT REPLY OFF or SKIP the pushes a client's own command
 //     makes for it (a RESP3 SUBSCRIBE's confirmation, an invalidation of a
 //     key it wrote) are dropped with its reply; Redis sends pushes anyway;
-//   - COMMAND INFO has no key specs, tips, denyoom or admin flags.
+//   - COMMAND INFO has no key specs, tips, denyoom or admin flags;
+//   - parameters of features kv lacks (persistence, replication, cluster,
+//     TLS, ACL files, defragmentation, lazy freeing, latency tracking,
+//     oom-score-adj, protected-mode, ...) are kept and reported only;
+//     save defaults to "" (kv does not persist); dir is checked and
+//     reported, but kv does not chdir; replicaof from a config file is
+//     kept, not acted on;
+//   - maxclients, proto-max-bulk-len and client-query-buffer-limit set by
+//     CONFIG SET are reported at once but take effect at the next start
+//     (the connection layer reads them when it is made);
+//   - bind may list several addresses; kv listens on the first;
+//   - CONFIG GET replies in the table's order and CONFIG REWRITE appends
+//     in it (Redis: its hash table's order, which changes between runs);
+//   - a config file's "user" lines are accepted for the default user only
+//     (kv has no ACL: its password is requirepass);
+//   - DEBUG has HELP, SLEEP, SET-ACTIVE-EXPIRE and
+//     QUICKLIST-PACKED-THRESHOLD; HELP lists Redis's whole set, and the
+//     others answer as unknown subcommands.
 package main
 
 import (

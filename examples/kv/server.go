@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -92,6 +93,9 @@ type config struct {
 	// kv started with, "" without one (CONFIG REWRITE writes it).
 	kept       map[string]any
 	configfile string
+	// renames are the config file's rename-command lines, lowercase
+	// (old name, new name or "" to remove).
+	renames [][2]string
 	// readingConfigFile and saveLoaded are loadServerConfig's state.
 	readingConfigFile, saveLoaded bool
 	log                           *slog.Logger
@@ -181,6 +185,9 @@ type server struct {
 	// (cmd_debug.go), the size from which a list element is a plain node.
 	activeExpireDisabled     bool
 	quicklistPackedThreshold int64
+	// renamed is set when rename-command renamed a command: a command is
+	// then always looked up by the name sent (command.go).
+	renamed bool
 }
 
 // stats are INFO's counters.
@@ -258,11 +265,14 @@ func newServer(cfg config) (*server, error) {
 		Freed:        s.freed,
 	})
 	s.commands = commandTable()
+	applyRenames(s.commands, cfg.renames)
+	s.renamed = len(cfg.renames) > 0
 	s.updateCachedTime()
 
 	if cfg.bind == "" && cfg.unixsocket == "" {
 		s.close()
-		return nil, fmt.Errorf("Configured to not listen anywhere, exiting.")
+		//lint:ignore ST1005 Redis's log line, as it logs it
+		return nil, errors.New("Configured to not listen anywhere, exiting.")
 	}
 	if (cfg.port != 0 || cfg.unixsocket == "") && cfg.bind != "" {
 		fd, err := anet.TCPServer(cfg.port, listenAddr(cfg.bind), cfg.tcpBacklog)
