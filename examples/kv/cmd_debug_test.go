@@ -45,8 +45,10 @@ func TestDebugAllowedMatchesRedis(t *testing.T) {
 			t.Errorf("%q:\n ours:  %q\n redis: %q", cmd, g, w)
 		}
 	}
-	if s.quicklistPackedThreshold != defaultQuicklistPackedThreshold {
-		t.Errorf("threshold after 0 = %d", s.quicklistPackedThreshold)
+	var threshold int64
+	onLoopT(t, s, func() { threshold = s.quicklistPackedThreshold })
+	if threshold != defaultQuicklistPackedThreshold {
+		t.Errorf("threshold after 0 = %d", threshold)
 	}
 }
 
@@ -105,6 +107,25 @@ func TestDebugSleepSleeps(t *testing.T) {
 	}
 }
 
+// loopExec runs commands on the server's loop (onLoopT) with one exec
+// client.
+type loopExec struct {
+	t *testing.T
+	s *server
+	e *execClient
+}
+
+func (l *loopExec) do(args ...string) string {
+	var out string
+	onLoopT(l.t, l.s, func() {
+		if l.e == nil {
+			l.e = l.s.newExecClient()
+		}
+		out = l.e.exec(args...)
+	})
+	return out
+}
+
 // Input: CONFIG SET port to a free port, then to a port in use, then
 // bind to another loopback address and back; redis-server given the
 // same in-use case.
@@ -113,7 +134,9 @@ func TestDebugSleepSleeps(t *testing.T) {
 func TestConfigSetPortAndBind(t *testing.T) {
 	s := newTestServer(t)
 	addr := startServer(t, s)
-	r := dialRaw(t, addr)
+	// The sets that move the listener run on the loop through onLoopT,
+	// which orders them after startServer's read of the old one.
+	r := &loopExec{t: t, s: s}
 	port := testenv.FreePort(t)
 	if got := r.do("CONFIG", "SET", "port", fmt.Sprint(port)); got != resp.OK {
 		t.Fatalf("CONFIG SET port: %q", got)

@@ -159,6 +159,14 @@ func applyRenames(table map[string]*command, renames [][2]string) {
 // then "--name value ..." options, each a line appended to the file's.
 // kv's own --cpuprofile and --memprofile are taken out first.
 func parseArgs(args []string, c *config) (cpuprofile, memprofile string, err error) {
+	if len(args) == 1 {
+		switch args[0] {
+		case "-v", "--version":
+			return "", "", errVersion
+		case "-h", "--help":
+			return "", "", errUsage
+		}
+	}
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
@@ -224,6 +232,30 @@ func parseArgs(args []string, c *config) (cpuprofile, memprofile string, err err
 	}
 	return cpuprofile, memprofile, c.loadConfigString(text)
 }
+
+// exitMessage is what -v and -h print before kv exits with code, as
+// redis-server does (0 for the version, 1 for the usage).
+type exitMessage struct {
+	text string
+	code int
+}
+
+func (m *exitMessage) Error() string { return m.text }
+
+var (
+	errVersion = &exitMessage{"kv (goae), a drop-in for Redis server v=7.0.15\n", 0}
+	errUsage   = &exitMessage{`Usage: kv [/path/to/redis.conf] [options]
+       kv -v or --version
+       kv -h or --help
+       kv --cpuprofile <file> --memprofile <file> (kv's own)
+
+Examples:
+       kv (run the server with the default configuration)
+       kv /etc/redis/6379.conf
+       kv --port 7777
+       kv /etc/myredis.conf --loglevel verbose --maxmemory 1gb
+`, 1}
+)
 
 // sha256Hex is the hex SHA-256 of a password, as ACL stores it.
 func sha256Hex(s string) string {

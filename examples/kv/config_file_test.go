@@ -289,7 +289,7 @@ func TestConfigFileErrorsMatchRedis(t *testing.T) {
 
 // Input: the kv command with a bad config file line.
 // Expected: Redis's FATAL CONFIG FILE ERROR block on stderr and exit
-// status 1; with a good file and --name value overrides after it, kv
+// status 1; -v and --help as redis-server's; with a good file and --name value overrides after it, kv
 // starts with the file's values and the overrides winning.
 func TestConfigFileCommandLine(t *testing.T) {
 	exe := buildKV(t)
@@ -303,6 +303,13 @@ func TestConfigFileCommandLine(t *testing.T) {
 	want := "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 1\n>>> 'maxmemory lots'\nargument must be a memory value\n"
 	if string(out) != want {
 		t.Errorf("stderr %q, want %q", out, want)
+	}
+	// -v prints the version and exits 0; -h the usage, exit 1.
+	if out, err := exec.Command(exe, "-v").Output(); err != nil || !strings.Contains(string(out), "v=7.0.15") {
+		t.Errorf("kv -v: %q, %v", out, err)
+	}
+	if err := exec.Command(exe, "--help").Run(); err == nil {
+		t.Errorf("kv --help exited 0")
 	}
 	good := filepath.Join(dir, "good.conf")
 	port := testenv.FreePort(t)

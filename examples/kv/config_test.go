@@ -280,9 +280,11 @@ func TestConfigSetAtomicMatchesRedis(t *testing.T) {
 		"CONFIG SET shutdown-on-sigterm \"now nosave force\"", "CONFIG GET shutdown-on-sigterm",
 		"CONFIG SET oom-score-adj no", "CONFIG HELP", "CONFIG REWRITE", "CONFIG REWRITE x", "CONFIG RESETSTAT", "CONFIG FOO",
 	), sortedConfigPairs)
-	if s.cfg.maxmemory != 0 || s.cfg.hashMaxListpackEntries != 7 || s.cfg.hashMaxListpackValue != 1<<30 {
+	var cfg config
+	onLoopT(t, s, func() { cfg = s.cfg })
+	if cfg.maxmemory != 0 || cfg.hashMaxListpackEntries != 7 || cfg.hashMaxListpackValue != 1<<30 {
 		t.Errorf("fields after the sets: maxmemory %d, hash-max-listpack-entries %d, -value %d",
-			s.cfg.maxmemory, s.cfg.hashMaxListpackEntries, s.cfg.hashMaxListpackValue)
+			cfg.maxmemory, cfg.hashMaxListpackEntries, cfg.hashMaxListpackValue)
 	}
 }
 

@@ -64,6 +64,14 @@ func main() {
 	cfg := defaultConfig()
 	cfg.logLevel = new(slog.LevelVar)
 	cpuprofile, memprofile, err := parseArgs(os.Args[1:], &cfg)
+	if m, ok := err.(*exitMessage); ok {
+		if m.code == 0 {
+			fmt.Print(m.text)
+		} else {
+			fmt.Fprint(os.Stderr, m.text)
+		}
+		os.Exit(m.code)
+	}
 	if err != nil {
 		// Redis's FATAL CONFIG FILE ERROR block, as redis-server prints it.
 		fmt.Fprint(os.Stderr, err.Error())
