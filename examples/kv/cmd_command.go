@@ -447,6 +447,7 @@ var commandDocs = map[string]commandDoc{
 	"config|rewrite":          {"Rewrite the configuration file with the in memory configuration", "2.8.0", "server"},
 	"config|set":              {"Set configuration parameters to the given values", "2.0.0", "server"},
 	"copy":                    {"Copy a key", "6.2.0", "generic"},
+	"debug":                   {"A container for debugging commands", "1.0.0", "server"},
 	"dbsize":                  {"Return the number of keys in the selected database", "1.0.0", "server"},
 	"decr":                    {"Decrement the integer value of a key by one", "1.0.0", "string"},
 	"decrby":                  {"Decrement the integer value of a key by the given number", "1.0.0", "string"},

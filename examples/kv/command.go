@@ -37,6 +37,7 @@ const (
 	cmdMayReplicate
 	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 	cmdPubsub      // CMD_PUBSUB: a pub/sub command
+	cmdProtected   // CMD_PROTECTED: DEBUG, refused unless enable-debug-command allows it
 )
 
 // command is one entry of the command table (redisCommand).
@@ -64,7 +65,7 @@ func commandTable() map[string]*command {
 		serverCommands, stringCommands, keyCommands,
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
-		multiCommands, pubsubCommands, listBlockCommands, zsetBlockCommands, miscCommands,
+		multiCommands, pubsubCommands, listBlockCommands, zsetBlockCommands, miscCommands, debugCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -125,7 +126,7 @@ func (s *server) processCommand(c *client) {
 	// A pipeline usually repeats its command: try the last one before the
 	// table (the lookup lowers the name and hashes it).
 	cmd := c.lastcmd
-	if cmd == nil || !equalFoldASCII(argv[0], cmd.name) {
+	if cmd == nil || s.renamed || !equalFoldASCII(argv[0], cmd.name) {
 		cmd = s.lookupCommand(argv[0])
 	}
 	if cmd == nil {
@@ -142,6 +143,10 @@ func (s *server) processCommand(c *client) {
 	}
 	if (cmd.arity > 0 && len(argv) != cmd.arity) || len(argv) < -cmd.arity {
 		s.rejectCommandFor(c, cmd, "wrong number of arguments for '"+cmd.name+"' command")
+		return
+	}
+	if cmd.flags&cmdProtected != 0 && !s.allowProtectedAction(s.cfg.enableDebugCommand, c) {
+		s.rejectCommandFor(c, cmd, debugNotAllowedErr)
 		return
 	}
 	if s.authRequired(c) && cmd.flags&cmdNoAuth == 0 {

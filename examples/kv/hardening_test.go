@@ -191,7 +191,7 @@ func TestBadClientOversize(t *testing.T) {
 	}
 	t.Run("--proto-max-bulk-len 1mb", func(t *testing.T) {
 		cfg := defaultConfig()
-		if err := (memoryFlag{&cfg.protoMaxBulkLen}).Set("1mb"); err != nil {
+		if err := cfg.setParam("proto-max-bulk-len", "1mb"); err != nil {
 			t.Fatal(err)
 		}
 		small := startServer(t, newTestServer(t, func(c *config) { c.protoMaxBulkLen = cfg.protoMaxBulkLen }))
@@ -213,11 +213,12 @@ func TestBadClientOversize(t *testing.T) {
 // connection with no reply (Redis logs and frees the client); the key is
 // not set; the other client is served.
 func TestBadClientQueryBufferLimit(t *testing.T) {
-	var limit int64
-	if err := (memoryFlag{&limit}).Set("1mb"); err != nil || limit != 1<<20 {
-		t.Fatalf("1mb = %d, %v", limit, err)
+	cfg := defaultConfig()
+	if err := cfg.setParam("client-query-buffer-limit", "1mb"); err != nil || cfg.clientQueryBufferLimit != 1<<20 {
+		t.Fatalf("1mb = %d, %v", cfg.clientQueryBufferLimit, err)
 	}
-	if err := (memoryFlag{&limit}).Set("1000kb"); err == nil {
+	limit := cfg.clientQueryBufferLimit
+	if err := cfg.setParam("client-query-buffer-limit", "1000kb"); err == nil {
 		t.Fatal("1000kb accepted: Redis's minimum is 1mb")
 	}
 	s := newTestServer(t, func(c *config) { c.clientQueryBufferLimit = limit })
@@ -354,7 +355,7 @@ func maxPendingOutput(t testing.TB, s *server) int {
 // 24 MiB of where it was); another client is served meanwhile and after.
 func TestSlowReaderHardLimit(t *testing.T) {
 	lim := defaultObufLimits()
-	if err := (obufFlag{&lim}).Set("normal 8mb 0 0"); err != nil {
+	if err := setObuf(&lim, "normal 8mb 0 0"); err != nil {
 		t.Fatal(err)
 	}
 	s := newTestServer(t, func(c *config) { c.clientOutputBufferLimit = lim })
@@ -488,7 +489,7 @@ func TestOutputBufferLimitFlag(t *testing.T) {
 			t.Errorf("%q = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1",
+	for _, bad := range []string{"normal 1 2", "normal -1 0 0", "normal 1xb 0 0", "master 1 1 1", "normal 1 1 -1",
 		"normal 1 1 1 pubsub x 1 1"} {
 		if got, err := parseOutputBufferLimit(bad, def); err == nil || got != def {
 			t.Errorf("%q accepted (or changed the limits)", bad)

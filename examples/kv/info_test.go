@@ -210,15 +210,17 @@ func TestConfig(t *testing.T) {
 	}
 	got := pairs(r.do("CONFIG", "GET", "port", "*port*", "PORT", "databases", "max*", "maxmemory"))
 	want := map[string]string{"port": strconv.Itoa(port), "databases": "16", "maxclients": strconv.Itoa(maxclients),
-		"maxmemory": "0", "maxmemory-policy": "noeviction", "maxmemory-samples": "5", "maxmemory-eviction-tenacity": "10"}
+		"maxmemory": "0", "maxmemory-policy": "noeviction", "maxmemory-samples": "5", "maxmemory-eviction-tenacity": "10",
+		"maxmemory-clients": "0", "cluster-announce-bus-port": "0", "cluster-announce-port": "0", "cluster-announce-tls-port": "0",
+		"cluster-port": "0", "replica-announce-port": "0", "slave-announce-port": "0", "tls-port": "0"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("CONFIG GET = %v, want %v", got, want)
 	}
 	if got := pairs(r.do("CONFIG", "GET", "TCP-*")); got["tcp-keepalive"] != "300" || got["tcp-backlog"] != "511" || len(got) != 2 {
 		t.Errorf("CONFIG GET TCP-* = %v", got)
 	}
-	if got := pairs(r.do("CONFIG", "GET", "*")); len(got) != len(configParams) {
-		t.Errorf("CONFIG GET * has %d parameters, want %d", len(got), len(configParams))
+	if got := pairs(r.do("CONFIG", "GET", "*")); len(got) != len(configNames) {
+		t.Errorf("CONFIG GET * has %d parameters, want %d", len(got), len(configNames))
 	}
 	if got := r.do("CONFIG", "GET", "Appendonly"); got != "*2\r\n$10\r\nAppendonly\r\n$2\r\nno\r\n" {
 		t.Errorf("CONFIG GET Appendonly = %q", got)

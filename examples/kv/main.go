@@ -7,6 +7,12 @@
 //	go run ./examples/kv                 # 127.0.0.1:6379
 //	go run ./examples/kv --port 7777 --requirepass secret
 //	go run ./examples/kv --client-output-buffer-limit "normal 64mb 16mb 30"
+//	go run ./examples/kv /etc/redis/redis.conf --port 7000
+//
+// The command line is redis-server's: an optional config file, then
+// "--name value" options, each a line added after the file's (any
+// parameter CONFIG knows); kv's own --cpuprofile and --memprofile take a
+// file name.
 //
 // Where kv and redis-server 7.0.15 differ on purpose or by construction:
 //   - the normal class of client-output-buffer-limit defaults to
@@ -20,20 +26,34 @@
 //   - under CLIENT REPLY OFF or SKIP the pushes a client's own command
 //     makes for it (a RESP3 SUBSCRIBE's confirmation, an invalidation of a
 //     key it wrote) are dropped with its reply; Redis sends pushes anyway;
-//   - COMMAND INFO has no key specs, tips, denyoom or admin flags.
+//   - COMMAND INFO has no key specs, tips, denyoom or admin flags;
+//   - parameters of features kv lacks (persistence, replication, cluster,
+//     TLS, ACL files, defragmentation, lazy freeing, latency tracking,
+//     oom-score-adj, protected-mode, ...) are kept and reported only;
+//     save defaults to "" (kv does not persist); dir is checked and
+//     reported, but kv does not chdir; replicaof from a config file is
+//     kept, not acted on;
+//   - maxclients, proto-max-bulk-len and client-query-buffer-limit set by
+//     CONFIG SET are reported at once but take effect at the next start
+//     (the connection layer reads them when it is made);
+//   - bind may list several addresses; kv listens on the first;
+//   - CONFIG GET replies in the table's order and CONFIG REWRITE appends
+//     in it (Redis: its hash table's order, which changes between runs);
+//   - a config file's "user" lines are accepted for the default user only
+//     (kv has no ACL: its password is requirepass);
+//   - DEBUG has HELP, SLEEP, SET-ACTIVE-EXPIRE and
+//     QUICKLIST-PACKED-THRESHOLD; HELP lists Redis's whole set, and the
+//     others answer as unknown subcommands.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/goae/goae/ae"
@@ -42,31 +62,23 @@ import (
 
 func main() {
 	cfg := defaultConfig()
-	flag.IntVar(&cfg.port, "port", cfg.port, "TCP port (0: pick a free one)")
-	flag.StringVar(&cfg.bind, "bind", cfg.bind, "address to listen on")
-	flag.StringVar(&cfg.unixsocket, "unixsocket", "", "also listen on this unix socket path")
-	perm := flag.Uint("unixsocketperm", 0, "permissions of the unix socket (octal, e.g. 0700; 0 keeps the umask's)")
-	flag.IntVar(&cfg.maxclients, "maxclients", cfg.maxclients, "maximum number of connected clients")
-	flag.IntVar(&cfg.timeout, "timeout", 0, "close a client idle for this many seconds (0: never)")
-	flag.IntVar(&cfg.hz, "hz", cfg.hz, "serverCron frequency, 1 to 500")
-	flag.IntVar(&cfg.databases, "databases", cfg.databases, "number of databases, SELECT 0 to databases-1")
-	flag.StringVar(&cfg.requirepass, "requirepass", "", "password clients must AUTH with")
-	flag.IntVar(&cfg.tcpKeepalive, "tcp-keepalive", cfg.tcpKeepalive, "TCP keepalive interval in seconds (0: off)")
-	flag.Var(memoryFlag{&cfg.protoMaxBulkLen}, "proto-max-bulk-len", "largest bulk string a client may send (memory size: 512mb, 1gb, ...)")
-	flag.Var(memoryFlag{&cfg.clientQueryBufferLimit}, "client-query-buffer-limit", "largest query buffer of a client (memory size)")
-	flag.Var(obufFlag{&cfg.clientOutputBufferLimit}, "client-output-buffer-limit", `"<class> <hard> <soft> <seconds>" as Redis's, for classes normal, replica and pubsub (0: no limit); default "normal 256mb 64mb 60 slave 256mb 64mb 60 pubsub 32mb 8mb 60", where Redis has no limit for normal clients`)
-	level := flag.String("loglevel", "notice", "debug, verbose, notice or warning")
-	cpuprofile := flag.String("cpuprofile", "", "write a pprof CPU profile of the whole run to this file")
-	memprofile := flag.String("memprofile", "", "write a pprof heap profile (allocations included) to this file at shutdown")
-	flag.Parse()
-	cfg.unixsocketperm = uint32(*perm)
-
-	lv, ok := logLevels[*level]
-	if !ok {
-		slog.Error("Invalid --loglevel", "value", *level)
-		os.Exit(2)
+	cfg.logLevel = new(slog.LevelVar)
+	cpuprofile, memprofile, err := parseArgs(os.Args[1:], &cfg)
+	if m, ok := err.(*exitMessage); ok {
+		if m.code == 0 {
+			fmt.Print(m.text)
+		} else {
+			fmt.Fprint(os.Stderr, m.text)
+		}
+		os.Exit(m.code)
 	}
-	cfg.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	if err != nil {
+		// Redis's FATAL CONFIG FILE ERROR block, as redis-server prints it.
+		fmt.Fprint(os.Stderr, err.Error())
+		os.Exit(1)
+	}
+	cfg.logLevel.Set(slogLevel(cfg.loglevel))
+	cfg.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 
 	// The loop keeps its P while it sleeps in epoll_wait (see package
 	// ae). Pinned to one CPU (taskset), Go starts with one P, and the
@@ -92,7 +104,7 @@ func main() {
 	}()
 	ip, port := s.addr()
 	cfg.log.Info("Ready to accept connections", "addr", ip, "port", port, "unixsocket", cfg.unixsocket, "maxclients", s.cfg.maxclients, "poller", s.el.APIName())
-	stopProfiles, err := startProfiles(*cpuprofile, *memprofile)
+	stopProfiles, err := startProfiles(cpuprofile, memprofile)
 	if err != nil {
 		cfg.log.Error(err.Error())
 		os.Exit(1)
@@ -139,58 +151,6 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 	}, nil
 }
 
-// logLevels maps Redis's loglevel names (and slog's) to slog levels.
-var logLevels = map[string]slog.Level{
-	"debug": slog.LevelDebug, "verbose": slog.LevelDebug,
-	"notice": slog.LevelInfo, "info": slog.LevelInfo,
-	"warning": slog.LevelWarn, "warn": slog.LevelWarn, "error": slog.LevelError,
-}
-
-// memtoull parses a memory size as Redis's config does: a number with an
-// optional unit, b, k (1000), kb (1024), m, mb, g, gb, case-insensitive.
-func memtoull(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mul    int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"k", 1e3}, {"m", 1e6}, {"g", 1e9}, {"b", 1}}
-	num, mul := strings.ToLower(s), int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(num, u.suffix) {
-			num, mul = strings.TrimSuffix(num, u.suffix), u.mul
-			break
-		}
-	}
-	n, err := strconv.ParseUint(num, 10, 63)
-	if err != nil || num == "" || (mul > 1 && n > uint64(1<<63-1)/uint64(mul)) {
-		return 0, fmt.Errorf("argument must be a memory value: %q", s)
-	}
-	return int64(n) * mul, nil
-}
-
-// memoryFlag is a flag holding a memory size of at least 1mb (the
-// minimum Redis's config accepts for proto-max-bulk-len and
-// client-query-buffer-limit).
-type memoryFlag struct{ p *int64 }
-
-func (f memoryFlag) String() string {
-	if f.p == nil {
-		return ""
-	}
-	return strconv.FormatInt(*f.p, 10)
-}
-
-func (f memoryFlag) Set(s string) error {
-	n, err := memtoull(s)
-	if err != nil {
-		return err
-	}
-	if n < 1<<20 {
-		return fmt.Errorf("argument must be between 1048576 and 9223372036854775807 inclusive")
-	}
-	*f.p = n
-	return nil
-}
-
 // obufLimits is client-output-buffer-limit: the limits of each class, in
 // respserver's terms (negative: no limit). Normal and pubsub apply; kv has
 // no replicas, so that class is kept and reported only.
@@ -206,79 +166,4 @@ func defaultObufLimits() obufLimits {
 		pubsub: respserver.OutputBufferLimit{Hard: respserver.DefaultPubSubOutputBufferHard,
 			Soft: respserver.DefaultPubSubOutputBufferSoft, SoftSeconds: respserver.DefaultPubSubOutputBufferSoftSeconds},
 	}
-}
-
-// obufFlag is --client-output-buffer-limit: groups of "<class> <hard>
-// <soft> <seconds>", as Redis's config; classes not named keep their
-// values. A 0 hard or soft limit is Redis's "no limit".
-type obufFlag struct{ p *obufLimits }
-
-func (f obufFlag) String() string {
-	if f.p == nil {
-		return ""
-	}
-	return formatOutputBufferLimit(*f.p)
-}
-
-// formatOutputBufferLimit writes the classes as Redis's CONFIG GET does.
-func formatOutputBufferLimit(l obufLimits) string {
-	one := func(l respserver.OutputBufferLimit) string {
-		return fmt.Sprintf("%d %d %d", max(l.Hard, 0), max(l.Soft, 0), max(l.SoftSeconds, 0))
-	}
-	return "normal " + one(l.normal) + " slave " + one(l.replica) + " pubsub " + one(l.pubsub)
-}
-
-func (f obufFlag) Set(s string) error {
-	l, err := parseOutputBufferLimit(s, *f.p)
-	if err != nil {
-		return err
-	}
-	*f.p = l
-	return nil
-}
-
-// obufErr is a client-output-buffer-limit error, in Redis's words (which
-// CONFIG SET replies with: capitalized, with a full stop).
-type obufErr string
-
-func (e obufErr) Error() string { return string(e) }
-
-// parseOutputBufferLimit parses Redis's client-output-buffer-limit value
-// into cur: the classes it names change, the others stay. Nothing changes
-// on an error.
-func parseOutputBufferLimit(s string, cur obufLimits) (obufLimits, error) {
-	args := strings.Fields(s)
-	if len(args) == 0 || len(args)%4 != 0 {
-		return cur, obufErr("Wrong number of arguments in buffer limit configuration.")
-	}
-	out := cur
-	for i := 0; i < len(args); i += 4 {
-		var dst *respserver.OutputBufferLimit
-		switch strings.ToLower(args[i]) {
-		case "normal":
-			dst = &out.normal
-		case "replica", "slave":
-			dst = &out.replica
-		case "pubsub":
-			dst = &out.pubsub
-		default:
-			return cur, obufErr("Invalid client class specified in buffer limit configuration.")
-		}
-		hard, err1 := memtoull(args[i+1])
-		soft, err2 := memtoull(args[i+2])
-		secs, err3 := strconv.ParseInt(args[i+3], 10, 32)
-		if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
-			return cur, obufErr("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
-		}
-		// Redis's 0 is "no limit"; respserver's is "default".
-		l := respserver.OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
-		if hard == 0 {
-			l.Hard = -1
-		}
-		if soft == 0 {
-			l.Soft, l.SoftSeconds = -1, -1
-		}
-		*dst = l
-	}
-	return out, nil
 }

@@ -138,7 +138,7 @@ func TestPubSubSlowSubscriberClosed(t *testing.T) {
 	}
 	testenv.RaiseNofile(t, uint64(n+300))
 	lim := defaultObufLimits()
-	if err := (obufFlag{&lim}).Set("pubsub 1mb 0 0"); err != nil {
+	if err := setObuf(&lim, "pubsub 1mb 0 0"); err != nil {
 		t.Fatal(err)
 	}
 	s := newTestServer(t, func(c *config) { c.clientOutputBufferLimit = lim; c.maxclients = n + 100 })

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -72,7 +73,32 @@ type config struct {
 	maxmemoryEvictionTenacity int64
 	lfuLogFactor              int64
 	lfuDecayTime              int64
-	log                       *slog.Logger
+	// trackingTableMaxKeys and notifyKeyspaceEvents are pushed into
+	// s.trk and s.notifyFlags (applyConfig).
+	trackingTableMaxKeys int64
+	notifyKeyspaceEvents int
+	// loglevel is loglevel's enum value (debug 0 to warning 3), applied
+	// to logLevel, the level of log's handler, when set.
+	loglevel int64
+	logLevel *slog.LevelVar
+	// enableDebugCommand is enable-debug-command: no, yes or local.
+	enableDebugCommand int64
+	// save, dir and replicaof are kept and reported: kv has neither
+	// persistence nor replication (config_special.go).
+	save      []int64
+	dir       string
+	replicaof string
+	// kept holds the parameters without a field here, by name
+	// (config.go); configfile is the absolute path of the config file
+	// kv started with, "" without one (CONFIG REWRITE writes it).
+	kept       map[string]any
+	configfile string
+	// renames are the config file's rename-command lines, lowercase
+	// (old name, new name or "" to remove).
+	renames [][2]string
+	// readingConfigFile and saveLoaded are loadServerConfig's state.
+	readingConfigFile, saveLoaded bool
+	log                           *slog.Logger
 }
 
 func defaultConfig() config {
@@ -88,7 +114,7 @@ func defaultConfig() config {
 		clientOutputBufferLimit:   defaultObufLimits(),
 		activeExpireEffort:        1,
 		databases:                 16,
-		hashMaxListpackEntries:    128,
+		hashMaxListpackEntries:    512,
 		hashMaxListpackValue:      64,
 		setMaxIntsetEntries:       512,
 		zsetMaxListpackEntries:    128,
@@ -99,6 +125,8 @@ func defaultConfig() config {
 		maxmemoryEvictionTenacity: 10,
 		lfuLogFactor:              10,
 		lfuDecayTime:              1,
+		trackingTableMaxKeys:      1000000,
+		loglevel:                  2,
 		log:                       slog.Default(),
 	}
 }
@@ -151,6 +179,15 @@ type server struct {
 	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
 	blocking blocking
 	pause    clientPause
+	// activeExpireDisabled is DEBUG SET-ACTIVE-EXPIRE 0 (Redis's
+	// active_expire_enabled, inverted so that the zero value is on);
+	// quicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD
+	// (cmd_debug.go), the size from which a list element is a plain node.
+	activeExpireDisabled     bool
+	quicklistPackedThreshold int64
+	// renamed is set when rename-command renamed a command: a command is
+	// then always looked up by the name sent (command.go).
+	renamed bool
 }
 
 // stats are INFO's counters.
@@ -198,16 +235,19 @@ func newServer(cfg config) (*server, error) {
 		el:    el,
 		tcpFD: -1,
 		// tracking-table-max-keys: Redis's default.
-		trk:       trackingState{maxKeys: 1000000},
+		trk:       trackingState{maxKeys: cfg.trackingTableMaxKeys},
 		dbs:       make([]*db, cfg.databases),
 		multi:     map[*client]*multiState{},
 		startTime: time.Now(),
+
+		quicklistPackedThreshold: defaultQuicklistPackedThreshold,
 	}
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i)
 		s.dbs[i].srv = s
 	}
 	s.db = s.dbs[0]
+	s.notifyFlags = cfg.notifyKeyspaceEvents
 	s.rs = respserver.New(el, respserver.Config{
 		MaxClients:              cfg.maxclients,
 		Timeout:                 cfg.timeout,
@@ -225,10 +265,17 @@ func newServer(cfg config) (*server, error) {
 		Freed:        s.freed,
 	})
 	s.commands = commandTable()
+	applyRenames(s.commands, cfg.renames)
+	s.renamed = len(cfg.renames) > 0
 	s.updateCachedTime()
 
-	if cfg.port != 0 || cfg.unixsocket == "" {
-		fd, err := anet.TCPServer(cfg.port, cfg.bind, cfg.tcpBacklog)
+	if cfg.bind == "" && cfg.unixsocket == "" {
+		s.close()
+		//lint:ignore ST1005 Redis's log line, as it logs it
+		return nil, errors.New("Configured to not listen anywhere, exiting.")
+	}
+	if (cfg.port != 0 || cfg.unixsocket == "") && cfg.bind != "" {
+		fd, err := anet.TCPServer(cfg.port, listenAddr(cfg.bind), cfg.tcpBacklog)
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("could not create server TCP listening socket %s: %w", anet.FormatAddr(cfg.bind, cfg.port), err)
@@ -358,7 +405,9 @@ func (s *server) updateCachedTime() {
 // Redis's order.
 func (s *server) beforeSleep(el *ae.EventLoop) {
 	s.blockedBeforeSleep()
-	s.activeExpireCycle(activeExpireCycleFast)
+	if !s.activeExpireDisabled {
+		s.activeExpireCycle(activeExpireCycleFast)
+	}
 	s.trackingBroadcastInvalidationMessages()
 	s.rs.BeforeSleep()
 }
@@ -382,7 +431,9 @@ func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	}
 	// databasesCron: expire keys by sampling, then give back the memory
 	// of mostly empty expires tables, CRON_DBS_PER_CALL databases a call.
-	s.activeExpireCycle(activeExpireCycleSlow)
+	if !s.activeExpireDisabled {
+		s.activeExpireCycle(activeExpireCycleSlow)
+	}
 	for range min(cronDBsPerCall, len(s.dbs)) {
 		s.dbs[s.resizeDB%len(s.dbs)].shrinkExpires()
 		s.resizeDB++
