@@ -37,6 +37,9 @@ const (
 	cmdMayReplicate
 	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 	cmdPubsub      // CMD_PUBSUB: a pub/sub command
+	// cmdCatSortTypes: the categories of the types SORT reads (@set,
+	// @sortedset, @list) in place of @keyspace, as Redis gives SORT.
+	cmdCatSortTypes
 )
 
 // command is one entry of the command table (redisCommand).
