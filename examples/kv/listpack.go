@@ -210,7 +210,7 @@ type qlNode struct{ from, to, sz int }
 // otherwise (LPUSH, LINSERT, deletions in the middle) may have its nodes
 // split elsewhere; the elements are the same.
 func quicklistNodes(l *list, fill int64) []qlNode {
-	fill = max(min(fill, 1<<15), -5) // quicklistSetFill's FILL_MAX and -5
+	fill = max(min(fill, 1<<15-1), -5) // quicklistSetFill's FILL_MAX and -5
 	var nodes []qlNode
 	var lp listpack
 	cur := -1

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/goae/goae/internal/resp"
@@ -192,4 +193,36 @@ func objectHelpCommand(s *server, c *client) {
 		"    Return the number of references of the value associated with the specified",
 		"    <key>.",
 	})
+}
+
+// debugObjectCommand is DEBUG OBJECT key (debug.c): the value's address,
+// refcount, encoding, the length DUMP would give its object
+// (rdbSavedObjectLen) and, for a list, its quicklist's figures (nodes,
+// average elements a node, fill, whether compressed, the listpacks'
+// bytes) as Redis's quicklist would have them after RPUSHes of its
+// elements under the current list-max-listpack-size (Redis keeps the
+// fill a list was made with). The key is found without expiring it, as dictFind. lru and
+// lru_seconds_idle are 0: the per-object access clock is kept elsewhere
+// and not read here yet. The DEBUG command itself dispatches to this.
+func debugObjectCommand(s *server, c *client) {
+	o := s.db.dict[string(c.Argv[2])]
+	if o == nil {
+		c.AddReply(resp.NoKeyErr)
+		return
+	}
+	extra := ""
+	if o.typ == objList {
+		l := o.ptr.(*list)
+		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize)
+		sz := 0
+		for _, n := range nodes {
+			sz += n.sz
+		}
+		fill := max(min(s.cfg.listMaxListpackSize, 1<<15-1), -5)
+		extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
+			len(nodes), float64(l.len())/float64(len(nodes)), fill, b2i(s.cfg.listCompressDepth != 0), sz)
+	}
+	serialized := len(s.rdbSaveObject(nil, o))
+	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		o, s.objectRefcount(o), objectEncoding(o), serialized, 0, 0, extra))
 }
