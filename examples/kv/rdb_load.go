@@ -164,9 +164,10 @@ func (r *rdbReader) loadDouble() (float64, error) {
 }
 
 // rdbLoadObject is rdbLoadObject for the types Redis 7.0 writes and the
-// plain older ones: the value with its encoding chosen as Redis's
-// loader does (with the server's thresholds). Types of ziplists and
-// zipmaps (Redis before 7.0), modules and streams are refused.
+// older ones: the value with its encoding chosen as Redis's loader does
+// (with the server's thresholds). Ziplists (Redis before 7.0) are read
+// (rdb_ziplist.go); zipmaps (before 2.6), modules and streams are
+// refused.
 func (s *server) rdbLoadObject(typ byte, r *rdbReader) (*robj, error) {
 	cfg := &s.cfg
 	switch typ {
@@ -222,6 +223,32 @@ func (s *server) rdbLoadObject(typ byte, r *rdbReader) (*robj, error) {
 		}
 		if l.len() == 0 {
 			return nil, errRDBFormat // an empty key
+		}
+		return &robj{typ: objList, ptr: l}, nil
+	case rdbTypeListZiplist, rdbTypeListQuicklist:
+		nodes := 1
+		if typ == rdbTypeListQuicklist {
+			var err error
+			if nodes, err = r.count(); err != nil {
+				return nil, err
+			}
+		}
+		l := &list{}
+		for ; nodes > 0; nodes-- {
+			blob, err := r.loadString()
+			if err != nil {
+				return nil, err
+			}
+			ents, ok := zlEntries(blob)
+			if !ok {
+				return nil, errRDBFormat
+			}
+			for _, e := range ents {
+				l.pushBack(e)
+			}
+		}
+		if l.len() == 0 {
+			return nil, errRDBFormat
 		}
 		return &robj{typ: objList, ptr: l}, nil
 	case rdbTypeSet:
@@ -309,20 +336,25 @@ func (s *server) rdbLoadObject(typ byte, r *rdbReader) (*robj, error) {
 			}
 		}
 		return &robj{typ: objHash, ptr: h}, nil
-	case rdbTypeHashListpack:
-		ents, err := r.listpackPairs()
+	case rdbTypeHashListpack, rdbTypeHashZiplist:
+		ents, err := r.listpackPairs(typ == rdbTypeHashZiplist)
 		if err != nil {
 			return nil, err
 		}
+		// Only the number of entries sends a loaded listpack to a
+		// hashtable, not the lengths (checked against redis-server
+		// 7.0.15 with hash-max-listpack-value lowered).
+		lpCfg := *cfg
+		lpCfg.hashMaxListpackValue = math.MaxInt64
 		h := newHash()
 		for i := 0; i < len(ents); i += 2 {
-			if !h.set(ents[i], ents[i+1], cfg) {
+			if !h.set(ents[i], ents[i+1], &lpCfg) {
 				return nil, errRDBFormat
 			}
 		}
 		return &robj{typ: objHash, ptr: h}, nil
-	case rdbTypeZsetListpack:
-		ents, err := r.listpackPairs()
+	case rdbTypeZsetListpack, rdbTypeZsetZiplist:
+		ents, err := r.listpackPairs(typ == rdbTypeZsetZiplist)
 		if err != nil {
 			return nil, err
 		}
@@ -346,14 +378,17 @@ func (s *server) rdbLoadObject(typ byte, r *rdbReader) (*robj, error) {
 	return nil, errRDBFormat
 }
 
-// listpackPairs loads a listpack of field, value pairs: not empty, an
-// even count.
-func (r *rdbReader) listpackPairs() ([][]byte, error) {
+// listpackPairs loads a listpack (or with ziplist a ziplist) of field,
+// value pairs: not empty, an even count.
+func (r *rdbReader) listpackPairs(ziplist bool) ([][]byte, error) {
 	blob, err := r.loadString()
 	if err != nil {
 		return nil, err
 	}
 	ents, ok := lpEntries(blob)
+	if ziplist {
+		ents, ok = zlEntries(blob)
+	}
 	if !ok || len(ents) == 0 || len(ents)%2 != 0 {
 		return nil, errRDBFormat
 	}
