@@ -69,10 +69,11 @@ func (s *server) lookupStringForBit(c *client, maxbit uint64) (o *robj, grew, ok
 		return nil, false, false
 	}
 	if o == nil {
-		o = &robj{typ: objString, str: make([]byte, n)}
+		o = &robj{typ: objString, str: make([]byte, n), ptr: strEncRaw}
 		s.db.add(c.Argv[1], o)
 		return o, true, true
 	}
+	makeStringRaw(o)
 	return o, growZero(o, n), true
 }
 
@@ -448,7 +449,7 @@ func bitopCommand(s *server, c *client) {
 	}
 	dest := c.Argv[2]
 	if maxlen > 0 {
-		s.setKey(dest, res, false)
+		makeStringRaw(s.setKey(dest, res, false))
 		s.notify(notifyString, "set", dest)
 	} else if o := s.lookup(dest); o != nil {
 		s.db.remove(o)

@@ -153,7 +153,7 @@ func aclCategories(cmd *command) []string {
 	}
 	group := commandGroup(cmd)
 	var cats []string
-	if (group == "generic" && cmd.flags&cmdCatConnection == 0) || cmd.flags&cmdCatKeyspace != 0 {
+	if (group == "generic" && cmd.flags&(cmdCatConnection|cmdCatSortTypes) == 0) || cmd.flags&cmdCatKeyspace != 0 {
 		cats = append(cats, "@keyspace")
 	}
 	if cmd.flags&cmdReadonly != 0 {
@@ -167,6 +167,9 @@ func aclCategories(cmd *command) []string {
 		cats = append(cats, "@"+group)
 	case "sorted-set":
 		cats = append(cats, "@sortedset")
+	}
+	if cmd.flags&cmdCatSortTypes != 0 {
+		cats = append(cats, "@set", "@sortedset", "@list")
 	}
 	if cmd.flags&cmdPubsub != 0 { // setImplicitACLCategories
 		cats = append(cats, "@pubsub")

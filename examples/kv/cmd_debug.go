@@ -31,10 +31,11 @@ type debugSubcommand struct {
 }
 
 // debugSubcommands are the DEBUG subcommands kv has, by lowercase name.
-// A subcommand is one entry (DEBUG OBJECT is added beside the OBJECT
-// command's code).
+// A subcommand is one entry; DEBUG OBJECT's code is beside the OBJECT
+// command's (object.go).
 var debugSubcommands = map[string]debugSubcommand{
 	"help":                       {2, debugHelp},
+	"object":                     {3, debugObjectCommand},
 	"sleep":                      {3, debugSleep},
 	"set-active-expire":          {3, debugSetActiveExpire},
 	"quicklist-packed-threshold": {3, debugQuicklistPackedThreshold},

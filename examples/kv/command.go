@@ -38,6 +38,9 @@ const (
 	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 	cmdPubsub      // CMD_PUBSUB: a pub/sub command
 	cmdProtected   // CMD_PROTECTED: DEBUG, refused unless enable-debug-command allows it
+	// cmdCatSortTypes: the categories of the types SORT reads (@set,
+	// @sortedset, @list) in place of @keyspace, as Redis gives SORT.
+	cmdCatSortTypes
 )
 
 // command is one entry of the command table (redisCommand).

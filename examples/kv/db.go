@@ -224,9 +224,8 @@ func (d *db) flush() { d.keyspace = newKeyspace() }
 // buffer is large enough.
 func (s *server) setKey(key, val []byte, keepTTL bool) *robj {
 	if o := s.lookup(key); o != nil {
-		if o.typ != objString {
-			o.typ, o.ptr = objString, nil
-		}
+		// ptr nil: a string's encoding is again tryObjectEncoding's (object.go).
+		o.typ, o.ptr = objString, nil
 		o.str = append(o.str[:0], val...)
 		if !keepTTL {
 			s.db.setExpire(o, 0)

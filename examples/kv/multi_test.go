@@ -228,6 +228,9 @@ func TestWatchInvalidatedByEveryWrite(t *testing.T) {
 		"bzmpop":           {{[]string{"ZADD k 1 a 2 b"}, "BZMPOP 0 1 k MAX"}},
 		"bzpopmin":         {{[]string{"ZADD k 1 a"}, "BZPOPMIN k 0"}},
 		"bzpopmax":         {{[]string{"ZADD k 1 a 2 b"}, "BZPOPMAX x k 0"}},
+		"copy":             {{[]string{"SET a v"}, "COPY a k"}, {[]string{"SET a v", "SET k w"}, "COPY a k REPLACE"}},
+		"sort":             {{[]string{"RPUSH a 2 1"}, "SORT a STORE k"}, {[]string{"SET k v"}, "SORT nosuch STORE k"}},
+		"restore":          {{nil, "RESTORE k 0 \"\x00\x01v\n\x00\x91\x08\xce\xb2\x198\x8a\xce\""}},
 	}
 	// Every command with the write flag is in the table.
 	s := newTestServer(t)

@@ -114,7 +114,7 @@ func defaultConfig() config {
 		clientOutputBufferLimit:   defaultObufLimits(),
 		activeExpireEffort:        1,
 		databases:                 16,
-		hashMaxListpackEntries:    512,
+		hashMaxListpackEntries:    512, // redis-server 7.0.15 reports 512 (CONFIG GET)
 		hashMaxListpackValue:      64,
 		setMaxIntsetEntries:       512,
 		zsetMaxListpackEntries:    128,

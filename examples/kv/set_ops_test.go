@@ -433,11 +433,11 @@ func TestCompactEncodingMirrors(t *testing.T) {
 	s.exec("HSET", "h1", "f", strings.Repeat("v", 65), "g", "1")
 	s.exec("HDEL", "h1", "f")
 	hargs := []string{"HSET", "h2"}
-	for i := 0; i < 129; i++ {
+	for i := 0; i < 513; i++ { // past hash-max-listpack-entries, 512 in 7.0.15
 		hargs = append(hargs, strconv.Itoa(i), "v")
 	}
 	s.exec(hargs...)
-	for i := 0; i < 125; i++ {
+	for i := 0; i < 509; i++ {
 		s.exec("HDEL", "h2", strconv.Itoa(i))
 	}
 	s.exec("HSET", "h3", "f", strings.Repeat("v", 64))

@@ -33,8 +33,9 @@ var hashCommands = []*command{
 // is a []byte that HSET overwrites in place when it fits.
 //
 // lp mirrors whether Redis 7.0 would still keep the hash in a listpack
-// (at most 128 fields, fields and values of at most 64 bytes; decided as
-// Redis does and never reverted). While it holds, HDEL closes the gap
+// (at most hash-max-listpack-entries fields, fields and values of at most
+// hash-max-listpack-value bytes, read from the server's config at each
+// write; decided as Redis does and never reverted). While it holds, HDEL closes the gap
 // instead of moving the last entry in, so the entries keep the listpack's
 // order, which HGETALL and HSCAN reply in.
 type hash struct {
@@ -63,8 +64,8 @@ func (h *hash) get(field []byte) ([]byte, bool) {
 
 // set stores a copy of val under field and reports whether the field is
 // new.
-func (h *hash) set(field, val []byte) bool {
-	if h.lp && (len(field) > hashMaxListpackValue || len(val) > hashMaxListpackValue) {
+func (h *hash) set(field, val []byte, cfg *config) bool {
+	if h.lp && (int64(len(field)) > cfg.hashMaxListpackValue || int64(len(val)) > cfg.hashMaxListpackValue) {
 		h.lp = false
 	}
 	if i, ok := h.idx[string(field)]; ok {
@@ -79,7 +80,7 @@ func (h *hash) set(field, val []byte) bool {
 	f := string(field)
 	h.idx[f] = len(h.entries)
 	h.entries = append(h.entries, hashEntry{field: f, val: append([]byte(nil), val...)})
-	if len(h.entries) > hashMaxListpackEntries {
+	if int64(len(h.entries)) > cfg.hashMaxListpackEntries {
 		h.lp = false
 	}
 	return true
@@ -163,7 +164,7 @@ func hsetCommand(s *server, c *client) {
 	}
 	var created int64
 	for j := 2; j < len(c.Argv); j += 2 {
-		if h.set(c.Argv[j], c.Argv[j+1]) {
+		if h.set(c.Argv[j], c.Argv[j+1], &s.cfg) {
 			created++
 		}
 	}
@@ -184,7 +185,7 @@ func hsetnxCommand(s *server, c *client) {
 		c.AddReply(resp.Zero)
 		return
 	}
-	h.set(c.Argv[2], c.Argv[3])
+	h.set(c.Argv[2], c.Argv[3], &s.cfg)
 	storeHash(s, c, o, h, "hset")
 	c.AddReply(resp.One)
 }
@@ -355,7 +356,7 @@ func hincrbyCommand(s *server, c *client) {
 	}
 	value += incr
 	var num [20]byte
-	h.set(c.Argv[2], appendInt(num[:0], value))
+	h.set(c.Argv[2], appendInt(num[:0], value), &s.cfg)
 	storeHash(s, c, o, h, "hincrby")
 	c.AddReplyInt(value)
 }
@@ -394,7 +395,7 @@ func hincrbyfloatCommand(s *server, c *client) {
 		return
 	}
 	text := formatLongDouble(sum)
-	h.set(c.Argv[2], []byte(text))
+	h.set(c.Argv[2], []byte(text), &s.cfg)
 	storeHash(s, c, o, h, "hincrbyfloat")
 	c.AddReplyBulkString(text)
 }

@@ -15,12 +15,6 @@ var hashOpsCommands = []*command{
 
 func init() { hashCommands = append(hashCommands, hashOpsCommands...) }
 
-// Redis's defaults for hash-max-listpack-entries and -value.
-const (
-	hashMaxListpackEntries = 128
-	hashMaxListpackValue   = 64
-)
-
 // closeGap removes entry i, whose field is already out of idx, by moving
 // the entries after it down one, as a listpack deletion does.
 func (h *hash) closeGap(i int) {

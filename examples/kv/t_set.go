@@ -48,11 +48,11 @@ func (st *set) has(m []byte) bool {
 }
 
 // add reports whether m was new.
-func (st *set) add(m []byte) bool {
+func (st *set) add(m []byte, cfg *config) bool {
 	if _, ok := st.idx[string(m)]; ok {
 		return false
 	}
-	st.insertNew(string(m))
+	st.insertNew(string(m), cfg)
 	return true
 }
 
@@ -112,7 +112,7 @@ func saddCommand(s *server, c *client) {
 	st := o.ptr.(*set)
 	var added int64
 	for _, m := range c.Argv[2:] {
-		if st.add(m) {
+		if st.add(m, &s.cfg) {
 			added++
 		}
 	}
@@ -270,7 +270,7 @@ func spopWithCount(s *server, c *client) {
 	} else {
 		kept := newSet()
 		for ; remaining > 0; remaining-- {
-			kept.addString(st.removeAt(rand.IntN(st.len())))
+			kept.addString(st.removeAt(rand.IntN(st.len())), &s.cfg)
 		}
 		for _, m := range st.members {
 			c.AddReplyBulkString(m)

@@ -24,9 +24,6 @@ var setOpsCommands = []*command{
 
 func init() { setCommands = append(setCommands, setOpsCommands...) }
 
-// setMaxIntsetEntries is Redis's default set-max-intset-entries.
-const setMaxIntsetEntries = 512
-
 // isIntsetMember reports whether Redis would keep m in an intset: a
 // 64-bit integer written as string2ll requires (no sign but '-', no
 // leading zero, no space), which is the text it prints back.
@@ -42,9 +39,10 @@ func newSetSized(n int) *set {
 }
 
 // insertNew adds m, which is not in the set, and drops the intset
-// mirror when m or the size leaves Redis's intset.
-func (st *set) insertNew(m string) {
-	if st.intset && (len(st.members)+1 > setMaxIntsetEntries || !isIntsetMember(m)) {
+// mirror when m or the size leaves Redis's intset (set-max-intset-entries,
+// read from cfg).
+func (st *set) insertNew(m string, cfg *config) {
+	if st.intset && (int64(len(st.members))+1 > cfg.setMaxIntsetEntries || !isIntsetMember(m)) {
 		st.intset = false
 	}
 	st.sorted = nil
@@ -53,11 +51,11 @@ func (st *set) insertNew(m string) {
 }
 
 // addString is add for a member held as a string, which it shares.
-func (st *set) addString(m string) bool {
+func (st *set) addString(m string, cfg *config) bool {
 	if _, ok := st.idx[m]; ok {
 		return false
 	}
-	st.insertNew(m)
+	st.insertNew(m, cfg)
 	return true
 }
 
@@ -223,7 +221,7 @@ func sinterGeneric(s *server, c *client, keys [][]byte, dst []byte, cardOnly boo
 				return
 			}
 		case dstset != nil:
-			dstset.addString(m)
+			dstset.addString(m, &s.cfg)
 		default:
 			c.AddReplyBulkString(m)
 			card++
@@ -284,7 +282,7 @@ func sunionDiffGeneric(s *server, c *client, keys [][]byte, dst []byte, op int) 
 		for _, st := range sets {
 			if st != nil {
 				for _, m := range st.ordered() {
-					res.addString(m)
+					res.addString(m, &s.cfg)
 				}
 			}
 		}
@@ -314,12 +312,12 @@ func sunionDiffGeneric(s *server, c *client, keys [][]byte, dst []byte, op int) 
 					}
 				}
 				if !in {
-					res.addString(m)
+					res.addString(m, &s.cfg)
 				}
 			}
 		} else {
 			for _, m := range sets[0].ordered() {
-				res.addString(m)
+				res.addString(m, &s.cfg)
 			}
 			for _, st := range sets[1:] {
 				if st == nil {
@@ -394,7 +392,7 @@ func smoveCommand(s *server, c *client) {
 		s.db.add(dst, dstobj)
 	}
 	s.signalModifiedKey(s.db, src)
-	if dstobj.ptr.(*set).add(ele) {
+	if dstobj.ptr.(*set).add(ele, &s.cfg) {
 		s.signalModifiedKey(s.db, dst)
 		s.notify(notifySet, "sadd", dst)
 	}

@@ -274,6 +274,7 @@ func appendCommand(s *server, c *client) {
 		return
 	}
 	o.str = append(o.str, c.Argv[2]...)
+	makeStringRaw(o)
 	s.signalModifiedKey(s.db, c.Argv[1])
 	s.notify(notifyString, "append", c.Argv[1])
 	c.AddReplyInt(int64(len(o.str)))
@@ -337,6 +338,7 @@ func incrDecr(s *server, c *client, incr int64) {
 		s.setKey(c.Argv[1], appendInt(num[:0], value), false)
 	} else {
 		o.str = appendInt(o.str[:0], value)
+		o.ptr = nil // an int again, whatever it was (object.go)
 		s.signalModifiedKey(s.db, c.Argv[1])
 	}
 	s.notify(notifyString, "incrby", c.Argv[1])
@@ -374,6 +376,7 @@ func incrbyfloatCommand(s *server, c *client) {
 	}
 	text := formatLongDouble(sum)
 	o = s.setKey(c.Argv[1], []byte(text), true)
+	markStringEncoding(o, strEncEmbstr) // createStringObjectFromLongDouble
 	s.notify(notifyString, "incrbyfloat", c.Argv[1])
 	c.AddReplyBulk(o.str)
 }

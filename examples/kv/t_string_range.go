@@ -178,6 +178,7 @@ func setrangeCommand(s *server, c *client) {
 		}
 		growZero(o, int(offset)+len(value))
 	}
+	makeStringRaw(o)
 	copy(o.str[offset:], value)
 	s.signalModifiedKey(s.db, c.Argv[1])
 	s.notify(notifyString, "setrange", c.Argv[1])

@@ -31,18 +31,13 @@ var zsetCommands = []*command{
 	{name: "zremrangebylex", arity: 4, flags: cmdWrite, proc: zremrangebylexCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 
-// Redis's defaults for zset-max-listpack-entries and -value.
-const (
-	zsetMaxListpackEntries = 128
-	zsetMaxListpackValue   = 64
-)
-
 // zset is a sorted set: a map from member to its skiplist node (which
 // holds the score), for O(1) ZSCORE and membership, and the skiplist for
 // order, ranks and ranges. A member's string is shared by both.
 //
 // lp mirrors whether Redis would still keep this set in its listpack
-// encoding (at most 128 members of at most 64 bytes, decided as Redis does
+// encoding (at most zset-max-listpack-entries members of at most
+// zset-max-listpack-value bytes, decided as Redis does
 // and never reverted). The encoding is invisible except in one place: a
 // listpack stores a score as text and prints -0 as "0", so there a score of
 // -0 reads back as 0, while the skiplist keeps -0. Storing +0 for -0 while
@@ -58,11 +53,14 @@ type zset struct {
 	scan []*zslNode
 }
 
-func newZset(firstMember []byte) *zset {
+// newZset is the sorted set ZADD creates for firstMember: a listpack
+// unless zset-max-listpack-entries is 0 or the member is longer than
+// zset-max-listpack-value (zaddGenericCommand).
+func newZset(firstMember []byte, cfg *config) *zset {
 	return &zset{
 		dict: map[string]*zslNode{},
 		zsl:  newSkiplist(),
-		lp:   len(firstMember) <= zsetMaxListpackValue,
+		lp:   cfg.zsetMaxListpackEntries != 0 && int64(len(firstMember)) <= cfg.zsetMaxListpackValue,
 	}
 }
 
@@ -94,7 +92,7 @@ const (
 
 // add is zsetAdd: it adds or updates ele under the ZADD flags, and returns
 // what it did and the member's new score.
-func (zs *zset) add(score float64, ele []byte, flags int) (out int, newscore float64) {
+func (zs *zset) add(score float64, ele []byte, flags int, cfg *config) (out int, newscore float64) {
 	if x, ok := zs.dict[string(ele)]; ok {
 		if flags&zaddInNX != 0 {
 			return zaddOutNop, 0
@@ -118,7 +116,7 @@ func (zs *zset) add(score float64, ele []byte, flags int) (out int, newscore flo
 	if flags&zaddInXX != 0 {
 		return zaddOutNop, 0
 	}
-	if zs.lp && (zs.len()+1 > zsetMaxListpackEntries || len(ele) > zsetMaxListpackValue) {
+	if zs.lp && (int64(zs.len())+1 > cfg.zsetMaxListpackEntries || int64(len(ele)) > cfg.zsetMaxListpackValue) {
 		zs.lp = false
 	}
 	zs.insertNew(zs.stored(score), string(ele))
@@ -278,13 +276,13 @@ options:
 		}
 		// A new key always gets its first member: nothing but XX, which
 		// stopped above, keeps ZADD from adding a member that is absent.
-		o = &robj{typ: objZset, ptr: newZset(argv[scoreidx+1])}
+		o = &robj{typ: objZset, ptr: newZset(argv[scoreidx+1], &s.cfg)}
 		s.db.add(argv[1], o)
 	}
 	zs := o.ptr.(*zset)
 	for j := 0; j < elements; j++ {
 		sc, _ := parseScore(argv[scoreidx+j*2])
-		out, newscore := zs.add(sc, argv[scoreidx+1+j*2], flags)
+		out, newscore := zs.add(sc, argv[scoreidx+1+j*2], flags, &s.cfg)
 		if out&zaddOutNaN != 0 {
 			c.AddReplyError("resulting score is not a number (NaN)")
 			return

@@ -64,8 +64,8 @@ func newZsetSkiplistSized(n int) *zset {
 // convertToListpackIfNeeded is zsetConvertToListpackIfNeeded: a result
 // small enough goes to the listpack encoding, where a score of -0 reads
 // back as 0.
-func (zs *zset) convertToListpackIfNeeded(maxelelen int) {
-	if zs.len() > zsetMaxListpackEntries || maxelelen > zsetMaxListpackValue {
+func (zs *zset) convertToListpackIfNeeded(maxelelen int, cfg *config) {
+	if int64(zs.len()) > cfg.zsetMaxListpackEntries || int64(maxelelen) > cfg.zsetMaxListpackValue {
 		return
 	}
 	zs.lp = true
@@ -346,7 +346,7 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 		c.AddReplyInt(card)
 	case dst != nil:
 		if res.len() > 0 {
-			res.convertToListpackIfNeeded(maxelelen)
+			res.convertToListpackIfNeeded(maxelelen, &s.cfg)
 			s.storeValue(dst, objZset, res, notifyZset, [...]string{setOpUnion: "zunionstore", setOpInter: "zinterstore", setOpDiff: "zdiffstore"}[op])
 			c.AddReplyInt(int64(res.len()))
 		} else {
@@ -388,9 +388,9 @@ func (r zrangeResult) emit(s *server, c *client, x *zslNode, n int, reverse, wit
 		return
 	}
 	res := newZsetSkiplist()
-	res.lp = !rank || n <= zsetMaxListpackEntries
+	res.lp = !rank || int64(n) <= s.cfg.zsetMaxListpackEntries
 	for ; n > 0; n-- {
-		if res.lp && (res.len()+1 > zsetMaxListpackEntries || len(x.ele) > zsetMaxListpackValue) {
+		if res.lp && (int64(res.len())+1 > s.cfg.zsetMaxListpackEntries || int64(len(x.ele)) > s.cfg.zsetMaxListpackValue) {
 			res.lp = false
 		}
 		res.insertNew(res.stored(x.score), x.ele)

@@ -287,7 +287,8 @@ func TestZsetRandomMatchesRedis(t *testing.T) {
 // with the model throughout.
 func TestSkiplistModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	zs := newZset([]byte("x"))
+	cfg := defaultConfig()
+	zs := newZset([]byte("x"), &cfg)
 	zs.lp = false
 	model := map[string]float64{}
 	for i := 0; i < 3000; i++ {
@@ -295,7 +296,7 @@ func TestSkiplistModel(t *testing.T) {
 		switch rng.IntN(3) {
 		case 0, 1:
 			sc := float64(rng.IntN(20))
-			zs.add(sc, []byte(m), 0)
+			zs.add(sc, []byte(m), 0, &cfg)
 			model[m] = sc
 		case 2:
 			if x, ok := zs.dict[m]; ok {
