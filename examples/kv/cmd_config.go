@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -124,7 +125,7 @@ func configSetCommand(s *server, c *client) {
 	for i, sc := range set {
 		old[i] = sc.format(&s.cfg, s)
 	}
-	prevPort, prevBind := s.cfg.port, s.cfg.bind
+	prevPort, prevBind, prevMaxclients := s.cfg.port, s.cfg.bind, s.cfg.maxclients
 	// Restoring a value from its CONFIG GET form is not always a no-op
 	// (notify-keyspace-events' "A" hides n), so it is applied too.
 	restore := func(n int) {
@@ -137,6 +138,19 @@ func configSetCommand(s *server, c *client) {
 		if msg := sc.setValue(&s.cfg, sc.splitValue(values[i])); msg != "" {
 			restore(i + 1)
 			c.AddReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - %s", configErrName(sc, string(c.Argv[2+2*i])), msg)
+			return
+		}
+	}
+	if s.cfg.maxclients != prevMaxclients {
+		if msg := s.updateMaxclients(); msg != "" {
+			restore(len(set))
+			name := "maxclients"
+			for i, sc := range set {
+				if sc.name == name {
+					name = configErrName(sc, string(c.Argv[2+2*i]))
+				}
+			}
+			c.AddReplyErrorf("CONFIG SET failed (possibly related to argument '%s') - %s", name, msg)
 			return
 		}
 	}
@@ -161,6 +175,25 @@ func configSetCommand(s *server, c *client) {
 	c.AddReply(resp.OK)
 }
 
+// updateMaxclients is config.c's: the fd limit raised for the new
+// maxclients (or the figure the system allows, in the error), and the
+// loop grown to hold it (never shrunk, as Redis); then the connection
+// layer takes the new limit. It returns the error text, "" when done.
+func (s *server) updateMaxclients() string {
+	want := s.cfg.maxclients
+	got, err := adjustOpenFilesLimit(s.cfg)
+	if err != nil || got != want {
+		return fmt.Sprintf("The operating system is not able to handle the specified number of clients, try with %d", got)
+	}
+	if s.el.SetSize() < want+configFdsetIncr {
+		if err := s.el.ResizeSetSize(want + configFdsetIncr); err != nil {
+			return "The event loop API used by Redis is not able to handle the specified number of clients"
+		}
+	}
+	s.rs.SetMaxClients(want)
+	return ""
+}
+
 // configErrName is the name a failed set is reported under: Redis's
 // entry for the name the caller used (the alias's own, lowercase).
 func configErrName(sc *standardConfig, typed string) string {
@@ -178,6 +211,8 @@ func (s *server) applyConfig() {
 	s.rs.SetTCPKeepAlive(s.cfg.tcpKeepalive)
 	s.rs.SetOutputBufferLimit(s.cfg.clientOutputBufferLimit.normal)
 	s.rs.SetPubSubOutputBufferLimit(s.cfg.clientOutputBufferLimit.pubsub)
+	s.rs.SetProtoMaxBulkLen(s.cfg.protoMaxBulkLen)
+	s.rs.SetQueryBufferLimit(s.cfg.clientQueryBufferLimit)
 	s.notifyFlags = s.cfg.notifyKeyspaceEvents
 	s.trk.maxKeys = s.cfg.trackingTableMaxKeys
 	if s.cfg.logLevel != nil {

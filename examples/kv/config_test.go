@@ -1,12 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/goae/goae/internal/resp"
 	"github.com/goae/goae/internal/respserver"
@@ -324,5 +329,77 @@ func TestConfigSetIsHonoured(t *testing.T) {
 		s.cfg.timeout != 7 || s.cfg.tcpKeepalive != 9 || s.cfg.loglevel != 3 || s.cfg.activeExpireEffort != 4 {
 		t.Errorf("after CONFIG SET: notify %x, tracking %d, hz %d, timeout %d, keepalive %d, loglevel %d, effort %d",
 			s.notifyFlags, s.trk.maxKeys, s.cfg.hz, s.cfg.timeout, s.cfg.tcpKeepalive, s.cfg.loglevel, s.cfg.activeExpireEffort)
+	}
+}
+
+// TestConfigSetClientLimits: maxclients, proto-max-bulk-len and
+// client-query-buffer-limit set at run time act on the next client,
+// request and read. Tried: maxclients 2 with one client connected, then
+// two more (the third gets Redis's "-ERR max number of clients reached"
+// and is closed); maxclients back up past the loop's size (it grows:
+// CONFIG GET gives the new figure); proto-max-bulk-len 1mb, then a 2 MB
+// bulk (Redis's "Protocol error: invalid bulk length", closed);
+// client-query-buffer-limit 1mb, then 2 MB of a command that never
+// ends (closed). A client connected before is served throughout.
+func TestConfigSetClientLimits(t *testing.T) {
+	s := newTestServer(t)
+	addr := startServer(t, s)
+	first := dialRaw(t, addr)
+	if got := first.do("CONFIG", "SET", "maxclients", "2"); got != resp.OK {
+		t.Fatalf("CONFIG SET maxclients 2: %q", got)
+	}
+	second := dialRaw(t, addr)
+	if got := second.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("the second client: %q", got)
+	}
+	third, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if got, _ := io.ReadAll(third); string(got) != "-ERR max number of clients reached\r\n" {
+		t.Errorf("the third client past maxclients 2: %q", got)
+	}
+	third.Close()
+	second.conn.Close()
+
+	big := s.el.SetSize() + 1000
+	if got := first.do("CONFIG", "SET", "maxclients", strconv.Itoa(big)); got != resp.OK {
+		t.Fatalf("CONFIG SET maxclients %d: %q", big, got)
+	}
+	if s.el.SetSize() < big || len(s.rs.Clients()) < s.el.SetSize() {
+		t.Errorf("maxclients %d: the loop holds %d fds, the client table %d", big, s.el.SetSize(), len(s.rs.Clients()))
+	}
+	if got := first.do("CONFIG", "GET", "maxclients"); !strings.Contains(got, strconv.Itoa(big)) {
+		t.Errorf("CONFIG GET maxclients: %q", got)
+	}
+
+	for _, c := range []struct {
+		param, input, want string
+	}{
+		{"proto-max-bulk-len", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+		{"client-query-buffer-limit", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000000\r\n" + strings.Repeat("x", 2<<20), ""},
+	} {
+		if got := first.do("CONFIG", "SET", c.param, "1mb"); got != resp.OK {
+			t.Fatalf("CONFIG SET %s 1mb: %q", c.param, got)
+		}
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go conn.Write([]byte(c.input))
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(conn)
+		conn.Close()
+		// A close with input unread is a reset: a close all the same.
+		if (err != nil && !errors.Is(err, syscall.ECONNRESET)) || string(got) != c.want {
+			t.Errorf("%s 1mb, then %d bytes: %q (%v), want %q and a close", c.param, len(c.input), got, err, c.want)
+		}
+		if got := first.do("CONFIG", "SET", c.param, "1gb"); got != resp.OK {
+			t.Fatalf("CONFIG SET %s 1gb: %q", c.param, got)
+		}
+	}
+	if got := first.do("PING"); got != "+PONG\r\n" {
+		t.Errorf("the first client at the end: %q", got)
 	}
 }

@@ -33,15 +33,12 @@
 //     save defaults to "" (kv does not persist); dir is checked and
 //     reported, but kv does not chdir; replicaof from a config file is
 //     kept, not acted on;
-//   - maxclients, proto-max-bulk-len and client-query-buffer-limit set by
-//     CONFIG SET are reported at once but take effect at the next start
-//     (the connection layer reads them when it is made);
 //   - bind may list several addresses; kv listens on the first;
 //   - CONFIG GET replies in the table's order and CONFIG REWRITE appends
 //     in it (Redis: its hash table's order, which changes between runs);
 //   - a config file's "user" lines are accepted for the default user only
 //     (kv has no ACL: its password is requirepass);
-//   - DEBUG has HELP, SLEEP, SET-ACTIVE-EXPIRE and
+//   - DEBUG has HELP, SLEEP, OBJECT, SET-ACTIVE-EXPIRE and
 //     QUICKLIST-PACKED-THRESHOLD; HELP lists Redis's whole set, and the
 //     others answer as unknown subcommands.
 package main

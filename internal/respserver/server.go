@@ -329,6 +329,37 @@ func (s *Server) setObufMax(c *Client) {
 // SetTCPKeepAlive changes the keepalive of clients accepted from now on.
 func (s *Server) SetTCPKeepAlive(seconds int) { s.cfg.TCPKeepAlive = seconds }
 
+// SetMaxClients changes maxclients (CONFIG SET maxclients): clients past
+// it are refused from now on, those connected stay. The caller grows the
+// loop first (ae's ResizeSetSize, as Redis's updateMaxclients calls
+// aeResizeSetSize) when the new figure needs more fd slots; the table of
+// clients by fd follows the loop's set size.
+func (s *Server) SetMaxClients(n int) {
+	if n > 0 {
+		s.cfg.MaxClients = n
+	}
+	if size := s.el.SetSize(); size > len(s.clients) {
+		s.clients = append(s.clients, make([]*Client, size-len(s.clients))...)
+	}
+}
+
+// SetProtoMaxBulkLen changes proto-max-bulk-len for the requests parsed
+// from now on.
+func (s *Server) SetProtoMaxBulkLen(n int64) {
+	if n > 0 {
+		s.cfg.ProtoMaxBulkLen = n
+		s.limits.ProtoMaxBulkLen = n
+	}
+}
+
+// SetQueryBufferLimit changes client-query-buffer-limit, checked at each
+// read from now on.
+func (s *Server) SetQueryBufferLimit(n int64) {
+	if n > 0 {
+		s.cfg.QueryBufferLimit = n
+	}
+}
+
 // NumClients is the number of connected clients.
 func (s *Server) NumClients() int { return s.numClients }
 
