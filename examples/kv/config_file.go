@@ -216,7 +216,7 @@ func parseArgs(args []string, c *config) (cpuprofile, memprofile string, err err
 			}
 			continue
 		}
-		options.WriteString(sdscatrepr(a) + " ")
+		options.WriteString(resp.Repr(a) + " ")
 		handledLast = true
 	}
 	var text string

@@ -150,7 +150,7 @@ func (sc *standardConfig) rewriteOption(s *server, st *rewriteState) {
 			st.markProcessed(name)
 			return
 		}
-		st.rewriteLine(name, name+" "+sdscatrepr(v), force)
+		st.rewriteLine(name, name+" "+resp.Repr(v), force)
 	case numericKind:
 		v := sc.num.get(c)
 		var text string

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/goae/goae/internal/resp"
 	"github.com/goae/goae/internal/respserver"
 )
 
@@ -50,7 +51,7 @@ func (c *config) workingDir() string {
 }
 
 func rewriteDirOption(s *server, st *rewriteState, name string) {
-	st.rewriteLine(name, name+" "+sdscatrepr(s.cfg.workingDir()), true)
+	st.rewriteLine(name, name+" "+resp.Repr(s.cfg.workingDir()), true)
 }
 
 // strerror is the C library's message for err's errno (Go's are the
@@ -309,7 +310,7 @@ func getNotifyOption(s *server) string {
 }
 
 func rewriteNotifyOption(s *server, st *rewriteState, name string) {
-	st.rewriteLine(name, name+" "+sdscatrepr(keyspaceEventsFlagsToString(s.cfg.notifyKeyspaceEvents)), s.cfg.notifyKeyspaceEvents != 0)
+	st.rewriteLine(name, name+" "+resp.Repr(keyspaceEventsFlagsToString(s.cfg.notifyKeyspaceEvents)), s.cfg.notifyKeyspaceEvents != 0)
 }
 
 // bind: the addresses, space-separated in config.bind. kv listens on the
@@ -440,35 +441,4 @@ func rewritePercentilesOption(s *server, st *rewriteState, name string) {
 		line += " " + getPercentilesOption(s)
 	}
 	st.rewriteLine(name, line, true)
-}
-
-// sdscatrepr quotes s as sds.c's sdscatrepr does.
-func sdscatrepr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(ch)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b.WriteByte(ch)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, ch)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

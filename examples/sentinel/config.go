@@ -243,7 +243,7 @@ func parseCommandLine(args []string) (configFile, options string) {
 				handledLastConfigArg = true
 			}
 		} else {
-			opts.WriteString(sdscatrepr(a))
+			opts.WriteString(resp.Repr(a))
 			opts.WriteString(" ")
 			handledLastConfigArg = true
 		}

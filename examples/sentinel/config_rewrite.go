@@ -191,7 +191,7 @@ func (s *rewriteConfigState) stringOption(option string, value, def *string) {
 		return
 	}
 	force := def == nil || *value != *def
-	s.rewriteConfigRewriteLine(option, option+" "+sdscatrepr(*value), force)
+	s.rewriteConfigRewriteLine(option, option+" "+resp.Repr(*value), force)
 }
 
 // rewriteServerOptions is rewriteConfig's loop over the standard configs,
@@ -325,7 +325,7 @@ func (c *sentinelConfig) rewriteConfigSentinelOption(s *rewriteConfigState) {
 
 	s.rewriteConfigRewriteLine("sentinel current-epoch", fmt.Sprintf("sentinel current-epoch %d", c.currentEpoch), true)
 	if c.announceIP != "" {
-		s.rewriteConfigRewriteLine("sentinel announce-ip", "sentinel announce-ip "+sdscatrepr(c.announceIP), true)
+		s.rewriteConfigRewriteLine("sentinel announce-ip", "sentinel announce-ip "+resp.Repr(c.announceIP), true)
 	} else {
 		s.rewriteConfigMarkAsProcessed("sentinel announce-ip")
 	}
@@ -465,36 +465,4 @@ func flushConfigError(err error) error {
 		return fmt.Errorf("WARNING: Sentinel was not able to save the new configuration on disk!!!: %s", strerror(err))
 	}
 	return nil
-}
-
-// sdscatrepr is sds.c's: s in double quotes, with \\ \" \n \r \t \a \b
-// escaped and every other byte that is not printable ASCII as \xHH.
-func sdscatrepr(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 0x20 && c <= 0x7e {
-				b.WriteByte(c)
-			} else {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

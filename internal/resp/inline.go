@@ -231,3 +231,36 @@ func SplitArgs(line string) ([]string, bool) {
 	}
 	return out, true
 }
+
+// Repr is sds.c's sdscatrepr, SplitArgs' inverse: s in double quotes,
+// with \\ and \" escaped, \n \r \t \a \b as such, and every other byte
+// that is not printable ASCII as \xHH. Config rewrites quote values with
+// it.
+func Repr(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\a':
+			b = append(b, `\a`...)
+		case '\b':
+			b = append(b, `\b`...)
+		default:
+			if c >= 0x20 && c <= 0x7e {
+				b = append(b, c)
+			} else {
+				const hex = "0123456789abcdef"
+				b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
+			}
+		}
+	}
+	return string(append(b, '"'))
+}
