@@ -37,6 +37,9 @@ const (
 	cmdMayReplicate
 	cmdMovableKeys // CMD_MOVABLE_KEYS: keys found by command.getkeys
 	cmdPubsub      // CMD_PUBSUB: a pub/sub command
+	// cmdDenyOOM (CMD_DENYOOM): may grow memory, so refused with -OOM
+	// while used memory stays over maxmemory (evict.go).
+	cmdDenyOOM
 )
 
 // command is one entry of the command table (redisCommand).
@@ -65,6 +68,7 @@ func commandTable() map[string]*command {
 		listCommands, hashCommands, setCommands, zsetCommands,
 		infoCommands, configCommands, commandCommands, clientCommands, helloCommands,
 		multiCommands, pubsubCommands, listBlockCommands, zsetBlockCommands, miscCommands,
+		objectLRUCommands,
 	} {
 		for _, cmd := range group {
 			table[cmd.name] = cloneCommand(cmd)
@@ -149,6 +153,9 @@ func (s *server) processCommand(c *client) {
 		return
 	}
 	c.lastcmd = cmd
+	if s.cfg.maxmemory != 0 && s.processMaxmemory(c, cmd) {
+		return
+	}
 	if c.Flags&respserver.PubSub != 0 && c.Protocol() == 2 && !subscribedModeAllowed(cmd.name) {
 		// RESP2 has no room for replies between messages.
 		s.rejectCommandFor(c, cmd, subscribedModeError(cmd.name))

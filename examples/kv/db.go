@@ -17,7 +17,11 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash"}
 // in str; the other types keep their structure in ptr.
 type robj struct {
 	// The fields a GET reads come first: see embstr.
-	typ    uint8
+	typ uint8
+	// lru is Redis's 24-bit lru field (lru.go), in the padding between
+	// typ and slot: the LRU clock of the last access, or under an LFU
+	// policy the last decrement time (16 bits) and the counter (8 bits).
+	lru    [3]byte
 	slot   int32 // position in db.slots, for SCAN and RANDOMKEY
 	expire int64 // unix ms, 0 = no TTL
 	str    []byte
@@ -93,6 +97,16 @@ func (d *db) size() int { return len(d.dict) }
 // deleting it first if its TTL has passed (lookupKey with
 // expireIfNeeded). Indexing with string(key) does not allocate.
 func (s *server) lookup(key []byte) *robj {
+	o := s.lookupNoTouch(key)
+	if o != nil {
+		s.touch(o)
+	}
+	return o
+}
+
+// lookupNoTouch is lookup that leaves the object's access time and
+// frequency as they were (LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT).
+func (s *server) lookupNoTouch(key []byte) *robj {
 	o := s.db.dict[string(key)]
 	if o == nil {
 		return nil
@@ -125,19 +139,34 @@ func (s *server) lookupDB(d *db, key []byte) *robj {
 		}
 		return nil
 	}
+	if o != nil {
+		s.touch(o)
+	}
 	return o
 }
 
 // lookupRead is lookup that counts hits and misses (lookupKeyRead).
 func (s *server) lookupRead(key []byte) *robj {
 	o := s.lookup(key)
+	s.countLookup(key, o)
+	return o
+}
+
+// lookupReadNoTouch is lookupRead with LOOKUP_NOTOUCH.
+func (s *server) lookupReadNoTouch(key []byte) *robj {
+	o := s.lookupNoTouch(key)
+	s.countLookup(key, o)
+	return o
+}
+
+// countLookup counts a read's hit or miss and sends the keymiss event.
+func (s *server) countLookup(key []byte, o *robj) {
 	if o == nil {
 		s.stats.keyspaceMisses++
 		s.notify(notifyKeyMiss, "keymiss", key)
 	} else {
 		s.stats.keyspaceHits++
 	}
-	return o
 }
 
 // add stores a new object under key, which must be absent.
@@ -146,6 +175,11 @@ func (d *db) add(key []byte, o *robj) { d.addNamed(string(key), o) }
 // addNamed is add with the key already a string of its own.
 func (d *db) addNamed(key string, o *robj) {
 	o.key = key
+	if d.srv != nil {
+		// createObject's lru: a new value starts now (RENAME and MOVE,
+		// which move the same object, put its old one back).
+		d.srv.initLRU(o)
+	}
 	if n := len(d.freeSlots); n > 0 {
 		o.slot = d.freeSlots[n-1]
 		d.freeSlots = d.freeSlots[:n-1]
