@@ -65,6 +65,9 @@ type keyspace struct {
 	avgTTL        int64   // db->avg_ttl, ms, estimated by the expiry cycle
 	slots         []*robj
 	freeSlots     []int32
+	// memBytes is the sum of the keys' size estimates while maxmemory is
+	// set (evict.go), which a flush counts as freed.
+	memBytes int64
 }
 
 // db is one of the numbered databases (redisDb): its keyspace, its
@@ -193,6 +196,9 @@ func (d *db) addNamed(key string, o *robj) {
 	if o.expire != 0 {
 		d.linkExpire(o, o.expire)
 	}
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyAdded(&d.keyspace, o)
+	}
 	if d.blockingKeys != nil {
 		d.signalKeyAsReady(o.key, o.typ)
 	}
@@ -203,6 +209,9 @@ func (d *db) addNamed(key string, o *robj) {
 
 // remove deletes o from the keyspace.
 func (d *db) remove(o *robj) {
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyRemoved(&d.keyspace, o)
+	}
 	delete(d.dict, o.key)
 	if o.expire != 0 {
 		d.unlinkExpire(o)
@@ -249,7 +258,12 @@ func (d *db) setExpire(o *robj, when int64) {
 
 // flush empties the keyspace; the WATCHes stay (the caller touches them
 // first: signalFlushedDb).
-func (d *db) flush() { d.keyspace = newKeyspace() }
+func (d *db) flush() {
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyspaceFlushed(&d.keyspace)
+	}
+	d.keyspace = newKeyspace()
+}
 
 // setKey stores a string value, replacing what key held and dropping its
 // TTL unless keepTTL, and signals the change (setKey / setGenericCommand).

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"unsafe"
@@ -21,32 +22,35 @@ import (
 // every allocation; Go has no such hook, and runtime.ReadMemStats stops
 // the world. The figure here is
 //
-//	used = heap object bytes (runtime/metrics /memory/classes/heap/objects:bytes)
-//	     - estimated bytes of the keys evicted since the last GC cycle ended
+//	used = live heap bytes marked by the last GC cycle (runtime/metrics /gc/heap/live:bytes)
+//	     + estimated bytes of the keys added since that cycle (objectBytes, at db.add)
+//	     - estimated bytes of the keys removed since (evicted, deleted, expired, at db.remove)
 //
-// The heap figure is what MemStats.HeapAlloc reports (live objects plus
-// dead ones not yet swept), but metrics.Read does not stop the world; it
-// costs about 500 ns, so it is read at most once per event loop iteration
-// (the first command that needs it after the poll; BenchmarkUsedMemory).
-// Within one iteration the figure does not see the memory the commands of
-// that iteration add (bounded by what the clients' reads of that iteration
-// brought in), only what eviction takes away. An evicted key's memory is
-// garbage until the collector runs, so its estimated size (objectBytes)
-// is subtracted until the GC cycle count moves; keys evicted while a cycle
-// marks may survive that cycle, and are then counted again until the next
-// one (a transient over-count, which evicts a little more than Redis
-// would, never less). Other garbage (overwritten values, deleted keys,
-// replies) counts as used until collected, also erring on the side of
-// evicting.
+// so garbage does not count (an evicted key's memory is freed by the
+// collector later, but it is no longer used), and the counters are reset
+// to the truth at every GC cycle. metrics.Read does not stop the world;
+// it costs about 500 ns, so it is read at most once per event loop
+// iteration (the first command that needs it after the poll;
+// BenchmarkUsedMemory), and the counters are kept only while maxmemory
+// is set (one load and branch in add and remove otherwise). What it does
+// not see between two cycles: values growing in place (APPEND, LPUSH to an
+// existing list: an aggregate is counted as it is when added, usually
+// empty, and as it is when removed), buffers of clients and tables
+// growing; each GC cycle brings those in. A key evicted while a cycle
+// marks may be counted live by it until the next one (a transient
+// over-count). Setting maxmemory runs one full collection, for a true
+// starting figure, and sums the keys' estimates of each keyspace, which
+// add and remove then keep, so that FLUSHALL and FLUSHDB, which drop a
+// keyspace whole, count it removed in O(1).
 //
 // How far it is from RSS. With maxmemory set, the Go collector's soft
 // memory limit (debug.SetMemoryLimit) is set to maxmemory plus a quarter
-// plus 16 MB (memLimitFor), so that garbage is collected before the heap
-// passes it instead of at twice the live heap (GOGC 100); RSS is then the
-// heap figure plus the runtime's own memory (stacks, GC metadata, freed
-// spans not yet returned) plus the binary. TestEvictWriteBurstRSS writes
-// past the limit and measures it; bench/kvevict.sh prints RSS beside
-// redis-server's. With maxmemory 0 the limit is put back as it was.
+// plus 16 MB (memLimitFor), so that the collector runs before the heap
+// passes that instead of at twice the live heap (GOGC 100); RSS is then
+// at most about that plus the binary. TestEvictWriteBurstRSS writes 256 MB
+// past a 32 MB limit and checks the peak RSS against it (and logs
+// redis-server's); TestEvictHitRatioInterop logs used_memory and RSS
+// beside redis-server's. With maxmemory 0 the limit is put back as it was.
 
 // Eviction results (EVICT_OK, EVICT_RUNNING, EVICT_FAIL).
 const (
@@ -75,14 +79,20 @@ type evictState struct {
 	pool [evpoolSize]evictionPoolEntry
 	// samples is evictionPoolPopulate's scratch.
 	samples []*robj
-	// The memory figure: metrics is the sample read, heap its value,
-	// sampled whether it was read in this loop iteration, gcCycles the
-	// GC count when read, freed the bytes evicted since that count moved.
+	// The memory figure (see the top of this file): metrics is the
+	// sample read, sampled whether it was read in this loop iteration,
+	// gcCycles the GC count when read, live the live heap of that cycle,
+	// added and removed the key bytes since.
 	metrics  []metrics.Sample
-	heap     int64
 	sampled  bool
 	gcCycles uint64
-	freed    int64
+	live     int64
+	added    int64
+	removed  int64
+	// counting: the counters run (maxmemory set, as evictApplyLimit last
+	// saw it: a maxmemory set to 0 and back between two looks at it
+	// keeps them running, so they stay true).
+	counting bool
 	// limitFor is the maxmemory the Go memory limit was last set for, and
 	// origLimit the limit before the first setting.
 	limitFor     int64
@@ -101,45 +111,89 @@ func (s *server) usedMemory() int64 {
 	if !e.sampled {
 		if e.metrics == nil {
 			e.metrics = []metrics.Sample{
-				{Name: "/memory/classes/heap/objects:bytes"},
+				{Name: "/gc/heap/live:bytes"},
 				{Name: "/gc/cycles/total:gc-cycles"},
 			}
 		}
 		metrics.Read(e.metrics)
-		e.heap = int64(e.metrics[0].Value.Uint64())
 		if n := e.metrics[1].Value.Uint64(); n != e.gcCycles {
-			e.gcCycles, e.freed = n, 0
+			e.gcCycles, e.live = n, int64(e.metrics[0].Value.Uint64())
+			e.added, e.removed = 0, 0
 		}
 		e.sampled = true
 	}
-	return max(e.heap-e.freed, 0)
+	return max(e.live+e.added-e.removed, 0)
 }
 
 // evictNewIteration marks the memory figure stale: called once per event
 // loop iteration, after the poll.
 func (s *server) evictNewIteration() { s.evict.sampled = false }
 
+// keyAdded and keyRemoved keep the figure's counters, and the keyspace's
+// running total of its keys' estimates (from db.add and db.remove, while
+// maxmemory is set: evictState.counting).
+func (s *server) keyAdded(k *keyspace, o *robj) {
+	n := objectBytes(o)
+	s.evict.added += n
+	k.memBytes += n
+}
+
+func (s *server) keyRemoved(k *keyspace, o *robj) {
+	n := objectBytes(o)
+	s.evict.removed += n
+	k.memBytes = max(k.memBytes-n, 0)
+}
+
+// keyspaceFlushed counts a flushed keyspace's total as removed, in O(1)
+// as the flush itself is.
+func (s *server) keyspaceFlushed(old *keyspace) { s.evict.removed += old.memBytes }
+
+// countKeyspaces sets each keyspace's total from its keys, when the
+// counters start.
+func (s *server) countKeyspaces() {
+	for _, d := range s.dbs {
+		d.memBytes = 0
+		for _, o := range d.slots {
+			if o != nil {
+				d.memBytes += objectBytes(o)
+			}
+		}
+	}
+}
+
 // memLimitFor is the Go soft memory limit for a maxmemory.
 func memLimitFor(maxmemory int64) int64 { return maxmemory + maxmemory/4 + 16<<20 }
 
-// evictCron keeps the Go memory limit in step with maxmemory, and starts
-// evicting at once when a new limit is already passed (updateMaxmemory's
-// startEvictionTimeProc), from serverCron.
+// evictCron keeps the Go memory limit in step with maxmemory, from
+// serverCron.
 func (s *server) evictCron() {
+	if s.cfg.maxmemory != s.evict.limitFor {
+		s.evictApplyLimit()
+	}
+}
+
+// evictApplyLimit follows a new maxmemory: the Go memory limit, a full
+// collection for a true starting figure, and eviction at once when the
+// new limit is already passed (updateMaxmemory's startEvictionTimeProc).
+func (s *server) evictApplyLimit() {
 	e := &s.evict
 	mm := s.cfg.maxmemory
-	if mm == e.limitFor {
-		return
-	}
 	if !e.limitApplied {
 		e.origLimit = debug.SetMemoryLimit(-1)
 		e.limitApplied = true
 	}
 	if mm == 0 {
 		debug.SetMemoryLimit(e.origLimit)
+		e.counting = false
 	} else {
 		debug.SetMemoryLimit(memLimitFor(mm))
-		s.evict.sampled = false
+		if !e.counting {
+			// The counters start now: from a collection's true figure.
+			runtime.GC()
+			s.countKeyspaces()
+			e.counting = true
+		}
+		e.sampled = false
 		if s.usedMemory() > mm {
 			s.startEvictionTimeProc()
 		}
@@ -189,6 +243,9 @@ func (s *server) performEvictions() int {
 		return evictOK
 	}
 	mm := s.cfg.maxmemory
+	if mm != s.evict.limitFor {
+		s.evictApplyLimit()
+	}
 	used := s.usedMemory()
 	if mm == 0 || used <= mm {
 		return evictOK
@@ -206,10 +263,8 @@ func (s *server) performEvictions() int {
 		if o == nil {
 			return evictFail
 		}
-		n := objectBytes(o)
-		d.remove(o)
-		freed += n
-		s.evict.freed += n
+		freed += objectBytes(o)
+		d.remove(o) // which counts it removed
 		s.stats.evictedKeys++
 		s.signalModifiedKeyString(d, o.key)
 		s.notifyKeyspaceEvent(notifyEvicted, "evicted", keyBytes(o.key), d.id)

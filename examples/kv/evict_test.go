@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -357,4 +358,66 @@ func BenchmarkUsedMemory(b *testing.B) {
 		s.evictNewIteration()
 		s.usedMemory()
 	}
+}
+
+// Input: a 1 GB limit, then 10,000 SETs of 1,000-byte values, their DEL,
+// the same again and a FLUSHALL, then the limit set to 0 and back with
+// 10,000 SETs in between and no cron to see it. Expected: the memory
+// figure grows by about the values' bytes with the SETs and comes back
+// with the DEL, comes back after a FLUSHALL (of keys set with the limit
+// on, and of keys set before it), and counts the SETs made while the limit
+// was 0 (the counters kept running). Automatic collections are off for
+// the test (a cycle marking while keys are deleted counts them live until
+// the next one, which evict.go documents), so the only cycles are those
+// setting the limit runs.
+func TestUsedMemoryCounters(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	s := newTestServer(t)
+	defer func() { s.cfg.maxmemory = 0; s.evictCron() }()
+	ec := s.newExecClient()
+	ec.exec("CONFIG", "SET", "maxmemory", "1000000000")
+	ec.exec("PING") // processCommand applies the new limit
+	if !s.evict.counting {
+		t.Fatal("counters not running with maxmemory set")
+	}
+	fresh := func() int64 { s.evictNewIteration(); return s.usedMemory() }
+	const n, size = 10_000, 1000
+	val := strings.Repeat("x", size)
+	fill := func() {
+		for i := range n {
+			ec.exec("SET", "k"+strconv.Itoa(i), val)
+		}
+	}
+	near := func(what string, got, want int64) {
+		t.Helper()
+		if d := got - want; d < -want/3-2<<20 || d > want/3+2<<20 {
+			t.Errorf("%s: %d, want about %d", what, got, want)
+		}
+	}
+	u0 := fresh()
+	fill()
+	u1 := fresh()
+	near("growth after 10,000 SETs", u1-u0, n*size)
+	for i := range n {
+		ec.exec("DEL", "k"+strconv.Itoa(i))
+	}
+	near("after their DEL", fresh(), u0)
+	fill()
+	ec.exec("FLUSHALL")
+	near("after FLUSHALL", fresh(), u0)
+	// Keys present when the counters start are summed then, so a flush
+	// counts them too.
+	fill()
+	ec.exec("CONFIG", "SET", "maxmemory", "0")
+	ec.exec("PING")
+	s.evictCron()
+	ec.exec("CONFIG", "SET", "maxmemory", "1000000000")
+	ec.exec("PING")
+	ec.exec("FLUSHDB")
+	near("after FLUSHDB of keys set before the limit", fresh(), u0)
+	ec.exec("CONFIG", "SET", "maxmemory", "0")
+	fill()
+	ec.exec("CONFIG", "SET", "maxmemory", "1000000000")
+	ec.exec("PING")
+	near("SETs made while maxmemory was 0", fresh()-u0, n*size)
 }

@@ -20,7 +20,10 @@
 //   - under CLIENT REPLY OFF or SKIP the pushes a client's own command
 //     makes for it (a RESP3 SUBSCRIBE's confirmation, an invalidation of a
 //     key it wrote) are dropped with its reply; Redis sends pushes anyway;
-//   - COMMAND INFO has no key specs, tips, denyoom or admin flags.
+//   - COMMAND INFO has no key specs, tips or admin flags;
+//   - maxmemory compares the live heap plus estimates of the keys added and
+//     removed since the last GC cycle (evict.go), so about 0.7 times as many
+//     small keys fit in a given maxmemory as in Redis.
 package main
 
 import (
