@@ -97,10 +97,9 @@ func readSimpleReply(t *testing.T, br *bufio.Reader) string {
 
 // cacheRun is the outcome of one cache workload.
 type cacheRun struct {
-	hits, requests   int
-	maxUsed, maxRSS  int64
-	evicted, dbsize  int64
-	finalUsed, final int64
+	hits, requests  int
+	maxUsed, maxRSS int64
+	evicted, dbsize int64
 }
 
 // runCacheWorkload sends requests GETs of keys drawn from a Zipf
@@ -173,7 +172,6 @@ func runCacheWorkload(t *testing.T, r *rawConn, policy string, maxmemory int64, 
 		}
 	}
 	run.evicted = infoField(t, r, "stats", "evicted_keys")
-	run.finalUsed = infoField(t, r, "memory", "used_memory")
 	n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(r.do("DBSIZE"), ":")), 10, 64)
 	run.dbsize = n
 	return run

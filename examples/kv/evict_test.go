@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/goae/goae/ae"
 	"github.com/goae/goae/internal/resp"
 	"github.com/goae/goae/internal/testenv"
 )
@@ -420,4 +422,56 @@ func TestUsedMemoryCounters(t *testing.T) {
 	ec.exec("CONFIG", "SET", "maxmemory", "1000000000")
 	ec.exec("PING")
 	near("SETs made while maxmemory was 0", fresh()-u0, n*size)
+}
+
+// Input: 5,000 keys, maxmemory-eviction-tenacity 0 (no time for eviction
+// in the command path: it stops after 16 keys), allkeys-random and a
+// 1-byte limit, then one SET and no other command. Expected: the SET is
+// served (eviction is running, not failed, as EVICT_RUNNING lets a command
+// through), and the eviction time event goes on between commands until
+// every key is gone, then stops.
+func TestEvictionTimeProc(t *testing.T) {
+	s := newTestServer(t)
+	r := dialRaw(t, startServer(t, s))
+	var b strings.Builder
+	for i := range 5000 {
+		b.Write(resp.AppendCommand(nil, "SET", "k"+strconv.Itoa(i), "v"))
+	}
+	r.send(b.String())
+	for range 5000 {
+		r.reply()
+	}
+	r.do("CONFIG", "SET", "maxmemory-eviction-tenacity", "0")
+	r.do("CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+	r.do("CONFIG", "SET", "maxmemory", "1")
+	if got := r.do("SET", "x", "y"); got != resp.OK {
+		t.Fatalf("SET while eviction runs: %q", got)
+	}
+	state := func() (int, bool) {
+		ch := make(chan [2]int, 1)
+		s.el.Post(func(*ae.EventLoop) {
+			running := 0
+			if s.evict.procRunning {
+				running = 1
+			}
+			ch <- [2]int{s.dbs[0].size(), running}
+		})
+		v := <-ch
+		return v[0], v[1] == 1
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, running := state()
+		if n == 0 && !running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %d keys left, time event running %v", n, running)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := r.do("SET", "x", "y"); got != oomErr+"\r\n" {
+		t.Errorf("SET with nothing left to evict: %q", got)
+	}
+	r.do("CONFIG", "SET", "maxmemory", "0")
 }
