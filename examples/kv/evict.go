@@ -93,11 +93,8 @@ type evictState struct {
 	// saw it: a maxmemory set to 0 and back between two looks at it
 	// keeps them running, so they stay true).
 	counting bool
-	// limitFor is the maxmemory the Go memory limit was last set for, and
-	// origLimit the limit before the first setting.
-	limitFor     int64
-	origLimit    int64
-	limitApplied bool
+	// limitFor is the maxmemory the Go memory limit was last set for.
+	limitFor int64
 	// procRunning: the eviction time event is on (isEvictionProcRunning).
 	procRunning bool
 	// nextDB is the random policies' round-robin start (next_db).
@@ -161,6 +158,19 @@ func (s *server) countKeyspaces() {
 	}
 }
 
+// goMemoryLimit is the Go memory limit the process started with
+// (GOMEMLIMIT, or none), which maxmemory 0 puts back.
+var goMemoryLimit = debug.SetMemoryLimit(-1)
+
+// evictRelease puts the Go memory limit back when the server closes (the
+// limit is the process's: a test process runs many servers).
+func (s *server) evictRelease() {
+	if s.evict.limitFor != 0 {
+		debug.SetMemoryLimit(goMemoryLimit)
+		s.evict.limitFor, s.evict.counting = 0, false
+	}
+}
+
 // memLimitFor is the Go soft memory limit for a maxmemory.
 func memLimitFor(maxmemory int64) int64 { return maxmemory + maxmemory/4 + 16<<20 }
 
@@ -178,12 +188,8 @@ func (s *server) evictCron() {
 func (s *server) evictApplyLimit() {
 	e := &s.evict
 	mm := s.cfg.maxmemory
-	if !e.limitApplied {
-		e.origLimit = debug.SetMemoryLimit(-1)
-		e.limitApplied = true
-	}
 	if mm == 0 {
-		debug.SetMemoryLimit(e.origLimit)
+		debug.SetMemoryLimit(goMemoryLimit)
 		e.counting = false
 	} else {
 		debug.SetMemoryLimit(memLimitFor(mm))

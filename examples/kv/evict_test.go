@@ -108,6 +108,7 @@ func TestEvictionMatchesRedis(t *testing.T) {
 // CONFIG SET them, and used_memory.
 func TestEvictInfoFields(t *testing.T) {
 	s := newTestServer(t)
+	t.Cleanup(s.evictRelease) // the Go memory limit is the process's
 	ec := s.newExecClient()
 	for i := range 10 {
 		ec.exec("SET", "k"+strconv.Itoa(i), "v")
@@ -474,4 +475,29 @@ func TestEvictionTimeProc(t *testing.T) {
 		t.Errorf("SET with nothing left to evict: %q", got)
 	}
 	r.do("CONFIG", "SET", "maxmemory", "0")
+}
+
+// Input: maxmemory 100 MB, then 0 (seen by the cron), then 100 MB again
+// and the server closed. Expected: the Go memory limit is memLimitFor(100
+// MB) while set, and the process's own limit once unset or closed.
+func TestMemoryLimitFollowsMaxmemory(t *testing.T) {
+	s := newTestServer(t)
+	t.Cleanup(s.evictRelease)
+	ec := s.newExecClient()
+	ec.exec("CONFIG", "SET", "maxmemory", "100000000")
+	ec.exec("PING")
+	if got := debug.SetMemoryLimit(-1); got != memLimitFor(100000000) {
+		t.Errorf("with maxmemory 100 MB: Go memory limit %d, want %d", got, memLimitFor(100000000))
+	}
+	ec.exec("CONFIG", "SET", "maxmemory", "0")
+	s.evictCron()
+	if got := debug.SetMemoryLimit(-1); got != goMemoryLimit {
+		t.Errorf("with maxmemory 0: Go memory limit %d, want the process's %d", got, goMemoryLimit)
+	}
+	ec.exec("CONFIG", "SET", "maxmemory", "100000000")
+	ec.exec("PING")
+	s.close()
+	if got := debug.SetMemoryLimit(-1); got != goMemoryLimit {
+		t.Errorf("after close: Go memory limit %d, want the process's %d", got, goMemoryLimit)
+	}
 }

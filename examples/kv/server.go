@@ -348,6 +348,7 @@ func (s *server) close() {
 	}
 	s.rs.Close()
 	s.el.Close()
+	s.evictRelease()
 }
 
 func (s *server) updateCachedTime() {
