@@ -12,12 +12,12 @@ import (
 // flags. They join stringCommands in init, so that this file carries its
 // own entries and the table of t_string.go stays as it was.
 var bitopsCommands = []*command{
-	{name: "setbit", arity: 4, flags: cmdWrite, proc: setbitCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "setbit", arity: 4, flags: cmdWrite | cmdDenyOOM, proc: setbitCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "getbit", arity: 3, flags: cmdReadonly | cmdFast, proc: getbitCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "bitcount", arity: -2, flags: cmdReadonly, proc: bitcountCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "bitpos", arity: -3, flags: cmdReadonly, proc: bitposCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "bitop", arity: -4, flags: cmdWrite, proc: bitopCommand, firstKey: 2, lastKey: -1, keyStep: 1},
-	{name: "bitfield", arity: -2, flags: cmdWrite, proc: bitfieldCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "bitop", arity: -4, flags: cmdWrite | cmdDenyOOM, proc: bitopCommand, firstKey: 2, lastKey: -1, keyStep: 1},
+	{name: "bitfield", arity: -2, flags: cmdWrite | cmdDenyOOM, proc: bitfieldCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "bitfield_ro", arity: -2, flags: cmdReadonly | cmdFast, proc: bitfieldroCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 

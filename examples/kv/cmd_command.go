@@ -91,6 +91,7 @@ var commandFlagNames = []struct {
 }{
 	{cmdWrite, "write"},
 	{cmdReadonly, "readonly"},
+	{cmdDenyOOM, "denyoom"},
 	{cmdPubsub, "pubsub"},
 	{cmdNoscript, "noscript"},
 	{cmdBlocking, "blocking"},

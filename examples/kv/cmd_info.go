@@ -164,21 +164,21 @@ func rssBytes() uint64 {
 	return pages * uint64(os.Getpagesize())
 }
 
-// infoMemory reports the Go heap: used_memory is the bytes of live and
-// not yet swept heap objects (runtime.MemStats.HeapAlloc), the nearest Go
-// has to what Redis's allocator counts; used_memory_rss is the process's
-// resident set.
+// infoMemory reports the memory figure maxmemory is compared with as
+// used_memory (evict.go says how it is counted: the heap objects, read
+// fresh here, less what eviction freed since the last GC cycle); and the
+// process's resident set as used_memory_rss.
 func infoMemory(s *server, b *infoBuilder) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	s.evictNewIteration()
+	used := s.usedMemory()
 	rss := rssBytes()
-	b.int("used_memory", int64(ms.HeapAlloc))
-	b.str("used_memory_human", bytesToHuman(ms.HeapAlloc))
+	b.int("used_memory", used)
+	b.str("used_memory_human", bytesToHuman(uint64(used)))
 	b.int("used_memory_rss", int64(rss))
 	b.str("used_memory_rss_human", bytesToHuman(rss))
-	b.int("maxmemory", 0)
-	b.str("maxmemory_human", "0B")
-	b.str("maxmemory_policy", "noeviction")
+	b.int("maxmemory", s.cfg.maxmemory)
+	b.str("maxmemory_human", bytesToHuman(uint64(s.cfg.maxmemory)))
+	b.str("maxmemory_policy", s.cfg.maxmemoryPolicy.String())
 	b.str("mem_allocator", "go")
 }
 
@@ -202,7 +202,7 @@ func infoStats(s *server, b *infoBuilder) {
 	b.str("expired_stale_perc", strconv.FormatFloat(st.expiredStalePerc*100, 'f', 2, 64))
 	b.int("expired_time_cap_reached_count", st.expiredTimeCapReachedCount)
 	b.int("expire_cycle_cpu_milliseconds", st.expireCycleTimeUsed/1000)
-	b.int("evicted_keys", 0)
+	b.int("evicted_keys", st.evictedKeys)
 	b.int("keyspace_hits", st.keyspaceHits)
 	b.int("keyspace_misses", st.keyspaceMisses)
 	b.int("pubsub_channels", int64(len(s.pubsub.channels)))

@@ -160,7 +160,9 @@ func moveCommand(s *server, c *client) {
 	// remove keeps o.expire, which addNamed files in dst; the key string
 	// goes with the object (an embstr's is inside it).
 	src.remove(o)
+	lru := o.lru
 	dst.addNamed(o.key, o)
+	o.lru = lru // the same value in another database
 	s.signalModifiedKey(src, key)
 	s.signalModifiedKey(dst, key)
 	s.notifyKeyspaceEvent(notifyGeneric, "move_from", key, src.id)

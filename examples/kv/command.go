@@ -41,6 +41,9 @@ const (
 	// cmdCatSortTypes: the categories of the types SORT reads (@set,
 	// @sortedset, @list) in place of @keyspace, as Redis gives SORT.
 	cmdCatSortTypes
+	// cmdDenyOOM (CMD_DENYOOM): may grow memory, so refused with -OOM
+	// while used memory stays over maxmemory (evict.go).
+	cmdDenyOOM
 )
 
 // command is one entry of the command table (redisCommand).
@@ -157,6 +160,9 @@ func (s *server) processCommand(c *client) {
 		return
 	}
 	c.lastcmd = cmd
+	if s.cfg.maxmemory != 0 && s.processMaxmemory(c, cmd) {
+		return
+	}
 	if c.Flags&respserver.PubSub != 0 && c.Protocol() == 2 && !subscribedModeAllowed(cmd.name) {
 		// RESP2 has no room for replies between messages.
 		s.rejectCommandFor(c, cmd, subscribedModeError(cmd.name))

@@ -17,7 +17,11 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash"}
 // in str; the other types keep their structure in ptr.
 type robj struct {
 	// The fields a GET reads come first: see embstr.
-	typ    uint8
+	typ uint8
+	// lru is Redis's 24-bit lru field (lru.go), in the padding between
+	// typ and slot: the LRU clock of the last access, or under an LFU
+	// policy the last decrement time (16 bits) and the counter (8 bits).
+	lru    [3]byte
 	slot   int32 // position in db.slots, for SCAN and RANDOMKEY
 	expire int64 // unix ms, 0 = no TTL
 	str    []byte
@@ -61,6 +65,9 @@ type keyspace struct {
 	avgTTL        int64   // db->avg_ttl, ms, estimated by the expiry cycle
 	slots         []*robj
 	freeSlots     []int32
+	// memBytes is the sum of the keys' size estimates while maxmemory is
+	// set (evict.go), which a flush counts as freed.
+	memBytes int64
 }
 
 // db is one of the numbered databases (redisDb): its keyspace, its
@@ -93,6 +100,16 @@ func (d *db) size() int { return len(d.dict) }
 // deleting it first if its TTL has passed (lookupKey with
 // expireIfNeeded). Indexing with string(key) does not allocate.
 func (s *server) lookup(key []byte) *robj {
+	o := s.lookupNoTouch(key)
+	if o != nil {
+		s.touch(o)
+	}
+	return o
+}
+
+// lookupNoTouch is lookup that leaves the object's access time and
+// frequency as they were (LOOKUP_NOTOUCH: TYPE, EXISTS, TTL, OBJECT).
+func (s *server) lookupNoTouch(key []byte) *robj {
 	o := s.db.dict[string(key)]
 	if o == nil {
 		return nil
@@ -125,19 +142,34 @@ func (s *server) lookupDB(d *db, key []byte) *robj {
 		}
 		return nil
 	}
+	if o != nil {
+		s.touch(o)
+	}
 	return o
 }
 
 // lookupRead is lookup that counts hits and misses (lookupKeyRead).
 func (s *server) lookupRead(key []byte) *robj {
 	o := s.lookup(key)
+	s.countLookup(key, o)
+	return o
+}
+
+// lookupReadNoTouch is lookupRead with LOOKUP_NOTOUCH.
+func (s *server) lookupReadNoTouch(key []byte) *robj {
+	o := s.lookupNoTouch(key)
+	s.countLookup(key, o)
+	return o
+}
+
+// countLookup counts a read's hit or miss and sends the keymiss event.
+func (s *server) countLookup(key []byte, o *robj) {
 	if o == nil {
 		s.stats.keyspaceMisses++
 		s.notify(notifyKeyMiss, "keymiss", key)
 	} else {
 		s.stats.keyspaceHits++
 	}
-	return o
 }
 
 // add stores a new object under key, which must be absent.
@@ -146,6 +178,11 @@ func (d *db) add(key []byte, o *robj) { d.addNamed(string(key), o) }
 // addNamed is add with the key already a string of its own.
 func (d *db) addNamed(key string, o *robj) {
 	o.key = key
+	if d.srv != nil {
+		// createObject's lru: a new value starts now (RENAME and MOVE,
+		// which move the same object, put its old one back).
+		d.srv.initLRU(o)
+	}
 	if n := len(d.freeSlots); n > 0 {
 		o.slot = d.freeSlots[n-1]
 		d.freeSlots = d.freeSlots[:n-1]
@@ -159,6 +196,9 @@ func (d *db) addNamed(key string, o *robj) {
 	if o.expire != 0 {
 		d.linkExpire(o, o.expire)
 	}
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyAdded(&d.keyspace, o)
+	}
 	if d.blockingKeys != nil {
 		d.signalKeyAsReady(o.key, o.typ)
 	}
@@ -169,6 +209,9 @@ func (d *db) addNamed(key string, o *robj) {
 
 // remove deletes o from the keyspace.
 func (d *db) remove(o *robj) {
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyRemoved(&d.keyspace, o)
+	}
 	delete(d.dict, o.key)
 	if o.expire != 0 {
 		d.unlinkExpire(o)
@@ -215,7 +258,12 @@ func (d *db) setExpire(o *robj, when int64) {
 
 // flush empties the keyspace; the WATCHes stay (the caller touches them
 // first: signalFlushedDb).
-func (d *db) flush() { d.keyspace = newKeyspace() }
+func (d *db) flush() {
+	if d.srv != nil && d.srv.evict.counting {
+		d.srv.keyspaceFlushed(&d.keyspace)
+	}
+	d.keyspace = newKeyspace()
+}
 
 // setKey stores a string value, replacing what key held and dropping its
 // TTL unless keepTTL, and signals the change (setKey / setGenericCommand).

@@ -9,7 +9,7 @@ import (
 
 // COPY (db.c's copyCommand), with the per-type deep copies it needs.
 var copyCommands = []*command{
-	{name: "copy", arity: -3, flags: cmdWrite, proc: copyCommand, firstKey: 1, lastKey: 2, keyStep: 1},
+	{name: "copy", arity: -3, flags: cmdWrite | cmdDenyOOM, proc: copyCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 }
 
 func init() { keyCommands = append(keyCommands, copyCommands...) }

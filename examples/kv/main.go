@@ -26,7 +26,7 @@
 //   - under CLIENT REPLY OFF or SKIP the pushes a client's own command
 //     makes for it (a RESP3 SUBSCRIBE's confirmation, an invalidation of a
 //     key it wrote) are dropped with its reply; Redis sends pushes anyway;
-//   - COMMAND INFO has no key specs, tips, denyoom or admin flags;
+//   - COMMAND INFO has no key specs, tips or admin flags;
 //   - parameters of features kv lacks (persistence, replication, cluster,
 //     TLS, ACL files, defragmentation, lazy freeing, latency tracking,
 //     oom-score-adj, protected-mode, ...) are kept and reported only;
@@ -41,6 +41,9 @@
 //   - DEBUG has HELP, SLEEP, OBJECT, SET-ACTIVE-EXPIRE and
 //     QUICKLIST-PACKED-THRESHOLD; HELP lists Redis's whole set, and the
 //     others answer as unknown subcommands.
+//   - maxmemory compares the live heap plus estimates of the keys added and
+//     removed since the last GC cycle (evict.go), so about 0.7 times as many
+//     small keys fit in a given maxmemory as in Redis.
 package main
 
 import (

@@ -13,6 +13,8 @@ var objectCommands = []*command{
 	{name: "object", arity: -2, subcommands: subcommandMap(
 		&command{name: "object|encoding", arity: 3, flags: cmdReadonly, proc: objectEncodingCommand, firstKey: 2, lastKey: 2, keyStep: 1},
 		&command{name: "object|refcount", arity: 3, flags: cmdReadonly, proc: objectRefcountCommand, firstKey: 2, lastKey: 2, keyStep: 1},
+		&command{name: "object|idletime", arity: 3, flags: cmdReadonly, proc: objectIdletimeCommand, firstKey: 2, lastKey: 2, keyStep: 1},
+		&command{name: "object|freq", arity: 3, flags: cmdReadonly, proc: objectFreqCommand, firstKey: 2, lastKey: 2, keyStep: 1},
 		&command{name: "object|help", arity: 2, flags: cmdLoading | cmdStale, proc: objectHelpCommand},
 	)},
 }
@@ -157,13 +159,10 @@ func (s *server) objectRefcount(o *robj) int64 {
 }
 
 // objectLookup is objectCommandLookupOrReply: the value at argv[2]
-// without touching its access time or the hit counters, or a null reply.
+// without touching its access time (objectCommandLookup, object_lru.go),
+// or a null reply.
 func (s *server) objectLookup(c *client) *robj {
-	o := s.lookup(c.Argv[2])
-	if o == nil {
-		c.AddReplyNull()
-	}
-	return o
+	return s.objectCommandLookup(c, c.Argv[2])
 }
 
 func objectEncodingCommand(s *server, c *client) {
@@ -201,9 +200,9 @@ func objectHelpCommand(s *server, c *client) {
 // average elements a node, fill, whether compressed, the listpacks'
 // bytes) as Redis's quicklist would have them after RPUSHes of its
 // elements under the current list-max-listpack-size (Redis keeps the
-// fill a list was made with). The key is found without expiring it, as dictFind. lru and
-// lru_seconds_idle are 0: the per-object access clock is kept elsewhere
-// and not read here yet. The DEBUG command itself dispatches to this.
+// fill a list was made with). The key is found without expiring it, as
+// dictFind; lru is the object's 24-bit access field and lru_seconds_idle
+// its estimated idle time (lru.go). The DEBUG command dispatches to this.
 func debugObjectCommand(s *server, c *client) {
 	o := s.db.dict[string(c.Argv[2])]
 	if o == nil {
@@ -224,5 +223,5 @@ func debugObjectCommand(s *server, c *client) {
 	}
 	serialized := len(s.rdbSaveObject(nil, o))
 	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
-		o, s.objectRefcount(o), objectEncoding(o), serialized, 0, 0, extra))
+		o, s.objectRefcount(o), objectEncoding(o), serialized, o.getLRU(), s.estimateObjectIdleTime(o)/1000, extra))
 }

@@ -10,7 +10,7 @@ import (
 // DUMP and RESTORE (cluster.c's dumpCommand and restoreCommand).
 var dumpCommands = []*command{
 	{name: "dump", arity: 2, flags: cmdReadonly, proc: dumpCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "restore", arity: -4, flags: cmdWrite | cmdCatDangerous, proc: restoreCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "restore", arity: -4, flags: cmdWrite | cmdDenyOOM | cmdCatDangerous, proc: restoreCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 
 func init() { keyCommands = append(keyCommands, dumpCommands...) }
@@ -40,8 +40,8 @@ func verifyDumpPayload(p []byte) bool {
 
 // restoreCommand is RESTORE key ttl serialized-value [REPLACE] [ABSTTL]
 // [IDLETIME seconds] [FREQ frequency]. IDLETIME and FREQ are parsed and
-// checked as Redis does; the object's access clock they set is kept by
-// the LRU/LFU code, which applies them.
+// checked as Redis does and set the restored object's access clock
+// (objectSetLRUOrLFU, lru.go).
 func restoreCommand(s *server, c *client) {
 	replace, absttl := false, false
 	var lfuFreq, lruIdle int64 = -1, -1
@@ -132,6 +132,9 @@ func restoreCommand(s *server, c *client) {
 	}
 	obj.expire = ttl // addNamed files the TTL with the key
 	s.db.add(key, obj)
+	if o := s.db.dict[string(key)]; o != nil {
+		objectSetLRUOrLFU(s, o, lfuFreq, lruIdle)
+	}
 	s.signalModifiedKey(s.db, key)
 	s.notify(notifyGeneric, "restore", key)
 	c.AddReply(resp.OK)

@@ -188,12 +188,17 @@ type server struct {
 	// renamed is set when rename-command renamed a command: a command is
 	// then always looked up by the name sent (command.go).
 	renamed bool
+	// lruclock is server.lruclock, the LRU clock serverCron caches
+	// (lru.go); evict is maxmemory's state (evict.go).
+	lruclock uint32
+	evict    evictState
 }
 
 // stats are INFO's counters.
 type stats struct {
 	numCommands      int64
 	expiredKeys      int64
+	evictedKeys      int64 // stat_evictedkeys
 	keyspaceHits     int64
 	keyspaceMisses   int64
 	opsSamples       [statsSamples]int64
@@ -390,6 +395,7 @@ func (s *server) close() {
 	}
 	s.rs.Close()
 	s.el.Close()
+	s.evictRelease()
 }
 
 func (s *server) updateCachedTime() {
@@ -414,11 +420,16 @@ func (s *server) beforeSleep(el *ae.EventLoop) {
 
 // afterSleep refreshes the cached clock once per iteration, so every
 // command of a batch sees the same time, as Redis's cached mstime.
-func (s *server) afterSleep(el *ae.EventLoop) { s.updateCachedTime() }
+func (s *server) afterSleep(el *ae.EventLoop) {
+	s.updateCachedTime()
+	s.evictNewIteration()
+}
 
 // serverCron runs hz times a second: statistics, clients, expiry.
 func (s *server) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	s.updateCachedTime()
+	s.lruclock = lruClockAt(s.mstime)
+	s.evictCron()
 	if s.mstime-s.stats.lastSampleTime >= statsSamplePeriodMs {
 		s.trackInstantaneousMetric()
 	}

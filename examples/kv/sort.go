@@ -11,7 +11,7 @@ import (
 
 // SORT and SORT_RO (sort.c).
 var sortCommands = []*command{
-	{name: "sort", arity: -2, flags: cmdWrite | cmdMovableKeys | cmdCatSortTypes | cmdCatDangerous, proc: sortCommand, firstKey: 1, lastKey: 1, keyStep: 1, getkeys: sortGetKeys},
+	{name: "sort", arity: -2, flags: cmdWrite | cmdDenyOOM | cmdMovableKeys | cmdCatSortTypes | cmdCatDangerous, proc: sortCommand, firstKey: 1, lastKey: 1, keyStep: 1, getkeys: sortGetKeys},
 	{name: "sort_ro", arity: -2, flags: cmdReadonly | cmdCatSortTypes | cmdCatDangerous, proc: sortroCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 

@@ -9,9 +9,9 @@ import (
 
 // The hash commands (t_hash.c), with Redis 7.0's arities and flags.
 var hashCommands = []*command{
-	{name: "hset", arity: -4, flags: cmdWrite | cmdFast, proc: hsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "hmset", arity: -4, flags: cmdWrite | cmdFast, proc: hsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "hsetnx", arity: 4, flags: cmdWrite | cmdFast, proc: hsetnxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "hset", arity: -4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: hsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "hmset", arity: -4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: hsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "hsetnx", arity: 4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: hsetnxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hget", arity: 3, flags: cmdReadonly | cmdFast, proc: hgetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hmget", arity: -3, flags: cmdReadonly | cmdFast, proc: hmgetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hdel", arity: -3, flags: cmdWrite | cmdFast, proc: hdelCommand, firstKey: 1, lastKey: 1, keyStep: 1},
@@ -20,8 +20,8 @@ var hashCommands = []*command{
 	{name: "hgetall", arity: 2, flags: cmdReadonly, proc: hgetallCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hkeys", arity: 2, flags: cmdReadonly, proc: hkeysCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hvals", arity: 2, flags: cmdReadonly, proc: hvalsCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "hincrby", arity: 4, flags: cmdWrite | cmdFast, proc: hincrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "hincrbyfloat", arity: 4, flags: cmdWrite | cmdFast, proc: hincrbyfloatCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "hincrby", arity: 4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: hincrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "hincrbyfloat", arity: 4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: hincrbyfloatCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "hstrlen", arity: 3, flags: cmdReadonly | cmdFast, proc: hstrlenCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 

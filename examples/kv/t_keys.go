@@ -16,7 +16,7 @@ var keyCommands = []*command{
 	{name: "del", arity: -2, flags: cmdWrite, proc: delCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "unlink", arity: -2, flags: cmdWrite | cmdFast, proc: delCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "exists", arity: -2, flags: cmdReadonly | cmdFast, proc: existsCommand, firstKey: 1, lastKey: -1, keyStep: 1},
-	{name: "touch", arity: -2, flags: cmdReadonly | cmdFast, proc: existsCommand, firstKey: 1, lastKey: -1, keyStep: 1},
+	{name: "touch", arity: -2, flags: cmdReadonly | cmdFast, proc: touchCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "type", arity: 2, flags: cmdReadonly | cmdFast, proc: typeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "keys", arity: 2, flags: cmdReadonly, proc: keysCommand},
 	{name: "scan", arity: -2, flags: cmdReadonly, proc: scanCommand},
@@ -49,9 +49,21 @@ func delCommand(s *server, c *client) {
 	c.AddReplyInt(deleted)
 }
 
-// existsCommand is EXISTS and TOUCH: the number of the given keys that
+// existsCommand is EXISTS: the number of the given keys that
 // exist, a key named twice counting twice.
 func existsCommand(s *server, c *client) {
+	var n int64
+	for _, key := range c.Argv[1:] {
+		// EXISTS leaves the access time alone (LOOKUP_NOTOUCH).
+		if s.lookupReadNoTouch(key) != nil {
+			n++
+		}
+	}
+	c.AddReplyInt(n)
+}
+
+// touchCommand is TOUCH: EXISTS that counts as an access of each key.
+func touchCommand(s *server, c *client) {
 	var n int64
 	for _, key := range c.Argv[1:] {
 		if s.lookupRead(key) != nil {
@@ -62,7 +74,7 @@ func existsCommand(s *server, c *client) {
 }
 
 func typeCommand(s *server, c *client) {
-	o := s.lookupRead(c.Argv[1])
+	o := s.lookupReadNoTouch(c.Argv[1])
 	if o == nil {
 		c.AddReplyStatus("none")
 		return
@@ -316,7 +328,9 @@ func renameGeneric(s *server, c *client, nx bool) {
 	}
 	// remove keeps o.expire; add files it under the new name with it.
 	s.db.remove(o)
+	lru := o.lru
 	s.db.add(dst, o)
+	o.lru = lru // the same value under another name
 	s.signalModifiedKey(s.db, src)
 	s.signalModifiedKey(s.db, dst)
 	s.notify(notifyGeneric, "rename_from", src)
@@ -433,7 +447,7 @@ func pexpiretimeCommand(s *server, c *client) { ttlGeneric(s, c, true, true) }
 // without TTL, else the time left (or the absolute expiry time), seconds
 // rounded to the nearest.
 func ttlGeneric(s *server, c *client, ms, abs bool) {
-	o := s.lookupRead(c.Argv[1])
+	o := s.lookupReadNoTouch(c.Argv[1])
 	if o == nil {
 		c.AddReplyInt(-2)
 		return

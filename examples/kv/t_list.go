@@ -9,16 +9,16 @@ import (
 // The list commands (t_list.c). Arities, flags and key positions are
 // Redis 7.0's, from COMMAND INFO.
 var listCommands = []*command{
-	{name: "lpush", arity: -3, flags: cmdWrite | cmdFast, proc: lpushCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "rpush", arity: -3, flags: cmdWrite | cmdFast, proc: rpushCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "lpushx", arity: -3, flags: cmdWrite | cmdFast, proc: lpushxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "rpushx", arity: -3, flags: cmdWrite | cmdFast, proc: rpushxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "lpush", arity: -3, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: lpushCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "rpush", arity: -3, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: rpushCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "lpushx", arity: -3, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: lpushxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "rpushx", arity: -3, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: rpushxCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "lpop", arity: -2, flags: cmdWrite | cmdFast, proc: lpopCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "rpop", arity: -2, flags: cmdWrite | cmdFast, proc: rpopCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "lrange", arity: 4, flags: cmdReadonly, proc: lrangeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "llen", arity: 2, flags: cmdReadonly | cmdFast, proc: llenCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "lindex", arity: 3, flags: cmdReadonly, proc: lindexCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "lset", arity: 4, flags: cmdWrite, proc: lsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "lset", arity: 4, flags: cmdWrite | cmdDenyOOM, proc: lsetCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "lrem", arity: 4, flags: cmdWrite, proc: lremCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "ltrim", arity: 4, flags: cmdWrite, proc: ltrimCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }

@@ -9,13 +9,13 @@ import (
 // and serveClientBlockedOnList). Arities, flags and key positions are
 // Redis 7.0's; LMPOP and BLMPOP have movable keys (first key 0).
 var listBlockCommands = []*command{
-	{name: "rpoplpush", arity: 3, flags: cmdWrite, proc: rpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
-	{name: "lmove", arity: 5, flags: cmdWrite, proc: lmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
+	{name: "rpoplpush", arity: 3, flags: cmdWrite | cmdDenyOOM, proc: rpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
+	{name: "lmove", arity: 5, flags: cmdWrite | cmdDenyOOM, proc: lmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 	{name: "lmpop", arity: -4, flags: cmdWrite | cmdMovableKeys, proc: lmpopCommand, getkeys: numkeysKeys(1)},
 	{name: "blpop", arity: -3, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: blpopCommand, firstKey: 1, lastKey: -2, keyStep: 1},
 	{name: "brpop", arity: -3, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: brpopCommand, firstKey: 1, lastKey: -2, keyStep: 1},
-	{name: "brpoplpush", arity: 4, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: brpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
-	{name: "blmove", arity: 6, flags: cmdWrite | cmdNoscript | cmdBlocking, proc: blmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
+	{name: "brpoplpush", arity: 4, flags: cmdWrite | cmdNoscript | cmdBlocking | cmdDenyOOM, proc: brpoplpushCommand, firstKey: 1, lastKey: 2, keyStep: 1},
+	{name: "blmove", arity: 6, flags: cmdWrite | cmdNoscript | cmdBlocking | cmdDenyOOM, proc: blmoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 	{name: "blmpop", arity: -5, flags: cmdWrite | cmdBlocking | cmdMovableKeys, proc: blmpopCommand, getkeys: numkeysKeys(2)},
 }
 

@@ -10,7 +10,7 @@ import (
 // this file carries its own entries.
 var listOpsCommands = []*command{
 	{name: "lpos", arity: -3, flags: cmdReadonly, proc: lposCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "linsert", arity: 5, flags: cmdWrite, proc: linsertCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "linsert", arity: 5, flags: cmdWrite | cmdDenyOOM, proc: linsertCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }
 
 func init() { listCommands = append(listCommands, listOpsCommands...) }

@@ -8,7 +8,7 @@ import (
 
 // The set commands (t_set.c), with Redis 7.0's arities and flags.
 var setCommands = []*command{
-	{name: "sadd", arity: -3, flags: cmdWrite | cmdFast, proc: saddCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "sadd", arity: -3, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: saddCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "srem", arity: -3, flags: cmdWrite | cmdFast, proc: sremCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "smembers", arity: 2, flags: cmdReadonly, proc: smembersCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "sismember", arity: 3, flags: cmdReadonly | cmdFast, proc: sismemberCommand, firstKey: 1, lastKey: 1, keyStep: 1},

@@ -13,11 +13,11 @@ import (
 var setOpsCommands = []*command{
 	{name: "sinter", arity: -2, flags: cmdReadonly, proc: sinterCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "sintercard", arity: -3, flags: cmdReadonly, proc: sintercardCommand},
-	{name: "sinterstore", arity: -3, flags: cmdWrite, proc: sinterstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
+	{name: "sinterstore", arity: -3, flags: cmdWrite | cmdDenyOOM, proc: sinterstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "sunion", arity: -2, flags: cmdReadonly, proc: sunionCommand, firstKey: 1, lastKey: -1, keyStep: 1},
-	{name: "sunionstore", arity: -3, flags: cmdWrite, proc: sunionstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
+	{name: "sunionstore", arity: -3, flags: cmdWrite | cmdDenyOOM, proc: sunionstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "sdiff", arity: -2, flags: cmdReadonly, proc: sdiffCommand, firstKey: 1, lastKey: -1, keyStep: 1},
-	{name: "sdiffstore", arity: -3, flags: cmdWrite, proc: sdiffstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
+	{name: "sdiffstore", arity: -3, flags: cmdWrite | cmdDenyOOM, proc: sdiffstoreCommand, firstKey: 1, lastKey: -1, keyStep: 1},
 	{name: "smove", arity: 4, flags: cmdWrite | cmdFast, proc: smoveCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 	{name: "sscan", arity: -3, flags: cmdReadonly, proc: sscanCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 }

@@ -11,7 +11,7 @@ var stringRangeCommands = []*command{
 	{name: "getex", arity: -2, flags: cmdWrite | cmdFast, proc: getexCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "getrange", arity: 4, flags: cmdReadonly, proc: getrangeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "substr", arity: 4, flags: cmdReadonly, proc: getrangeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "setrange", arity: 4, flags: cmdWrite, proc: setrangeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "setrange", arity: 4, flags: cmdWrite | cmdDenyOOM, proc: setrangeCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "lcs", arity: -3, flags: cmdReadonly, proc: lcsCommand, firstKey: 1, lastKey: 2, keyStep: 1},
 }
 

@@ -8,8 +8,8 @@ import (
 
 // The sorted set commands (t_zset.c), with Redis 7.0's arities and flags.
 var zsetCommands = []*command{
-	{name: "zadd", arity: -4, flags: cmdWrite | cmdFast, proc: zaddCommand, firstKey: 1, lastKey: 1, keyStep: 1},
-	{name: "zincrby", arity: 4, flags: cmdWrite | cmdFast, proc: zincrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "zadd", arity: -4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: zaddCommand, firstKey: 1, lastKey: 1, keyStep: 1},
+	{name: "zincrby", arity: 4, flags: cmdWrite | cmdFast | cmdDenyOOM, proc: zincrbyCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "zrem", arity: -3, flags: cmdWrite | cmdFast, proc: zremCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "zcard", arity: 2, flags: cmdReadonly | cmdFast, proc: zcardCommand, firstKey: 1, lastKey: 1, keyStep: 1},
 	{name: "zscore", arity: 3, flags: cmdReadonly | cmdFast, proc: zscoreCommand, firstKey: 1, lastKey: 1, keyStep: 1},
