@@ -41,6 +41,13 @@
 //   - DEBUG has HELP, SLEEP, OBJECT, SET-ACTIVE-EXPIRE and
 //     QUICKLIST-PACKED-THRESHOLD; HELP lists Redis's whole set, and the
 //     others answer as unknown subcommands.
+//   - DUMP's payload is redis-server's byte for byte where the encoding
+//     fixes the order; a hashtable hash or set is written in kv's order
+//     (Redis: its hash order), an intset never widened is not narrowed in
+//     kv either but one that was widened then emptied is narrower, and a
+//     list's quicklist nodes are cut as RPUSHes under the current
+//     list-max-listpack-size would cut them (rdb_save.go); RESTORE reads
+//     either;
 //   - maxmemory compares the live heap plus estimates of the keys added and
 //     removed since the last GC cycle (evict.go), so about 0.7 times as many
 //     small keys fit in a given maxmemory as in Redis.
