@@ -43,9 +43,9 @@
 //     others answer as unknown subcommands.
 //   - DUMP's payload is redis-server's byte for byte where the encoding
 //     fixes the order; a hashtable hash or set is written in kv's order
-//     (Redis: its hash order), an intset never widened is not narrowed in
-//     kv either but one that was widened then emptied is narrower, and a
-//     list's quicklist nodes are cut as RPUSHes under the current
+//     (Redis: its hash order), an intset that once held a wider integer
+//     stays wide in Redis (intsets are never narrowed) where kv writes the
+//     width its members need, and a list's quicklist nodes are cut as RPUSHes under the current
 //     list-max-listpack-size would cut them (rdb_save.go); RESTORE reads
 //     either;
 //   - maxmemory compares the live heap plus estimates of the keys added and
