@@ -363,12 +363,15 @@ func TestConfigSetClientLimits(t *testing.T) {
 	third.Close()
 	second.conn.Close()
 
-	big := s.el.SetSize() + 1000
+	var size, table int
+	onLoopT(t, s, func() { size = s.el.SetSize() })
+	big := size + 1000
 	if got := first.do("CONFIG", "SET", "maxclients", strconv.Itoa(big)); got != resp.OK {
 		t.Fatalf("CONFIG SET maxclients %d: %q", big, got)
 	}
-	if s.el.SetSize() < big || len(s.rs.Clients()) < s.el.SetSize() {
-		t.Errorf("maxclients %d: the loop holds %d fds, the client table %d", big, s.el.SetSize(), len(s.rs.Clients()))
+	onLoopT(t, s, func() { size, table = s.el.SetSize(), len(s.rs.Clients()) })
+	if size < big || table < size {
+		t.Errorf("maxclients %d: the loop holds %d fds, the client table %d", big, size, table)
 	}
 	if got := first.do("CONFIG", "GET", "maxclients"); !strings.Contains(got, strconv.Itoa(big)) {
 		t.Errorf("CONFIG GET maxclients: %q", got)
