@@ -67,7 +67,7 @@ var configTable = []*standardConfig{
 	boolConfig("io-threads-do-reads", "", immutableConfig, false, nil),
 	boolConfig("always-show-logo", "", immutableConfig, false, nil),
 	boolConfig("protected-mode", "", 0, true, nil),
-	boolConfig("rdbcompression", "", 0, true, nil),
+	boolConfig("rdbcompression", "", 0, true, int64Field(func(c *config) *int64 { return &c.rdbCompression })),
 	boolConfig("rdb-del-sync-files", "", 0, false, nil),
 	boolConfig("activerehashing", "", 0, true, nil),
 	boolConfig("stop-writes-on-bgsave-error", "", 0, true, nil),

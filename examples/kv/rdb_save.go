@@ -39,9 +39,6 @@ const (
 	rdbEncInt16 = 1
 	rdbEncInt32 = 2
 	rdbEncLZF   = 3
-	// rdbCompression is rdbcompression, Redis's default yes: strings
-	// longer than 20 bytes are LZF-compressed when that saves bytes.
-	rdbCompression = true
 	// quicklistNodeContainerPacked is QUICKLIST_NODE_CONTAINER_PACKED: a
 	// node that is a listpack (PLAIN nodes hold one element of 1 GB or
 	// more).
@@ -76,9 +73,10 @@ func rdbEncodeInteger(dst []byte, v int64) ([]byte, bool) {
 }
 
 // rdbSaveRawString is rdbSaveRawString: a string of up to 11 bytes that
-// reads back as the same integer is saved as one, a longer one
-// LZF-compressed when that saves at least 4 bytes, else as it is.
-func rdbSaveRawString(dst, s []byte) []byte {
+// reads back as the same integer is saved as one, one of more than 20
+// bytes LZF-compressed (with compress: rdbcompression) when that saves at
+// least 4 bytes, else as it is.
+func rdbSaveRawString(dst, s []byte, compress bool) []byte {
 	if len(s) <= 11 {
 		if v, ok := isLongString(s); ok {
 			if out, ok := rdbEncodeInteger(dst, v); ok {
@@ -86,7 +84,7 @@ func rdbSaveRawString(dst, s []byte) []byte {
 			}
 		}
 	}
-	if rdbCompression && len(s) > 20 {
+	if compress && len(s) > 20 {
 		if out, ok := rdbSaveLzfString(dst, s); ok {
 			return out
 		}
@@ -139,9 +137,10 @@ func rdbObjectType(o *robj) byte {
 // Redis's dict order; a list's nodes are those a list built by RPUSH
 // alone would have (see quicklistNodes).
 func (s *server) rdbSaveObject(dst []byte, o *robj) []byte {
+	lzf := s.cfg.rdbCompression != 0 // rdbcompression
 	switch o.typ {
 	case objString:
-		return rdbSaveRawString(dst, o.str)
+		return rdbSaveRawString(dst, o.str, lzf)
 	case objList:
 		l := o.ptr.(*list)
 		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize)
@@ -152,17 +151,17 @@ func (s *server) rdbSaveObject(dst []byte, o *robj) []byte {
 			for i := n.from; i < n.to; i++ {
 				lp.append(l.at(i))
 			}
-			dst = rdbSaveRawString(dst, lp.bytes())
+			dst = rdbSaveRawString(dst, lp.bytes(), lzf)
 		}
 		return dst
 	case objSet:
 		st := o.ptr.(*set)
 		if st.intset {
-			return rdbSaveRawString(dst, intsetBytes(st.ordered()))
+			return rdbSaveRawString(dst, intsetBytes(st.ordered()), lzf)
 		}
 		dst = rdbSaveLen(dst, uint64(st.len()))
 		for _, m := range st.members {
-			dst = rdbSaveRawString(dst, []byte(m))
+			dst = rdbSaveRawString(dst, []byte(m), lzf)
 		}
 		return dst
 	case objZset:
@@ -174,13 +173,13 @@ func (s *server) rdbSaveObject(dst []byte, o *robj) []byte {
 				lp.append([]byte(x.ele))
 				lp.append(d2string(num[:0], x.score))
 			}
-			return rdbSaveRawString(dst, lp.bytes())
+			return rdbSaveRawString(dst, lp.bytes(), lzf)
 		}
 		// From the greatest to the smallest, as Redis walks the skiplist
 		// so that loading inserts each at the head.
 		dst = rdbSaveLen(dst, uint64(zs.len()))
 		for x := zs.zsl.tail; x != nil; x = x.backward {
-			dst = rdbSaveRawString(dst, []byte(x.ele))
+			dst = rdbSaveRawString(dst, []byte(x.ele), lzf)
 			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.score))
 		}
 		return dst
@@ -192,12 +191,12 @@ func (s *server) rdbSaveObject(dst []byte, o *robj) []byte {
 			lp.append([]byte(e.field))
 			lp.append(e.val)
 		}
-		return rdbSaveRawString(dst, lp.bytes())
+		return rdbSaveRawString(dst, lp.bytes(), lzf)
 	}
 	dst = rdbSaveLen(dst, uint64(h.len()))
 	for _, e := range h.entries {
-		dst = rdbSaveRawString(dst, []byte(e.field))
-		dst = rdbSaveRawString(dst, e.val)
+		dst = rdbSaveRawString(dst, []byte(e.field), lzf)
+		dst = rdbSaveRawString(dst, e.val, lzf)
 	}
 	return dst
 }

@@ -99,10 +99,22 @@ func dumpKeys() (setup [][]string, keys []string) {
 // Redis's payload into kv and into Redis gives the same encoding, type
 // and DUMP again.
 func TestDumpMatchesRedis(t *testing.T) {
+	t.Run("rdbcompression-yes", func(t *testing.T) { dumpMatchesRedis(t, "yes") })
+	// With rdbcompression no (CONFIG SET on both), long strings are
+	// written plain, in listpacks and keys alike.
+	t.Run("rdbcompression-no", func(t *testing.T) { dumpMatchesRedis(t, "no") })
+}
+
+func dumpMatchesRedis(t *testing.T, compression string) {
 	setup, keys := dumpKeys()
 	s := newTestServer(t)
 	ours := dialRaw(t, startServer(t, s))
 	redis := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", testenv.StartRedis(t)))
+	for _, c := range []*rawConn{ours, redis} {
+		if r := c.do("CONFIG", "SET", "rdbcompression", compression); r != resp.OK {
+			t.Fatalf("CONFIG SET rdbcompression %s: %q", compression, r)
+		}
+	}
 	for _, cmd := range setup {
 		ours.do(cmd...)
 		redis.do(cmd...)

@@ -57,6 +57,9 @@ type config struct {
 	// changes them): hash-max-listpack-entries/-value,
 	// set-max-intset-entries, zset-max-listpack-entries/-value,
 	// list-max-listpack-size, list-compress-depth.
+	// rdbCompression is rdbcompression (1: yes): DUMP LZF-compresses
+	// strings longer than 20 bytes (rdb_save.go).
+	rdbCompression         int64
 	hashMaxListpackEntries int64
 	hashMaxListpackValue   int64
 	setMaxIntsetEntries    int64
@@ -114,6 +117,7 @@ func defaultConfig() config {
 		clientOutputBufferLimit:   defaultObufLimits(),
 		activeExpireEffort:        1,
 		databases:                 16,
+		rdbCompression:            1,
 		hashMaxListpackEntries:    512, // redis-server 7.0.15 reports 512 (CONFIG GET)
 		hashMaxListpackValue:      64,
 		setMaxIntsetEntries:       512,
