@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,23 +26,8 @@ func startRedisConf(t *testing.T, path string, extra ...string) string {
 	bin := testenv.RequireBinary(t, "redis-server")
 	port := testenv.FreePort(t)
 	args := append([]string{path, "--port", fmt.Sprint(port), "--daemonize", "no"}, extra...)
-	cmd := exec.Command(bin, args...)
-	out := &testenv.SyncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	p := testenv.StartProcess(t, exec.Command(bin, args...))
+	out, done := p.Out, p.Exited
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -239,22 +238,10 @@ func startReal(t testing.TB, body string) *realSentinel {
 	bin := testenv.RequireBinary(t, "redis-sentinel")
 	port := testenv.FreePort(t)
 	conf := writeConf(t, port, body)
-	out := &testenv.SyncBuffer{}
-	cmd := exec.Command(bin, conf)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	p := testenv.StartProcess(t, exec.Command(bin, conf))
+	cmd, out := p.Cmd, p.Out
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		p.Stop()
 		if t.Failed() {
 			t.Logf("redis-sentinel :%d log:\n%s", port, out)
 		}

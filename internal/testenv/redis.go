@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -67,29 +66,12 @@ func startServer(t testing.TB, name string, args func(port int) []string, ready 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := FreePort(t)
-		cmd := exec.Command(bin, args(port)...)
-		var out strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("starting %s: %v", name, err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		stop := func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		}
-		if lastErr = ready(port, done); lastErr == nil {
-			t.Cleanup(stop)
+		p := StartProcess(t, exec.Command(bin, args(port)...))
+		if lastErr = ready(port, p.Exited); lastErr == nil {
 			return port
 		}
-		stop()
-		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, out.String())
+		p.Stop()
+		lastErr = fmt.Errorf("%v; output:\n%s", lastErr, p.Out.String())
 	}
 	t.Fatalf("%s did not start: %v", name, lastErr)
 	return 0
