@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -91,7 +92,7 @@ type standardConfig struct {
 	// "" or Redis's error) and rewrite.
 	get     func(s *server) string
 	set     func(c *config, argv []string) string
-	rewrite func(s *server, st *rewriteState, name string)
+	rewrite func(s *server, st *redisconf.Rewrite, name string)
 
 	// view, when set, replaces the value CONFIG GET replies with (port,
 	// when kv picked a free one).
@@ -409,7 +410,7 @@ func stringConfig(name, alias string, flags configFlags, emptyIsNull bool, def s
 	return sc
 }
 
-func specialConfig(name, alias string, flags configFlags, set func(*config, []string) string, get func(*server) string, rewrite func(*server, *rewriteState, string)) *standardConfig {
+func specialConfig(name, alias string, flags configFlags, set func(*config, []string) string, get func(*server) string, rewrite func(*server, *redisconf.Rewrite, string)) *standardConfig {
 	return &standardConfig{name: name, alias: alias, flags: flags, kind: specialKind, set: set, get: get, rewrite: rewrite}
 }
 

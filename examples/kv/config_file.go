@@ -7,10 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/resp"
-	"golang.org/x/sys/unix"
 )
 
 // This file is config.c's loading of a config file (loadServerConfig,
@@ -184,40 +183,13 @@ func parseArgs(args []string, c *config) (cpuprofile, memprofile string, err err
 			rest = append(rest, args[i])
 		}
 	}
-	args = rest
-	j := 0
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		abs, err := filepath.Abs(args[0])
+	file, options := redisconf.CommandLine(rest)
+	if file != "" {
+		abs, err := filepath.Abs(file)
 		if err != nil {
 			return "", "", err
 		}
 		c.configfile = abs
-		j = 1
-	}
-	var options strings.Builder
-	handledLast := true
-	for ; j < len(args); j++ {
-		a := args[j]
-		if handledLast && strings.HasPrefix(a, "--") {
-			if options.Len() > 0 {
-				options.WriteByte('\n')
-			}
-			options.WriteString(a[2:] + " ")
-			if parts, _ := resp.SplitArgs(a); len(parts) == 1 {
-				handledLast = false
-				last := j == len(args)-1
-				if strings.EqualFold(a, "--save") && (last || strings.HasPrefix(args[j+1], "--")) {
-					// "--save" with no value is save "".
-					options.WriteString(`""`)
-					handledLast = !last
-				}
-			} else {
-				handledLast = true
-			}
-			continue
-		}
-		options.WriteString(resp.Repr(a) + " ")
-		handledLast = true
 	}
 	var text string
 	if c.configfile != "" {
@@ -227,8 +199,8 @@ func parseArgs(args []string, c *config) (cpuprofile, memprofile string, err err
 		}
 		text = string(data)
 	}
-	if options.Len() > 0 {
-		text += "\n" + options.String()
+	if options != "" {
+		text += "\n" + options
 	}
 	return cpuprofile, memprofile, c.loadConfigString(text)
 }
@@ -262,13 +234,3 @@ func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
-
-var umaskOnce = sync.OnceValue(func() int {
-	m := unix.Umask(0o22)
-	unix.Umask(m)
-	return m
-})
-
-// currentUmask is the process's umask, read once (Redis reads it at
-// start for the rewritten file's mode).
-func currentUmask() int { return umaskOnce() }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/resp"
 	"github.com/goae/goae/internal/testenv"
 )
@@ -92,7 +93,7 @@ func splitRewritten(t *testing.T, path string) (kept []string, appended []string
 		t.Fatal(err)
 	}
 	text := portLine.ReplaceAllString(string(b), "port P")
-	before, after, _ := strings.Cut(text, rewriteSignature+"\n")
+	before, after, _ := strings.Cut(text, redisconf.Signature+"\n")
 	appended = strings.Split(strings.TrimSuffix(after, "\n"), "\n")
 	sort.Strings(appended)
 	return strings.Split(before, "\n"), appended
@@ -174,7 +175,7 @@ func TestConfigRewriteMatchesRedis(t *testing.T) {
 func sortAfterSignature(text string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if l == rewriteSignature {
+		if l == redisconf.Signature {
 			j := i + 1
 			for j < len(lines) && lines[j] != "" {
 				j++

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/resp"
 	"github.com/goae/goae/internal/respserver"
 )
@@ -50,8 +51,8 @@ func (c *config) workingDir() string {
 	return wd
 }
 
-func rewriteDirOption(s *server, st *rewriteState, name string) {
-	st.rewriteLine(name, name+" "+resp.Repr(s.cfg.workingDir()), true)
+func rewriteDirOption(s *server, st *redisconf.Rewrite, name string) {
+	st.RewriteLine(name, name+" "+resp.Repr(s.cfg.workingDir()), true)
 }
 
 // strerror is the C library's message for err's errno (Go's are the
@@ -111,15 +112,15 @@ func getSaveOption(s *server) string {
 	return b.String()
 }
 
-func rewriteSaveOption(s *server, st *rewriteState, name string) {
+func rewriteSaveOption(s *server, st *redisconf.Rewrite, name string) {
 	if len(s.cfg.save) == 0 {
-		st.rewriteLine(name, `save ""`, true)
+		st.RewriteLine(name, `save ""`, true)
 		return
 	}
 	for j := 0; j < len(s.cfg.save); j += 2 {
-		st.rewriteLine(name, fmt.Sprintf("save %d %d", s.cfg.save[j], int32(s.cfg.save[j+1])), true)
+		st.RewriteLine(name, fmt.Sprintf("save %d %d", s.cfg.save[j], int32(s.cfg.save[j+1])), true)
 	}
-	st.markProcessed(name)
+	st.MarkAsProcessed(name)
 }
 
 // strtoll is strtoll(s, &end, 10) with *end == '\0' required: leading
@@ -167,7 +168,7 @@ func getObufOption(s *server) string { return formatOutputBufferLimit(s.cfg.clie
 // rewriteObufOption writes each class that differs from Redis's defaults
 // (normal 0 0 0, so kv's own normal limit is written), the slave class
 // named "replica" as Redis writes it.
-func rewriteObufOption(s *server, st *rewriteState, name string) {
+func rewriteObufOption(s *server, st *redisconf.Rewrite, name string) {
 	redisDefaults := []respserver.OutputBufferLimit{{Hard: -1, Soft: -1, SoftSeconds: -1},
 		{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60}, {Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60}}
 	l := s.cfg.clientOutputBufferLimit
@@ -176,7 +177,7 @@ func rewriteObufOption(s *server, st *rewriteState, name string) {
 		force := max(cur.Hard, 0) != max(d.Hard, 0) || max(cur.Soft, 0) != max(d.Soft, 0) || max(cur.SoftSeconds, 0) != max(d.SoftSeconds, 0)
 		line := fmt.Sprintf("%s %s %s %s %d", name, [...]string{"normal", "replica", "pubsub"}[i],
 			formatMemory(max(cur.Hard, 0)), formatMemory(max(cur.Soft, 0)), max(cur.SoftSeconds, 0))
-		st.rewriteLine(name, line, force)
+		st.RewriteLine(name, line, force)
 	}
 }
 
@@ -287,9 +288,9 @@ func getOOMScoreAdjValuesOption(s *server) string {
 	return fmt.Sprintf("%d %d %d", v[0], v[1], v[2])
 }
 
-func rewriteOOMScoreAdjValuesOption(s *server, st *rewriteState, name string) {
+func rewriteOOMScoreAdjValuesOption(s *server, st *redisconf.Rewrite, name string) {
 	v := oomScoreAdjValues(&s.cfg)
-	st.rewriteLine(name, fmt.Sprintf("%s %d %d %d", name, v[0], v[1], v[2]), v != defaultOOMScoreAdjValues)
+	st.RewriteLine(name, fmt.Sprintf("%s %d %d %d", name, v[0], v[1], v[2]), v != defaultOOMScoreAdjValues)
 }
 
 // notify-keyspace-events (notify.go has the letters).
@@ -309,8 +310,8 @@ func getNotifyOption(s *server) string {
 	return keyspaceEventsFlagsToString(s.cfg.notifyKeyspaceEvents)
 }
 
-func rewriteNotifyOption(s *server, st *rewriteState, name string) {
-	st.rewriteLine(name, name+" "+resp.Repr(keyspaceEventsFlagsToString(s.cfg.notifyKeyspaceEvents)), s.cfg.notifyKeyspaceEvents != 0)
+func rewriteNotifyOption(s *server, st *redisconf.Rewrite, name string) {
+	st.RewriteLine(name, name+" "+resp.Repr(keyspaceEventsFlagsToString(s.cfg.notifyKeyspaceEvents)), s.cfg.notifyKeyspaceEvents != 0)
 }
 
 // bind: the addresses, space-separated in config.bind. kv listens on the
@@ -330,16 +331,16 @@ func setBindOption(c *config, argv []string) string {
 
 func getBindOption(s *server) string { return s.cfg.bind }
 
-func rewriteBindOption(s *server, st *rewriteState, name string) {
+func rewriteBindOption(s *server, st *redisconf.Rewrite, name string) {
 	if s.cfg.bind == redisDefaultBind {
-		st.markProcessed(name)
+		st.MarkAsProcessed(name)
 		return
 	}
 	addrs := s.cfg.bind
 	if addrs == "" {
 		addrs = `""`
 	}
-	st.rewriteLine(name, name+" "+addrs, true)
+	st.RewriteLine(name, name+" "+addrs, true)
 }
 
 // listenAddr is the address kv listens on for bind: the first one, with
@@ -379,12 +380,12 @@ func setReplicaOfOption(c *config, argv []string) string {
 
 func getReplicaOfOption(s *server) string { return s.cfg.replicaof }
 
-func rewriteReplicaOfOption(s *server, st *rewriteState, name string) {
+func rewriteReplicaOfOption(s *server, st *redisconf.Rewrite, name string) {
 	if s.cfg.replicaof == "" {
-		st.markProcessed(name)
+		st.MarkAsProcessed(name)
 		return
 	}
-	st.rewriteLine(name, name+" "+s.cfg.replicaof, true)
+	st.RewriteLine(name, name+" "+s.cfg.replicaof, true)
 }
 
 // latency-tracking-info-percentiles: kept and reported (kv's INFO has no
@@ -433,12 +434,12 @@ func getPercentilesOption(s *server) string {
 	return strings.Join(parts, " ")
 }
 
-func rewritePercentilesOption(s *server, st *rewriteState, name string) {
+func rewritePercentilesOption(s *server, st *redisconf.Rewrite, name string) {
 	line := name
 	if p := percentiles(&s.cfg); len(p) == 0 {
 		line += ` ""`
 	} else {
 		line += " " + getPercentilesOption(s)
 	}
-	st.rewriteLine(name, line, true)
+	st.RewriteLine(name, line, true)
 }

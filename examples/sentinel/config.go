@@ -21,6 +21,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -201,63 +202,13 @@ func strerror(err error) string {
 	return err.Error()
 }
 
-// parseCommandLine mirrors the argument handling in Redis's main(): the
-// first argument is the config file unless it starts with '-', and the
-// others become config lines appended after the file ("--port 26400"
-// becomes `port "26400"`, each value quoted with sdscatrepr, each option on
-// a line of its own). It returns the config file ("" when none) and that
-// options string. Reading the config from stdin ("-") is not supported.
-func parseCommandLine(args []string) (configFile, options string) {
-	j := 0
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		configFile = args[0]
-		j = 1
-	}
-	var opts strings.Builder
-	handledLastConfigArg := true
-	for ; j < len(args); j++ {
-		a := args[j]
-		if handledLastConfigArg && strings.HasPrefix(a, "--") {
-			if opts.Len() > 0 {
-				opts.WriteString("\n")
-			}
-			opts.WriteString(a[2:])
-			opts.WriteString(" ")
-			argv, _ := resp.SplitArgs(a)
-			if len(argv) == 1 {
-				// Only the option's name ("--port"): its value follows,
-				// except for the value-less --sentinel and an empty --save.
-				handledLastConfigArg = false
-				last := j == len(args)-1
-				nextIsOption := !last && strings.HasPrefix(args[j+1], "--")
-				switch {
-				case nextIsOption && strings.EqualFold(a, "--save"):
-					opts.WriteString(`""`)
-					handledLastConfigArg = true
-				case last && strings.EqualFold(a, "--save"):
-					opts.WriteString(`""`)
-				case nextIsOption && strings.EqualFold(a, "--sentinel"):
-					handledLastConfigArg = true
-				}
-			} else {
-				handledLastConfigArg = true
-			}
-		} else {
-			opts.WriteString(resp.Repr(a))
-			opts.WriteString(" ")
-			handledLastConfigArg = true
-		}
-	}
-	return configFile, opts.String()
-}
-
 // loadSentinelConfig is what Redis's main() does for a sentinel with its
-// arguments: parseCommandLine, loadServerConfig (file, then options), and
+// arguments: redisconf.CommandLine, loadServerConfig (file, then options), and
 // sentinelCheckConfigFile. args are the arguments after the program name.
 // A *configError is to be printed to stderr as it is, a *startupError
 // logged; both mean exit 1.
 func loadSentinelConfig(args []string) (*sentinelConfig, error) {
-	file, options := parseCommandLine(args)
+	file, options := redisconf.CommandLine(args)
 	c := newSentinelConfig()
 	if err := c.loadServerConfig(file, options); err != nil {
 		return nil, err

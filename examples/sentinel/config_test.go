@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/testenv"
 )
 
@@ -46,7 +47,7 @@ func (d *fakeDir) chdir(p string) error {
 // loadOurs loads args (the arguments after the program name) into our
 // config with dir as the working directory, as main would.
 func loadOurs(dir string, args []string) (*sentinelConfig, error) {
-	file, options := parseCommandLine(args)
+	file, options := redisconf.CommandLine(args)
 	fd := &fakeDir{wd: dir}
 	c := newSentinelConfig()
 	c.getwd, c.chdir = fd.getwd, fd.chdir
@@ -121,7 +122,7 @@ func runRealSentinel(t *testing.T, bin, dir, file string, args []string) string 
 func normalizeServerOptions(text string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if l != rewriteSignature {
+		if l != redisconf.Signature {
 			continue
 		}
 		end := i + 1
