@@ -129,7 +129,7 @@ func (s *server) clientByID(self *client, id int64) *client {
 }
 
 func clientHelpCommand(s *server, c *client) {
-	addReplyHelp(c, "CLIENT", []string{
+	c.AddReplyHelp("CLIENT", []string{
 		"GETNAME",
 		"    Return the name of the current connection.",
 		"ID",
@@ -167,16 +167,4 @@ func clientHelpCommand(s *server, c *client) {
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
 	})
-}
-
-// addReplyHelp is Redis's addReplyHelp: a usage line, the given lines,
-// then HELP's own, as status replies.
-func addReplyHelp(c *client, name string, lines []string) {
-	c.AddReplyArrayLen(len(lines) + 3)
-	c.AddReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.AddReplyStatus(l)
-	}
-	c.AddReplyStatus("HELP")
-	c.AddReplyStatus("    Prints this help.")
 }

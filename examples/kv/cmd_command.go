@@ -343,7 +343,7 @@ func addReplyCommandDocs(c *client, cmd *command) {
 }
 
 func commandHelpCommand(s *server, c *client) {
-	addReplyHelp(c, "COMMAND", []string{
+	c.AddReplyHelp("COMMAND", []string{
 		"(no subcommand)",
 		"    Return details about all Redis commands.",
 		"COUNT",

@@ -308,7 +308,7 @@ func configResetStatCommand(s *server, c *client) {
 }
 
 func configHelpCommand(s *server, c *client) {
-	addReplyHelp(c, "CONFIG", []string{
+	c.AddReplyHelp("CONFIG", []string{
 		"GET <pattern>",
 		"    Return parameters matching the glob-like <pattern> and their values.",
 		"SET <directive> <value>",

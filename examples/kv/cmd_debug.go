@@ -101,7 +101,7 @@ func debugQuicklistPackedThreshold(s *server, c *client) {
 // debugHelp is DEBUG HELP: Redis 7.0.15's text, every subcommand it
 // lists; those kv does not have answer as unknown subcommands.
 func debugHelp(s *server, c *client) {
-	addReplyHelp(c, "DEBUG", debugHelpLines)
+	c.AddReplyHelp("DEBUG", debugHelpLines)
 }
 
 var debugHelpLines = []string{

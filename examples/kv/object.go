@@ -178,7 +178,7 @@ func objectRefcountCommand(s *server, c *client) {
 }
 
 func objectHelpCommand(s *server, c *client) {
-	addReplyHelp(c, "OBJECT", []string{
+	c.AddReplyHelp("OBJECT", []string{
 		"ENCODING <key>",
 		"    Return the kind of internal representation used in order to store the value",
 		"    associated with a <key>.",

@@ -418,7 +418,7 @@ func pubsubShardnumsubCommand(s *server, c *client) { pubsubNumsubReply(c, s.pub
 func pubsubNumpatCommand(s *server, c *client) { c.AddReplyInt(int64(len(s.pubsub.patterns))) }
 
 func pubsubHelpCommand(s *server, c *client) {
-	addReplyHelp(c, "PUBSUB", []string{
+	c.AddReplyHelp("PUBSUB", []string{
 		"CHANNELS [<pattern>]",
 		"    Return the currently active channels matching a <pattern> (default: '*').",
 		"NUMPAT",

@@ -48,17 +48,6 @@ func (s *sentinelState) command(rc *respserver.Client) { s.processCommand(rc.Dat
 
 func (c *client) addReplyBulkInt(n int64) { c.AddReplyBulkString(strconv.FormatInt(n, 10)) }
 
-// addReplyHelp is networking.c's.
-func (c *client) addReplyHelp(name string, lines []string) {
-	c.AddReplyArrayLen(len(lines) + 3)
-	c.AddReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.AddReplyStatus(l)
-	}
-	c.AddReplyStatus("HELP")
-	c.AddReplyStatus("    Prints this help.")
-}
-
 func (s *sentinelState) addReplyError(c *client, msg string) {
 	s.stats.totalErrorReply++
 	c.AddReplyError(msg)
@@ -525,4 +514,4 @@ var sentinelHelp = []string{
 	"    Simulate a Sentinel crash.",
 }
 
-func sentinelHelpCommand(s *sentinelState, c *client) { c.addReplyHelp("SENTINEL", sentinelHelp) }
+func sentinelHelpCommand(s *sentinelState, c *client) { c.AddReplyHelp("SENTINEL", sentinelHelp) }

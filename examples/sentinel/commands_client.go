@@ -82,7 +82,7 @@ func (s *sentinelState) KillClient(rc *respserver.Client) { s.rs.FreeClientAsync
 func (s *sentinelState) NowMs() int64 { return s.mstime() }
 
 func clientHelpCommand(s *sentinelState, c *client) {
-	c.addReplyHelp("CLIENT", []string{
+	c.AddReplyHelp("CLIENT", []string{
 		"GETNAME",
 		"    Return the name of the current connection.",
 		"ID",

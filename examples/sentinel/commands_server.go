@@ -181,75 +181,28 @@ func (s *sentinelState) checkPassword(user, pass string) bool {
 func aclWhoamiCommand(s *sentinelState, c *client) { c.AddReplyBulkString("default") }
 
 // helloCommand is HELLO [protover [AUTH user pass] [SETNAME name]], RESP2
-// and RESP3.
+// and RESP3; the arguments and the reply are respserver's (hello.go).
 func helloCommand(s *sentinelState, c *client) {
-	ver := int64(0)
-	next := 1
-	if len(c.Argv) >= 2 {
-		v, ok := resp.ParseInt(c.Argv[1])
-		if !ok {
-			s.addReplyError(c, "Protocol version is not an integer or out of range")
-			return
-		}
-		next++
-		if v < 2 || v > 3 {
-			s.addReplyError(c, "-NOPROTO unsupported protocol version")
-			return
-		}
-		ver = v
+	h, errText := respserver.ParseHello(c.Argv)
+	if errText != "" {
+		s.addReplyError(c, errText)
+		return
 	}
-	var user, pass, name *string
-	for j := next; j < len(c.Argv); j++ {
-		more := len(c.Argv) - 1 - j
-		opt := c.arg(j)
-		switch {
-		case strings.EqualFold(opt, "auth") && more >= 2:
-			u, p := c.arg(j+1), c.arg(j+2)
-			user, pass = &u, &p
-			j += 2
-		case strings.EqualFold(opt, "setname") && more >= 1:
-			n := c.arg(j + 1)
-			if !respserver.ValidClientName([]byte(n)) {
-				s.addReplyError(c, respserver.ClientNameErr)
-				return
-			}
-			name = &n
-			j++
-		default:
-			s.addReplyError(c, "Syntax error in HELLO option '"+opt+"'")
-			return
-		}
-	}
-	if user != nil {
-		if !s.checkPassword(*user, *pass) {
+	if h.User != nil {
+		if !s.checkPassword(string(h.User), string(h.Pass)) {
 			s.addReplyError(c, "-WRONGPASS invalid username-password pair or user is disabled.")
 			return
 		}
 		c.authed = true
 	}
 	if !c.authed && s.cfg.requirepass != nil {
-		s.addReplyError(c, "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		s.addReplyError(c, respserver.HelloNoAuthErr)
 		return
 	}
-	if name != nil {
-		c.Name = *name
+	if h.Name != nil {
+		c.Name = string(h.Name)
 	}
-	if ver != 0 {
-		c.SetProtocol(int(ver))
-	}
-	c.AddReplyMapLen(6)
-	c.AddReplyBulkString("server")
-	c.AddReplyBulkString("redis")
-	c.AddReplyBulkString("version")
-	c.AddReplyBulkString(redisVersion)
-	c.AddReplyBulkString("proto")
-	c.AddReplyInt(int64(c.Protocol()))
-	c.AddReplyBulkString("id")
-	c.AddReplyInt(c.ID)
-	c.AddReplyBulkString("mode")
-	c.AddReplyBulkString("sentinel")
-	c.AddReplyBulkString("modules")
-	c.AddReplyArrayLen(0)
+	c.AddReplyHello(h, redisVersion, "sentinel", "")
 }
 
 // shutdownCommand is SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: a
