@@ -86,9 +86,9 @@ func (s *server) ClientView(rc *respserver.Client, v *respserver.ClientView) {
 	}
 	if tc := s.tracked(c); tc != nil {
 		v.Flags.Tracking = true
-		v.Flags.TrackingBrokenRedir = tc.flags&trackingBrokenRedir != 0
-		v.Flags.Bcast = tc.flags&trackingBcast != 0
-		v.Redir = tc.redirect
+		v.Flags.TrackingBrokenRedir = tc.Flags&respserver.TrackingBrokenRedir != 0
+		v.Flags.Bcast = tc.Flags&respserver.TrackingBcast != 0
+		v.Redir = tc.Redirect
 	}
 	lastcmd := c.lastcmd
 	if ms := s.multi[c]; ms != nil {
@@ -129,42 +129,5 @@ func (s *server) clientByID(self *client, id int64) *client {
 }
 
 func clientHelpCommand(s *server, c *client) {
-	c.AddReplyHelp("CLIENT", []string{
-		"GETNAME",
-		"    Return the name of the current connection.",
-		"ID",
-		"    Return the ID of the current connection.",
-		"INFO",
-		"    Return information about the current client connection.",
-		"KILL <ip:port>",
-		"    Kill connection made from <ip:port>.",
-		"KILL <option> <value> [<option> <value> [...]]",
-		"    Kill connections. Options are:",
-		"    * ADDR (<ip:port>|<unixsocket>:0)",
-		"      Kill connections made from the specified address",
-		"    * LADDR (<ip:port>|<unixsocket>:0)",
-		"      Kill connections made to specified local address",
-		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-		"      Kill connections by type.",
-		"    * USER <username>",
-		"      Kill connections authenticated by <username>.",
-		"    * SKIPME (YES|NO)",
-		"      Skip killing current connection (default: yes).",
-		"LIST [options ...]",
-		"    Return information about client connections. Options:",
-		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-		"      Return clients of specified type.",
-		"UNPAUSE",
-		"    Stop the current client pause, resuming traffic.",
-		"PAUSE <timeout> [WRITE|ALL]",
-		"    Suspend all, or just write, clients for <timeout> milliseconds.",
-		"REPLY (ON|OFF|SKIP)",
-		"    Control the replies sent to the current connection.",
-		"SETNAME <name>",
-		"    Assign the name <name> to the current connection.",
-		"UNBLOCK <clientid> [TIMEOUT|ERROR]",
-		"    Unblock the specified blocked client.",
-		"NO-EVICT (ON|OFF)",
-		"    Protect current client connection from eviction.",
-	})
+	c.AddReplyHelp("CLIENT", respserver.ClientHelp)
 }

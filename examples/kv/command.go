@@ -194,7 +194,7 @@ func (s *server) call(c *client, cmd *command) {
 	s.stats.numCommands++
 	if len(s.trk.clients) > 0 {
 		// The keys a tracking client reads are remembered for its cache.
-		if tc := s.trk.clients[c.ID]; tc != nil && tc.flags&trackingBcast == 0 && cmd.flags&cmdReadonly != 0 {
+		if tc := s.trk.clients[c.ID]; tc != nil && tc.Flags&respserver.TrackingBcast == 0 && cmd.flags&cmdReadonly != 0 {
 			s.trackingRememberKeys(tc, cmd, c.Argv)
 		}
 	}

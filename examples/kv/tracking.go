@@ -26,26 +26,14 @@ import (
 // that never tracks pays nothing. Like Redis, the table holds IDs and
 // drops those of clients that went lazily, when the key is invalidated.
 
-// Tracking flags (CLIENT_TRACKING_*).
-const (
-	trackingBrokenRedir = 1 << iota // the REDIRECT client went away
-	trackingBcast                   // BCAST
-	trackingOptin                   // OPTIN
-	trackingOptout                  // OPTOUT
-	trackingCaching                 // CLIENT CACHING yes|no given for the next command
-	trackingNoloop                  // NOLOOP
-)
-
 // invalidateChannel is where RESP2 redirection sends invalidations.
 const invalidateChannel = "__redis__:invalidate"
 
 // trackedClient is a client with tracking on.
 type trackedClient struct {
-	c        *client
-	flags    uint8
-	redirect int64   // client_tracking_redirection, 0 for none
-	redir    *client // the client redirect named when tracking was enabled
-	prefixes []string
+	c *client
+	respserver.Tracking
+	redir *client // the client Redirect named when tracking was enabled
 }
 
 // bcastState is one prefix of the prefix table: the keys written under
@@ -77,8 +65,10 @@ type trackingState struct {
 	prefixScratch []string
 }
 
-// enableTracking is CLIENT TRACKING ON with its options (enableTracking).
-func (s *server) enableTracking(c *client, redirect int64, redir *client, options uint8, prefixes []string) {
+// enableTracking is CLIENT TRACKING ON with its options (enableTracking):
+// the client's settings are respserver's, its BCAST prefixes are also in
+// the prefix table.
+func (s *server) enableTracking(c *client, req respserver.TrackingRequest) {
 	t := &s.trk
 	tc := t.clients[c.ID]
 	if tc == nil {
@@ -88,35 +78,21 @@ func (s *server) enableTracking(c *client, redirect int64, redir *client, option
 		tc = &trackedClient{c: c}
 		t.clients[c.ID] = tc
 	}
-	tc.flags &^= trackingBrokenRedir | trackingBcast | trackingOptin | trackingOptout | trackingNoloop
-	tc.redirect, tc.redir = redirect, redir
+	tc.redir = nil
+	if req.Redir != nil {
+		tc.redir = req.Redir.Data.(*client)
+	}
 	if t.table == nil {
 		t.table = map[string]map[int64]struct{}{}
 		t.prefixes = map[string]*bcastState{}
 	}
-	if options&trackingBcast != 0 {
-		tc.flags |= trackingBcast
-		if len(prefixes) == 0 {
-			s.enableBcastTrackingForPrefix(tc, "")
+	for _, p := range tc.Enable(req) {
+		bs := t.prefixes[p]
+		if bs == nil {
+			bs = &bcastState{keys: map[string]*client{}, clients: map[*client]struct{}{}}
+			t.prefixes[p] = bs
 		}
-		for _, p := range prefixes {
-			s.enableBcastTrackingForPrefix(tc, p)
-		}
-	}
-	tc.flags |= options & (trackingOptin | trackingOptout | trackingNoloop)
-}
-
-// enableBcastTrackingForPrefix subscribes tc to prefix.
-func (s *server) enableBcastTrackingForPrefix(tc *trackedClient, prefix string) {
-	bs := s.trk.prefixes[prefix]
-	if bs == nil {
-		bs = &bcastState{keys: map[string]*client{}, clients: map[*client]struct{}{}}
-		s.trk.prefixes[prefix] = bs
-	}
-	if _, ok := bs.clients[tc.c]; !ok {
-		bs.clients[tc.c] = struct{}{}
-		i, _ := slices.BinarySearch(tc.prefixes, prefix)
-		tc.prefixes = slices.Insert(tc.prefixes, i, prefix)
+		bs.clients[c] = struct{}{}
 	}
 }
 
@@ -128,7 +104,7 @@ func (s *server) disableTracking(c *client) {
 	if tc == nil {
 		return
 	}
-	for _, p := range tc.prefixes {
+	for _, p := range tc.Prefixes {
 		bs := s.trk.prefixes[p]
 		delete(bs.clients, c)
 		if len(bs.clients) == 0 {
@@ -150,8 +126,8 @@ func (s *server) tracked(c *client) *trackedClient {
 // ran (trackingRememberKeys), unless OPTIN without CLIENT CACHING yes or
 // OPTOUT with CLIENT CACHING no says otherwise.
 func (s *server) trackingRememberKeys(tc *trackedClient, cmd *command, argv [][]byte) {
-	optin, optout := tc.flags&trackingOptin != 0, tc.flags&trackingOptout != 0
-	caching := tc.flags&trackingCaching != 0
+	optin, optout := tc.Flags&respserver.TrackingOptin != 0, tc.Flags&respserver.TrackingOptout != 0
+	caching := tc.Flags&respserver.TrackingCaching != 0
 	if (optin && !caching) || (optout && caching) {
 		return
 	}
@@ -209,10 +185,10 @@ func (s *server) trackingInvalidateKey(key string, bcast bool) {
 	cur := s.currentClient
 	for id := range ids {
 		tc := t.clients[id]
-		if tc == nil || tc.flags&trackingBcast != 0 {
+		if tc == nil || tc.Flags&respserver.TrackingBcast != 0 {
 			continue
 		}
-		if tc.flags&trackingNoloop != 0 && tc.c == cur {
+		if tc.Flags&respserver.TrackingNoloop != 0 && tc.c == cur {
 			continue
 		}
 		if tc.c == cur && s.executing > 0 {
@@ -249,14 +225,14 @@ func (s *server) trackingRememberKeyToBroadcast(key string) {
 func (s *server) sendTrackingMessage(tc *trackedClient, msg string, proto bool) {
 	c := tc.c
 	redirected := false
-	if tc.redirect != 0 {
+	if tc.Redirect != 0 {
 		r := tc.redir
-		if r == nil || r.Flags&respserver.Freed != 0 || r.ID != tc.redirect {
-			tc.flags |= trackingBrokenRedir
+		if r == nil || r.Flags&respserver.Freed != 0 || r.ID != tc.Redirect {
+			tc.Flags |= respserver.TrackingBrokenRedir
 			if c.Protocol() == 3 {
 				c.AddReplyPushLen(2)
 				c.AddReplyBulkString("tracking-redir-broken")
-				c.AddReplyInt(tc.redirect)
+				c.AddReplyInt(tc.Redirect)
 				s.queueWriteOther(c)
 			}
 			return
@@ -405,7 +381,7 @@ func (s *server) trackingBroadcastInvalidationMessages() {
 			if tc == nil {
 				continue
 			}
-			if tc.flags&trackingNoloop != 0 {
+			if tc.Flags&respserver.TrackingNoloop != 0 {
 				if adhoc := trackingBuildBroadcastReply(c, keys, bs.keys); adhoc != nil {
 					s.sendTrackingMessage(tc, string(adhoc), true)
 				}
@@ -446,11 +422,11 @@ func trackingBuildBroadcastReply(c *client, keys []string, by map[string]*client
 // MULTI, where it covers the transaction (resetClient).
 func (s *server) trackingResetClient(c *client) {
 	tc := s.trk.clients[c.ID]
-	if tc == nil || tc.flags&trackingCaching == 0 || c.mflags&clientMulti != 0 {
+	if tc == nil || tc.Flags&respserver.TrackingCaching == 0 || c.mflags&clientMulti != 0 {
 		return
 	}
 	if len(c.Argv) >= 2 && equalFoldASCII(c.Argv[0], "client") && lookupSubcommand(s.commands["client"], c.Argv[1]) != nil {
 		return
 	}
-	tc.flags &^= trackingCaching
+	tc.Flags &^= respserver.TrackingCaching
 }

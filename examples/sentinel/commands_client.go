@@ -82,34 +82,5 @@ func (s *sentinelState) KillClient(rc *respserver.Client) { s.rs.FreeClientAsync
 func (s *sentinelState) NowMs() int64 { return s.mstime() }
 
 func clientHelpCommand(s *sentinelState, c *client) {
-	c.AddReplyHelp("CLIENT", []string{
-		"GETNAME",
-		"    Return the name of the current connection.",
-		"ID",
-		"    Return the ID of the current connection.",
-		"INFO",
-		"    Return information about the current client connection.",
-		"KILL <ip:port>",
-		"    Kill connection made from <ip:port>.",
-		"KILL <option> <value> [<option> <value> [...]]",
-		"    Kill connections. Options are:",
-		"    * ADDR (<ip:port>|<unixsocket>:0)",
-		"      Kill connections made from the specified address",
-		"    * LADDR (<ip:port>|<unixsocket>:0)",
-		"      Kill connections made to specified local address",
-		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-		"      Kill connections by type.",
-		"    * USER <username>",
-		"      Kill connections authenticated by <username>.",
-		"    * SKIPME (YES|NO)",
-		"      Skip killing current connection (default: yes).",
-		"LIST [options ...]",
-		"    Return information about client connections. Options:",
-		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-		"      Return clients of specified type.",
-		"SETNAME <name>",
-		"    Assign the name <name> to the current connection.",
-		"NO-EVICT (ON|OFF)",
-		"    Protect current client connection from eviction.",
-	})
+	c.AddReplyHelp("CLIENT", respserver.ClientHelp)
 }
