@@ -376,7 +376,7 @@ func (s *server) handleBlockedClientsTimeout() {
 		mark := len(bs.c.Out)
 		replyToBlockedClientTimedOut(bs)
 		s.unblockClient(bs)
-		s.commandReplied(bs.c, mark)
+		bs.c.CommandDone(mark)
 	}
 }
 
@@ -555,7 +555,7 @@ func clientUnblockCommand(s *server, c *client) {
 		replyToBlockedClientTimedOut(bs)
 	}
 	s.unblockClient(bs)
-	s.commandReplied(tc, mark)
+	tc.CommandDone(mark)
 	c.AddReply(resp.One)
 }
 

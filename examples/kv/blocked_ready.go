@@ -98,7 +98,7 @@ func (s *server) serveClientsBlockedOnListKey(o *robj, rl readyKey) {
 		mark := len(c.Out)
 		deleted := s.serveClientBlockedOnList(bs, o, rl.key, rl.d)
 		s.unblockClient(bs)
-		s.commandReplied(c, mark)
+		c.CommandDone(mark)
 		if deleted {
 			break
 		}
@@ -128,7 +128,7 @@ func (s *server) serveClientsBlockedOnSortedSetKey(o *robj, rl readyKey) {
 		nested := c.lastcmd != nil && c.lastcmd.name == "bzmpop"
 		deleted := genericZpop(s, c, o, keyBytes(rl.key), int(bs.wherefrom), bs.count, nested)
 		s.unblockClient(bs)
-		s.commandReplied(c, mark)
+		c.CommandDone(mark)
 		if deleted {
 			break
 		}

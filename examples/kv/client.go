@@ -13,7 +13,7 @@ type client struct {
 	db      int32 // SELECTed database (c->db->id), an index in server.dbs
 	authed  bool
 	mflags  uint8 // transaction flags: clientMulti, ... (multi.go)
-	bflags  uint8 // connection flags: clientReplyOff, ... (cmd_misc.go)
+	bflags  uint8 // connection flags: clientNoEvict, ... (cmd_misc.go)
 }
 
 // connected creates the kv state of a new connection.
@@ -34,18 +34,18 @@ func (s *server) freed(rc *respserver.Client) {
 // command runs one parsed command of a connection, then serves the
 // clients blocked on the keys it pushed to (processCommand's
 // handleClientsBlockedOnKeys). With CLIENT REPLY OFF or SKIP the reply is
-// dropped (commandReplied). c is the current client throughout
+// dropped (respserver.Client.CommandDone). c is the current client throughout
 // (server.current_client), which tracking's NOLOOP needs.
 func (s *server) command(rc *respserver.Client) {
 	c := rc.Data.(*client)
 	s.currentClient = c
-	if c.bflags&clientReplyFlags == 0 {
+	if c.Flags&respserver.ReplyFlags == 0 {
 		s.processCommand(c)
-		s.commandReplied(c, -1)
+		c.CommandDone(-1)
 	} else {
 		mark := len(c.Out)
 		s.processCommand(c)
-		s.commandReplied(c, mark)
+		c.CommandDone(mark)
 	}
 	if len(s.blocking.ready) > 0 {
 		s.handleClientsBlockedOnKeys()

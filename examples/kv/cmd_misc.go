@@ -18,37 +18,12 @@ var miscCommands = []*command{
 	{name: "reset", arity: 1, flags: cmdNoscript | cmdLoading | cmdStale | cmdFast | cmdNoAuth | cmdAllowBusy | cmdNoQueue, proc: resetCommand},
 }
 
-// Connection flags of a client (client.bflags).
+// Connection flags of a client (client.bflags). CLIENT REPLY's are
+// respserver's (clientreply.go).
 const (
-	clientReplyOff      = 1 << iota // CLIENT_REPLY_OFF: CLIENT REPLY OFF
-	clientReplySkipNext             // CLIENT_REPLY_SKIP_NEXT: CLIENT REPLY SKIP was just run
-	clientReplySkip                 // CLIENT_REPLY_SKIP: this command's reply is dropped
-	clientNoEvict                   // CLIENT_NO_EVICT: CLIENT NO-EVICT ON
-	clientUnblocked                 // CLIENT_UNBLOCKED: to be reprocessed (blocked.go)
+	clientNoEvict   = 1 << iota // CLIENT_NO_EVICT: CLIENT NO-EVICT ON
+	clientUnblocked             // CLIENT_UNBLOCKED: to be reprocessed (blocked.go)
 )
-
-const clientReplyFlags = clientReplyOff | clientReplySkipNext | clientReplySkip
-
-// commandReplied ends a command of c as resetClient does for the reply
-// flags: with replies off or skipped, what it added past mark (the
-// length of c.Out before it ran; -1 when nothing is to be dropped) goes,
-// and a SKIP asked for by this command moves on to the next one. A client
-// left blocked keeps its flags until it is served.
-func (s *server) commandReplied(c *client, mark int) {
-	if c.bflags == 0 {
-		return
-	}
-	if mark >= 0 && c.bflags&(clientReplyOff|clientReplySkip) != 0 && mark <= len(c.Out) {
-		c.Out = c.Out[:mark]
-	}
-	if c.Flags&respserver.Blocked != 0 {
-		return
-	}
-	c.bflags &^= clientReplySkip
-	if c.bflags&clientReplySkipNext != 0 {
-		c.bflags = c.bflags&^clientReplySkipNext | clientReplySkip
-	}
-}
 
 // timeCommand replies the unix time as seconds and microseconds.
 func timeCommand(s *server, c *client) {
@@ -91,7 +66,7 @@ func resetCommand(s *server, c *client) {
 	c.db = 0
 	c.Name = ""
 	c.authed = s.cfg.requirepass == ""
-	c.bflags &^= clientReplyOff | clientReplySkipNext
+	c.Flags &^= respserver.ReplyOff | respserver.ReplySkipNext
 	c.AddReplyStatus("RESET")
 }
 
@@ -214,37 +189,11 @@ func (s *server) mayReplicate(c *client, cmd *command) bool {
 	return false
 }
 
-// clientReplyCommand is CLIENT REPLY ON|OFF|SKIP: OFF and SKIP reply
-// nothing, SKIP being ignored while replies are off.
-func clientReplyCommand(s *server, c *client) {
-	switch {
-	case strcaseEq(c.Argv[2], "on"):
-		c.bflags &^= clientReplySkip | clientReplyOff
-		c.AddReply(resp.OK)
-	case strcaseEq(c.Argv[2], "off"):
-		c.bflags |= clientReplyOff
-	case strcaseEq(c.Argv[2], "skip"):
-		if c.bflags&clientReplyOff == 0 {
-			c.bflags |= clientReplySkipNext
-		}
-	default:
-		c.AddReply(resp.SyntaxErr)
-	}
-}
+// clientReplyCommand is CLIENT REPLY ON|OFF|SKIP (respserver's).
+func clientReplyCommand(s *server, c *client) { respserver.ClientReplyCommand(c.Client) }
 
 // addReplySubcommandSyntaxError is Redis's reply to a subcommand given
 // the wrong number of arguments by its own check.
 func addReplySubcommandSyntaxError(c *client) {
-	c.AddReplyError("unknown subcommand or wrong number of arguments for '" + resp.Truncate(string(c.Argv[1]), 128) +
-		"'. Try " + upperASCII(string(c.Argv[0])) + " HELP.")
-}
-
-func upperASCII(s string) string {
-	b := []byte(s)
-	for i, ch := range b {
-		if 'a' <= ch && ch <= 'z' {
-			b[i] = ch - ('a' - 'A')
-		}
-	}
-	return string(b)
+	c.AddReplyError(resp.SubcommandSyntaxError(string(c.Argv[0]), string(c.Argv[1])))
 }

@@ -32,6 +32,9 @@ type client struct {
 	lastcmd  *command
 	channels []string
 	patterns []string
+	tracking *respserver.Tracking // CLIENT TRACKING's settings, nil when off
+	// postponed is the command CLIENT PAUSE holds, to run when it ends.
+	postponed [][]byte
 }
 
 func (s *sentinelState) connected(rc *respserver.Client) {
@@ -41,10 +44,27 @@ func (s *sentinelState) connected(rc *respserver.Client) {
 func (s *sentinelState) freed(rc *respserver.Client) {
 	if c, ok := rc.Data.(*client); ok {
 		s.pubsubUnsubscribeAll(c, false)
+		s.forgetPostponed(c)
+		if c.tracking != nil {
+			c.tracking = nil
+			s.trackingClients--
+		}
 	}
 }
 
-func (s *sentinelState) command(rc *respserver.Client) { s.processCommand(rc.Data.(*client)) }
+// command runs one command of a client. Every error reply counts in
+// total_error_replies, also those of respserver's command code (CLIENT
+// KILL's, TRACKING's), which do not pass through addReplyError; with
+// CLIENT REPLY OFF or SKIP the reply is then dropped (CommandDone).
+func (s *sentinelState) command(rc *respserver.Client) {
+	c := rc.Data.(*client)
+	errors, mark := s.stats.totalErrorReply, len(c.Out)
+	s.processCommand(c)
+	if s.stats.totalErrorReply == errors && len(c.Out) > mark && c.Out[mark] == '-' {
+		s.stats.totalErrorReply++
+	}
+	c.CommandDone(mark)
+}
 
 func (c *client) addReplyBulkInt(n int64) { c.AddReplyBulkString(strconv.FormatInt(n, 10)) }
 

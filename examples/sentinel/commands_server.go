@@ -53,7 +53,7 @@ func commandTable() map[string]*command {
 
 // processCommand is server.c's, as far as a sentinel's commands need:
 // QUIT, lookup, subcommand, arity, authentication, the subscribed-mode
-// restriction of RESP2.
+// restriction of RESP2, CLIENT PAUSE.
 func (s *sentinelState) processCommand(c *client) {
 	name := strings.ToLower(c.arg(0))
 	if name == "quit" {
@@ -95,9 +95,12 @@ func (s *sentinelState) processCommand(c *client) {
 			return
 		}
 	}
+	if s.postponeIfPaused(c, cmd) {
+		return
+	}
 	c.lastcmd = cmd
-	s.stats.numCommands++
 	cmd.proc(s, c)
+	s.stats.numCommands++ // after the call, as call() counts: INFO does not see itself
 }
 
 // pingCommand is server.c's, with subscribed mode's reply in RESP2.
@@ -285,8 +288,9 @@ func (s *sentinelState) addReplyCommandInfo(c *client, cmd *command) {
 	c.AddReplyArrayLen(0)
 }
 
-// infoCommand is sentinelInfoCommand, INFO [section ...]: the server, clients, cpu and stats
-// sections a sentinel keeps, and its own sentinel section.
+// infoCommand is sentinelInfoCommand, INFO [section ...]: the server,
+// clients, stats and cpu sections a sentinel keeps, and its own sentinel
+// section.
 func infoCommand(s *sentinelState, c *client) {
 	want := map[string]bool{}
 	if len(c.Argv) == 1 {
@@ -303,8 +307,8 @@ func infoCommand(s *sentinelState, c *client) {
 	}{
 		{"server", "Server", s.infoServer},
 		{"clients", "Clients", s.infoClients},
-		{"cpu", "CPU", infoCPU},
 		{"stats", "Stats", s.infoStats},
+		{"cpu", "CPU", infoCPU},
 		{"sentinel", "Sentinel", s.infoSentinel},
 	} {
 		if !all && !want[sec.name] {
@@ -335,25 +339,63 @@ func (s *sentinelState) infoServer(b *bytes.Buffer) {
 
 func (s *sentinelState) infoClients(b *bytes.Buffer) {
 	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:10000\r\n"+
-		"client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\n"+
-		"tracking_clients:0\r\nclients_in_timeout_table:0\r\n", s.rs.NumClients())
+		"client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:%d\r\n"+
+		"tracking_clients:%d\r\nclients_in_timeout_table:0\r\n", s.rs.NumClients(), len(s.pause.postponed), s.trackingClients)
 }
 
+// infoCPU is the process's CPU time from getrusage. Redis's main-thread
+// figures (RUSAGE_THREAD) are the process's here: the loop is one
+// goroutine, not one thread.
 func infoCPU(b *bytes.Buffer) {
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
 	tv := func(t unix.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 	fmt.Fprintf(b, "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:0.000000\r\n"+
-		"used_cpu_user_children:0.000000\r\n", tv(ru.Stime), tv(ru.Utime))
+		"used_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:%.6f\r\nused_cpu_user_main_thread:%.6f\r\n",
+		tv(ru.Stime), tv(ru.Utime), tv(ru.Stime), tv(ru.Utime))
 }
 
+// infoStats is the Stats section with every field redis-sentinel 7.0.15
+// writes, in its order; a sentinel has no keys, replication, forks or
+// defrag, so those counters stay 0 as they do in Redis.
 func (s *sentinelState) infoStats(b *bytes.Buffer) {
 	st := s.rs.Stats
 	fmt.Fprintf(b, "total_connections_received:%d\r\ntotal_commands_processed:%d\r\ninstantaneous_ops_per_sec:0\r\n"+
-		"total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\nrejected_connections:%d\r\n"+
-		"pubsub_channels:%d\r\npubsub_patterns:%d\r\ntotal_error_replies:%d\r\n",
+		"total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\ntotal_net_repl_input_bytes:0\r\n"+
+		"total_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\n"+
+		"instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:%d\r\n"+
+		"sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:0\r\nexpired_stale_perc:0.00\r\n"+
+		"expired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:0\r\n"+
+		"total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:0\r\nkeyspace_misses:0\r\n"+
+		"pubsub_channels:%d\r\npubsub_patterns:%d\r\npubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"+
+		"migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n"+
+		"active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n"+
+		"tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:%d\r\nunexpected_error_replies:0\r\n"+
+		"total_error_replies:%d\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:%d\r\ntotal_writes_processed:%d\r\n"+
+		"io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
 		st.Connections, s.stats.numCommands, st.NetInputBytes, st.NetOutputBytes, st.Rejected,
-		len(s.pubsub.channels), len(s.pubsub.patterns), s.stats.totalErrorReply)
+		len(s.pubsub.channels), len(s.pubsub.patterns), s.trackingPrefixes(), s.stats.totalErrorReply,
+		st.ReadsProcessed, st.WritesProcessed)
+}
+
+// trackingPrefixes is the number of distinct BCAST prefixes the clients
+// track (the prefix table's size).
+func (s *sentinelState) trackingPrefixes() int {
+	if s.trackingClients == 0 {
+		return 0
+	}
+	seen := map[string]bool{}
+	for _, rc := range s.rs.Clients() {
+		if rc == nil {
+			continue
+		}
+		if c, ok := rc.Data.(*client); ok && c.tracking != nil {
+			for _, p := range c.tracking.Prefixes {
+				seen[p] = true
+			}
+		}
+	}
+	return len(seen)
 }
 
 // infoSentinel is the Sentinel section: one masterN line per master with

@@ -65,6 +65,23 @@ var diffCommands = [][]string{
 	{"CLIENT"}, {"CLIENT", "NOSUCH"}, {"CLIENT", "SETNAME", "a b"}, {"CLIENT", "SETNAME", "me"},
 	{"CLIENT", "GETNAME"}, {"CLIENT", "KILL", "1.2.3.4:5"}, {"CLIENT", "KILL", "ID", "x"},
 	{"CLIENT", "KILL", "TYPE", "foo"}, {"CLIENT", "LIST", "TYPE", "foo"},
+	{"CLIENT", "HELP"}, {"CLIENT", "NO-EVICT", "maybe"},
+	{"CLIENT", "PAUSE", "x"}, {"CLIENT", "PAUSE", "-1"}, {"CLIENT", "PAUSE", "1", "foo"},
+	{"CLIENT", "PAUSE", "1", "2", "3"}, {"CLIENT", "PAUSE", "9223372036854775808"}, {"CLIENT", "PAUSE", "0"},
+	{"CLIENT", "UNPAUSE"}, {"CLIENT", "UNPAUSE", "x"}, {"CLIENT", "REPLY", "maybe"}, {"CLIENT", "REPLY", "ON"},
+	{"CLIENT", "UNBLOCK", "x"}, {"CLIENT", "UNBLOCK", "1"}, {"CLIENT", "UNBLOCK", "1", "foo"},
+	{"CLIENT", "UNBLOCK", "1", "TIMEOUT", "x"}, {"CLIENT", "UNBLOCK", "1", "error"},
+	{"CLIENT", "CACHING", "YES"}, {"CLIENT", "CACHING", "maybe"}, {"CLIENT", "GETREDIR"}, {"CLIENT", "TRACKINGINFO"},
+	{"CLIENT", "TRACKING"}, {"CLIENT", "TRACKING", "maybe"}, {"CLIENT", "TRACKING", "ON", "PREFIX", "a"},
+	{"CLIENT", "TRACKING", "ON", "REDIRECT", "x"}, {"CLIENT", "TRACKING", "ON", "REDIRECT", "99999"},
+	{"CLIENT", "TRACKING", "ON", "OPTIN", "OPTOUT"}, {"CLIENT", "TRACKING", "ON", "BCAST", "OPTIN"},
+	{"CLIENT", "TRACKING", "ON", "FOO"}, {"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", "PREFIX", "ab"},
+	{"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "b", "PREFIX", "a"}, {"CLIENT", "TRACKINGINFO"},
+	{"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "bc"}, {"CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "c"},
+	{"CLIENT", "TRACKINGINFO"}, {"CLIENT", "TRACKING", "ON"}, {"CLIENT", "GETREDIR"}, {"CLIENT", "TRACKING", "OFF"},
+	{"CLIENT", "TRACKING", "ON", "OPTIN", "NOLOOP"}, {"CLIENT", "CACHING", "NO"}, {"CLIENT", "CACHING", "YES"},
+	{"CLIENT", "TRACKINGINFO"}, {"CLIENT", "TRACKING", "ON", "OPTOUT"}, {"CLIENT", "TRACKING", "OFF"},
+	{"CLIENT", "TRACKINGINFO"}, {"CLIENT", "GETREDIR"},
 	{"ACL", "WHOAMI"}, {"SHUTDOWN", "x"},
 	{"SUBSCRIBE"}, {"UNSUBSCRIBE"}, {"PUNSUBSCRIBE"},
 }
@@ -153,6 +170,114 @@ func TestEventsAndSetRewrite(t *testing.T) {
 	} {
 		if !strings.Contains(string(conf), line) {
 			t.Errorf("config lacks %q:\n%s", line, conf)
+		}
+	}
+}
+
+// Input: on ours and on a redis-sentinel, CLIENT REPLY OFF, ON, SKIP
+// around PINGs on one connection; a WRITE pause holding another
+// connection's PUBLISH (seen in INFO's blocked_clients and CLIENT LIST's
+// flags) until CLIENT UNPAUSE; an ALL pause of 300 ms holding a PING; then
+// INFO's field names. Expected: the same bytes from both (CLIENT LIST and
+// INFO compared by shape), the held replies only after the pause ends, the
+// ALL-paused PING no sooner than 300 ms after the pause began.
+func TestClientPauseReplyMatchesRedis(t *testing.T) {
+	testenv.RequireBinary(t, "redis-sentinel")
+	master := testenv.StartRedis(t)
+	conf := fmt.Sprintf("sentinel monitor mymaster 127.0.0.1 %d 1\n", master)
+	servers := map[string]int{"redis-sentinel": startReal(t, conf).port, "ours": startOurs(t, conf).port}
+	type result struct {
+		reply, held, info, flags string
+		pausedFor                time.Duration
+	}
+	got := map[string]result{}
+	for name, port := range servers {
+		var r result
+		c := dialResp(t, port)
+		// CLIENT REPLY: OFF and SKIP replies are dropped, the rest arrive
+		// in order.
+		for _, cmd := range [][]string{{"CLIENT", "REPLY", "OFF"}, {"PING", "off"}, {"CLIENT", "REPLY", "SKIP"},
+			{"PING", "off2"}, {"CLIENT", "REPLY", "ON"}, {"PING", "on"}, {"CLIENT", "REPLY", "SKIP"},
+			{"PING", "skipped"}, {"PING", "after"}, {"CLIENT", "NOSUCH"}} {
+			c.send(cmd...)
+		}
+		for {
+			raw, _, err := c.read(500 * time.Millisecond)
+			if err != nil {
+				break
+			}
+			r.reply += string(raw)
+		}
+
+		// A WRITE pause holds PUBLISH (may_replicate), not INFO.
+		admin, held := dialResp(t, port), dialResp(t, port)
+		admin.do("CLIENT", "PAUSE", "100000", "WRITE")
+		held.send("PUBLISH", "x", "y")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			info := fmt.Sprint(admin.val("INFO", "clients"))
+			if strings.Contains(info, "blocked_clients:1\r\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the PUBLISH is not held: %q", name, info)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if raw, _, err := held.read(100 * time.Millisecond); err == nil {
+			t.Errorf("%s: PUBLISH answered during the pause: %q", name, raw)
+		}
+		list := fmt.Sprint(admin.val("CLIENT", "LIST"))
+		for _, l := range strings.Split(strings.TrimSpace(list), "\n") {
+			if strings.Contains(l, "cmd=client|list") {
+				continue
+			}
+			for _, f := range strings.Fields(l) {
+				if strings.HasPrefix(f, "flags=") {
+					r.flags += f + " "
+				}
+			}
+		}
+		admin.do("CLIENT", "UNPAUSE")
+		raw, _, err := held.read(10 * time.Second)
+		if err != nil {
+			t.Fatalf("%s: PUBLISH not answered after UNPAUSE: %v", name, err)
+		}
+		r.held = string(raw)
+
+		// An ALL pause holds everything, CLIENT UNPAUSE included, until it
+		// ends by itself.
+		start := time.Now()
+		admin.do("CLIENT", "PAUSE", "300", "ALL")
+		if _, v := held.do("PING"); v != "PONG" {
+			t.Errorf("%s: PING after the ALL pause = %v", name, v)
+		}
+		r.pausedFor = time.Since(start)
+
+		var keys []string
+		for _, l := range strings.Split(fmt.Sprint(admin.val("INFO", "everything")), "\r\n") {
+			k, _, _ := strings.Cut(l, ":")
+			keys = append(keys, k)
+		}
+		r.info = strings.Join(keys, " ")
+		got[name] = r
+	}
+	real, ours := got["redis-sentinel"], got["ours"]
+	if !strings.Contains(real.reply, "$5\r\nafter\r\n") || strings.Contains(real.reply, "skipped") || !strings.Contains(real.flags, "flags=b") {
+		t.Fatalf("the test's premise: redis-sentinel replied %q, flags %s", real.reply, real.flags)
+	}
+	if ours.reply != real.reply {
+		t.Errorf("CLIENT REPLY: ours %q, redis-sentinel %q", ours.reply, real.reply)
+	}
+	if ours.held != real.held || ours.flags != real.flags {
+		t.Errorf("WRITE pause: ours %q (flags %s), redis-sentinel %q (flags %s)", ours.held, ours.flags, real.held, real.flags)
+	}
+	if ours.info != real.info {
+		t.Errorf("INFO everything fields:\n ours           %s\n redis-sentinel %s", ours.info, real.info)
+	}
+	for name, r := range got {
+		if r.pausedFor < 300*time.Millisecond {
+			t.Errorf("%s: PING under a 300 ms ALL pause answered after %v", name, r.pausedFor)
 		}
 	}
 }

@@ -500,12 +500,14 @@ func (s *sentinelState) flushConfigReplies(gen uint64, err error) {
 		if w.c.Flags&respserver.Freed != 0 {
 			continue
 		}
+		mark := len(w.c.Out)
 		if err != nil {
 			s.addReplyError(w.c, "Failed to save config file. Check server logs.")
 		} else {
 			w.c.AddReply(resp.OK)
 		}
 		w.c.Flags &^= respserver.Blocked
+		w.c.CommandDone(mark) // CLIENT REPLY OFF or SKIP drops it
 		s.rs.Feed(w.c.Client, nil)
 	}
 	clear(s.flushWaiters[len(keep):])

@@ -87,8 +87,13 @@ type sentinelState struct {
 
 	writer       *configWriter // config_writer.go
 	flushWaiters []flushWaiter
-	closing      atomic.Bool                      // close has begun: the loop runs no more
-	writeConfig  func(path, content string) error // nil: writeConfigFile (tests set it)
+
+	pause           clientPause // CLIENT PAUSE (commands_client.go)
+	unblocked       []*client   // unpaused clients to run before the loop sleeps
+	trackingClients int         // clients with CLIENT TRACKING on
+
+	closing     atomic.Bool                      // close has begun: the loop runs no more
+	writeConfig func(path, content string) error // nil: writeConfigFile (tests set it)
 }
 
 // serverStats are INFO's counters.
@@ -203,7 +208,7 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 		s.sentinelEvent(llWarning, "+monitor", m, "%@ quorum %d", m.cfg.quorum)
 	}
 	el.CreateTimeEvent(1, s.serverCron, nil, nil)
-	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.rs.BeforeSleep() })
+	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.processUnblockedClients(); s.rs.BeforeSleep() })
 	el.SetAfterSleepProc(func(*ae.EventLoop) { s.updateCachedTime() })
 	return s, nil
 }

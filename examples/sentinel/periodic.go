@@ -24,6 +24,7 @@ const configDefaultHz = 10
 func (s *sentinelState) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	s.updateCachedTime()
 	s.rs.Cron(s.hz)
+	s.checkClientPauseTimeout()
 	s.sentinelTimer()
 	s.hz = configDefaultHz + rand.IntN(configDefaultHz)
 	return 1000 / s.hz

@@ -35,3 +35,17 @@ func Truncate(s string, n int) string {
 	}
 	return s
 }
+
+// SubcommandSyntaxError is the text of addReplySubcommandSyntaxError, the
+// reply to subcommand sub of cmd (argv[0] as the client sent it, upper-
+// cased as sdstoupper does, ASCII only) given the wrong arguments by the
+// subcommand's own check.
+func SubcommandSyntaxError(cmd, sub string) string {
+	b := []byte(cmd)
+	for i, ch := range b {
+		if 'a' <= ch && ch <= 'z' {
+			b[i] = ch - ('a' - 'A')
+		}
+	}
+	return "unknown subcommand or wrong number of arguments for '" + Truncate(sub, 128) + "'. Try " + string(b) + " HELP."
+}

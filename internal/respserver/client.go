@@ -22,6 +22,9 @@ const (
 	// server clears the flag and calls Feed(c, nil); the idle timeout
 	// spares it.
 	Blocked
+	ReplyOff      // CLIENT_REPLY_OFF: CLIENT REPLY OFF (clientreply.go)
+	ReplySkipNext // CLIENT_REPLY_SKIP_NEXT: CLIENT REPLY SKIP was just run
+	ReplySkip     // CLIENT_REPLY_SKIP: this command's reply is dropped
 )
 
 // Client is one connection (Redis's client struct). Its exported fields

@@ -169,6 +169,13 @@ type Stats struct {
 	// OutputBufferLimitClosed counts clients closed for overcoming the
 	// output buffer limits (client_output_buffer_limit_disconnections).
 	OutputBufferLimitClosed int64
+	// ReadsProcessed counts client reads (total_reads_processed: each
+	// readQueryFromClient), WritesProcessed the times a client's replies
+	// were handed to its socket (total_writes_processed: each
+	// writeToClient from handleClientsWithPendingWrites; the connection
+	// layer's later writes of what the socket did not take are not
+	// counted).
+	ReadsProcessed, WritesProcessed int64
 }
 
 // Server owns the clients of one loop.
@@ -457,6 +464,7 @@ func (s *Server) readQueryFromClient(cn *connection.Conn) {
 		c.reserveQuery(readlen)
 		dst = c.querybuf[len(c.querybuf) : len(c.querybuf)+readlen]
 	}
+	s.Stats.ReadsProcessed++
 	n, err := cn.Read(dst)
 	switch {
 	case err == connection.ErrWouldBlock:
@@ -602,6 +610,7 @@ func (s *Server) BeforeSleep() {
 			continue
 		}
 		before := s.wq.BytesWritten
+		s.Stats.WritesProcessed++
 		kept, ok := c.Conn.Send(c.Out)
 		s.Stats.NetOutputBytes += s.wq.BytesWritten - before
 		if kept || cap(c.Out) > idleBufCap {
