@@ -59,6 +59,7 @@ func newFileServer(t *testing.T, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.close)
 	return s
 }
 

@@ -30,6 +30,9 @@ func newTestServer(t testing.TB, mod ...func(*config)) *server {
 	if err != nil {
 		t.Fatalf("newServer: %v", err)
 	}
+	// A server never started (or already stopped by startServer's
+	// cleanup, which runs first) gives back its loop and listeners.
+	t.Cleanup(s.close)
 	return s
 }
 

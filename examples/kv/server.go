@@ -143,6 +143,7 @@ type server struct {
 	listeners []*connection.Listener
 	lfds      []int
 	tcpFD     int // the TCP listener, -1 without one
+	closed    bool
 
 	// rs owns the connections: reading, parsing, writing replies.
 	rs *respserver.Server
@@ -386,7 +387,13 @@ func (s *server) serve() {
 // shutdown stops the loop; called on the loop (from a Post).
 func (s *server) shutdown() { s.el.Stop() }
 
+// close releases the listeners, the clients and the loop; a second call
+// does nothing.
 func (s *server) close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
 	for _, l := range s.listeners {
 		l.Close()
 	}
