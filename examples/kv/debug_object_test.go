@@ -68,3 +68,57 @@ func TestDebugObjectMatchesRedis(t *testing.T) {
 		}
 	}
 }
+
+// Input: DEBUG QUICKLIST-PACKED-THRESHOLD 10b on kv and on redis-server,
+// then lists whose elements are under, at and over 10 bytes (RPUSH and
+// LPUSH, a large element first, last and between small ones, two large
+// ones in a row); DUMP and DEBUG OBJECT of each; each of Redis's DUMPs
+// RESTOREd into kv and dumped again; then the threshold back to its
+// default (0) and the same lists re-dumped. Expected: the same bytes:
+// an element of the threshold or more is a plain node of its own
+// (container 1, the element as it is), nothing joins it, and
+// ql_nodes/ql_uncompressed_size count it as Redis does.
+func TestQuicklistPackedThresholdMatchesRedis(t *testing.T) {
+	s := newTestServer(t, func(c *config) { c.enableDebugCommand = protectedActionYes })
+	a := dialRaw(t, startServer(t, s))
+	b := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", testenv.StartRedis(t, "--enable-debug-command", "yes")))
+	big, at := strings.Repeat("x", 20), strings.Repeat("y", 10)
+	lists := map[string][]string{
+		"q1": {"RPUSH", "q1", big, "b", "c"},
+		"q2": {"RPUSH", "q2", "a", at, "b", big, big, "c"},
+		"q3": {"LPUSH", "q3", "a", big, "b"},
+		"q4": {"RPUSH", "q4", "123456789", "1234567890", "12345678901"},
+		"q5": {"RPUSH", "q5", at},
+	}
+	same := func(cmd ...string) string {
+		t.Helper()
+		g, w := a.do(cmd...), b.do(cmd...)
+		if debugObjectNorm.ReplaceAllString(g, "X") != debugObjectNorm.ReplaceAllString(w, "X") {
+			t.Errorf("%q:\n ours:  %q\n redis: %q", cmd, g, w)
+		}
+		return w
+	}
+	same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "10b")
+	for _, k := range []string{"q1", "q2", "q3", "q4", "q5"} {
+		same(lists[k]...)
+		same("DEBUG", "OBJECT", k)
+		dump := same("DUMP", k)
+		// Redis's payload into kv: the same list, dumped the same way.
+		payload := bulkOf(t, dump)
+		if r := a.do("RESTORE", k+"r", "0", payload); r != "+OK\r\n" {
+			t.Errorf("RESTORE of redis's %s: %q", k, r)
+		}
+		if g := a.do("DUMP", k+"r"); g != dump {
+			t.Errorf("DUMP of restored %s:\n ours:  %q\n redis: %q", k, g, dump)
+		}
+	}
+	same("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
+	for _, k := range []string{"q1", "q2"} {
+		// Redis keeps the plain nodes a list has; kv's nodes are
+		// recomputed. A new list of the same elements is compared.
+		args := append([]string{"RPUSH", k + "n"}, lists[k][2:]...)
+		same(args...)
+		same("DUMP", k+"n")
+		same("DEBUG", "OBJECT", k+"n")
+	}
+}

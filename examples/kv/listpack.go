@@ -201,21 +201,33 @@ func lpEntries(p []byte) ([][]byte, bool) {
 }
 
 // qlNode is one node of the quicklist a list is kept in by Redis: the
-// elements from..to-1, and the listpack's size.
-type qlNode struct{ from, to, sz int }
+// elements from..to-1, and the listpack's size; a plain node holds one
+// element, as it is, and sz is its length.
+type qlNode struct {
+	from, to, sz int
+	plain        bool
+}
 
 // quicklistNodes splits l into the nodes Redis's quicklist would hold
 // after RPUSHes of its elements in order under list-max-listpack-size
-// fill (_quicklistNodeAllowInsert of Redis 7.0). A list Redis built
+// fill (_quicklistNodeAllowInsert of Redis 7.0), with an element of
+// packedThreshold bytes or more in a plain node of its own
+// (isLargeElement, DEBUG QUICKLIST-PACKED-THRESHOLD). A list Redis built
 // otherwise (LPUSH, LINSERT, deletions in the middle) may have its nodes
 // split elsewhere; the elements are the same.
-func quicklistNodes(l *list, fill int64) []qlNode {
+func quicklistNodes(l *list, fill, packedThreshold int64) []qlNode {
 	fill = max(min(fill, 1<<15-1), -5) // quicklistSetFill's FILL_MAX and -5
 	var nodes []qlNode
 	var lp listpack
 	cur := -1
 	for i := 0; i < l.len(); i++ {
 		e := l.at(i)
+		if int64(len(e)) >= packedThreshold {
+			// __quicklistInsertPlainNode; nothing joins a plain node.
+			nodes = append(nodes, qlNode{from: i, to: i + 1, sz: len(e), plain: true})
+			cur = -1
+			continue
+		}
 		if cur < 0 || !quicklistAllowInsert(lp.size(), nodes[cur].to-nodes[cur].from, len(e), fill) {
 			nodes = append(nodes, qlNode{from: i, to: i})
 			cur = len(nodes) - 1

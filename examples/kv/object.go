@@ -212,7 +212,7 @@ func debugObjectCommand(s *server, c *client) {
 	extra := ""
 	if o.typ == objList {
 		l := o.ptr.(*list)
-		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize)
+		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize, s.quicklistPackedThreshold)
 		sz := 0
 		for _, n := range nodes {
 			sz += n.sz

@@ -207,7 +207,7 @@ func (s *server) rdbLoadObject(typ byte, r *rdbReader) (*robj, error) {
 				return nil, err
 			}
 			switch container {
-			case 1: // QUICKLIST_NODE_CONTAINER_PLAIN: one element
+			case quicklistNodeContainerPlain: // one element
 				l.pushBack(blob)
 			case quicklistNodeContainerPacked:
 				ents, ok := lpEntries(blob)

@@ -39,9 +39,11 @@ const (
 	rdbEncInt16 = 1
 	rdbEncInt32 = 2
 	rdbEncLZF   = 3
-	// quicklistNodeContainerPacked is QUICKLIST_NODE_CONTAINER_PACKED: a
-	// node that is a listpack (PLAIN nodes hold one element of 1 GB or
-	// more).
+	// quicklistNodeContainerPlain and quicklistNodeContainerPacked are
+	// QUICKLIST_NODE_CONTAINER_PLAIN and _PACKED: a node that holds one
+	// element as it is (one of packed_threshold bytes or more, 1 GB by
+	// default) and a node that is a listpack.
+	quicklistNodeContainerPlain  = 1
 	quicklistNodeContainerPacked = 2
 )
 
@@ -143,9 +145,14 @@ func (s *server) rdbSaveObject(dst []byte, o *robj) []byte {
 		return rdbSaveRawString(dst, o.str, lzf)
 	case objList:
 		l := o.ptr.(*list)
-		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize)
+		nodes := quicklistNodes(l, s.cfg.listMaxListpackSize, s.quicklistPackedThreshold)
 		dst = rdbSaveLen(dst, uint64(len(nodes)))
 		for _, n := range nodes {
+			if n.plain {
+				dst = rdbSaveLen(dst, quicklistNodeContainerPlain)
+				dst = rdbSaveRawString(dst, l.at(n.from), lzf)
+				continue
+			}
 			dst = rdbSaveLen(dst, quicklistNodeContainerPacked)
 			var lp listpack
 			for i := n.from; i < n.to; i++ {
