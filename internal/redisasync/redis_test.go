@@ -2,6 +2,7 @@ package redisasync
 
 import (
 	"bytes"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,24 +196,45 @@ func TestRedisCommandsWhileSubscribed(t *testing.T) {
 	}
 }
 
-// Input: Connect with Options.Source 127.0.0.1 (the bind address of
-// redisAsyncConnectBind), then CLIENT LIST. Expected: the connection's
-// local address is 127.0.0.1 and the server lists the client from it.
+// Input: Connect to a redis-server listening on 127.0.0.1 (protected
+// mode off: it would refuse a client from another address) with
+// Options.Source 127.0.0.2 (the bind address of redisAsyncConnectBind;
+// Linux routes all of 127/8 to lo), then CLIENT LIST. Expected: the
+// connection's local address is 127.0.0.2, and the server lists the
+// client as addr=127.0.0.2:port, so the bind took effect (a connect
+// that ignored Source would come from 127.0.0.1). Skipped when
+// 127.0.0.2 cannot be bound.
 func TestRedisConnectBind(t *testing.T) {
-	port := testenv.StartRedis(t)
+	ln, err := net.Listen("tcp4", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("127.0.0.2 cannot be bound here (%v): no second loopback address to bind the source to", err)
+	}
+	ln.Close()
+	port := testenv.StartRedis(t, "--protected-mode", "no")
 	el := newLoop(t)
-	c, err := Connect(el, "127.0.0.1", port, Options{Source: "127.0.0.1", Timeout: 10 * time.Second})
+	c, err := Connect(el, "127.0.0.1", port, Options{Source: "127.0.0.2", Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Free()
-	wait(t, el, c, "CLIENT", "SETNAME", "bound")
-	local, _ := c.Conn().LocalAddr()
-	if !strings.HasPrefix(local, "127.0.0.1:") {
-		t.Fatalf("local address %s", local)
+	if got := wait(t, el, c, "CLIENT", "SETNAME", "bound"); got != `"OK"` {
+		t.Fatalf("CLIENT SETNAME: %s", got)
 	}
-	if list := wait(t, el, c, "CLIENT", "LIST"); !strings.Contains(list, "addr="+local) {
-		t.Fatalf("CLIENT LIST has no addr=%s: %s", local, list)
+	local, _ := c.Conn().LocalAddr()
+	if !strings.HasPrefix(local, "127.0.0.2:") {
+		t.Errorf("local address %s, want 127.0.0.2:port", local)
+	}
+	var list string
+	c.CommandString(func(_ *Context, r *Reply, _ any) { list = r.Text() }, nil, "CLIENT", "LIST")
+	runUntil(t, el, "CLIENT LIST", func() bool { return list != "" })
+	var line string
+	for _, l := range strings.Split(list, "\n") {
+		if strings.Contains(l, " name=bound ") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, " addr=127.0.0.2:") || !strings.Contains(line, " addr="+local+" ") {
+		t.Errorf("the server lists the client as %q, want addr=%s (127.0.0.2); CLIENT LIST:\n%s", line, local, list)
 	}
 }
 
