@@ -97,7 +97,14 @@ func startBoth(t *testing.T, npools int, fill func(side int) string) (nc, ours *
 // nothing new. It reports whether the connection was closed.
 func exchange(t *testing.T, port int, chunks [][]byte, want int, idle time.Duration) ([]byte, bool) {
 	t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	return exchangeNet(t, "tcp", fmt.Sprintf("127.0.0.1:%d", port), chunks, want, idle)
+}
+
+// exchangeNet is exchange with a connection to addr on network ("tcp",
+// "unix").
+func exchangeNet(t *testing.T, network, addr string, chunks [][]byte, want int, idle time.Duration) ([]byte, bool) {
+	t.Helper()
+	c, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,9 @@ type msg struct {
 	// writev has taken.
 	buf  []byte
 	sent int
+	// xbytes is what nutcracker's request_bytes counts beyond buf (MSET
+	// fragments, redisFragmentAppend).
+	xbytes int
 
 	// args are the offsets of the arguments' bytes in buf (redis) or of
 	// the keys (memcache), start and end.

@@ -59,7 +59,7 @@ func (ctx *ncContext) reqForward(m *msg, idx int) {
 	}
 	sc.enqueueInq(m)
 	s.stats[srvRequests]++
-	s.stats[srvRequestBytes] += int64(len(m.buf))
+	s.stats[srvRequestBytes] += int64(len(m.buf) + m.xbytes)
 	if p.cp.timeout > 0 && !m.noreply {
 		m.deadline = nowMs() + int64(p.cp.timeout)
 		ctx.tmo.insert(m)
@@ -156,6 +156,10 @@ func (sc *serverConn) schedule() {
 // maxIovecs is NC_IOV_MAX: buffers per writev.
 const maxIovecs = 128
 
+// testWritev, when a test sets it, sees the buffers of each writev of
+// reqSend (TestReqSendIovecs); nil otherwise.
+var testWritev func(bufs [][]byte)
+
 // reqSend is req_send / msg_send_chain: one writev of up to 128 queued
 // requests (the unsent part of the first), then req_send_done for every
 // request sent whole. A short write waits for the writable event.
@@ -173,6 +177,9 @@ func (sc *serverConn) reqSend() {
 			bufs = append(bufs, m.buf[m.sent:])
 		}
 		ctx.iovBufs = bufs
+		if testWritev != nil {
+			testWritev(bufs)
+		}
 		n, err := sc.c.WritevWith(bufs, &ctx.iov)
 		clear(bufs)
 		if err != nil && !errors.Is(err, connection.ErrWouldBlock) {

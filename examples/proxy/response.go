@@ -73,8 +73,16 @@ func (sc *serverConn) rspForward(rsp []byte) {
 	m := sc.outq.pop()
 	s.stats[srvOutQueue]--
 	s.stats[srvOutQueueBytes] -= int64(len(m.buf))
-	s.stats[srvResponses]++
-	s.stats[srvResponseBytes] += int64(len(rsp))
+	// nutcracker counts a reply only when it is forwarded: not one that is
+	// swallowed (to AUTH and SELECT, or for a client that has gone).
+	owner := m.owner
+	if m.parent != nil {
+		owner = m.parent.owner
+	}
+	if !m.swallow && owner != nil {
+		s.stats[srvResponses]++
+		s.stats[srvResponseBytes] += int64(len(rsp))
+	}
 	s.serverOK()
 	ctx.tmo.delete(m)
 	m.inSrv = false
@@ -123,6 +131,10 @@ func (ctx *ncContext) rspReply(m *msg) (rsp []byte, isErr, closeAfter bool) {
 		}
 	}
 	fragmented := len(m.frags) > 0
+	// split: a multi-key get, fragmented or failed before its fragments
+	// were made (no server live): nutcracker closes the client after the
+	// error in both cases (TestTransientFailureInterop).
+	split := (redis && redisFragmented(m)) || (!redis && memcacheFragmented(m))
 	multiGet := m.typ == msgMget || m.typ == msgMcGet || m.typ == msgMcGets
 	if failed {
 		if redis {
@@ -130,7 +142,7 @@ func (ctx *ncContext) rspReply(m *msg) (rsp []byte, isErr, closeAfter bool) {
 		} else {
 			m.rsp = memcacheServerError(m.rsp[:0], errno)
 		}
-		return m.rsp, true, fragmented && multiGet
+		return m.rsp, true, split && multiGet
 	}
 	if fragmented {
 		var bad bool
@@ -139,7 +151,28 @@ func (ctx *ncContext) rspReply(m *msg) (rsp []byte, isErr, closeAfter bool) {
 		} else {
 			ctx.cursors, bad = memcacheCoalesce(m, ctx.cursors)
 		}
-		return m.rsp, bad, bad && multiGet
+		return m.rsp, bad, bad && multiGet && !fragErrorReplies(m, redis)
 	}
 	return m.rsp, false, false
+}
+
+// fragErrorReplies reports whether the fragments of a multi-get that do
+// not fit are all error replies of the backend ("-NOAUTH ...", "-READONLY
+// ...", "SERVER_ERROR out of memory", "CLIENT_ERROR ..."): nutcracker
+// answers "Invalid argument" then and keeps the client, where a reply of
+// another type ("+OK", "$1", a short "*") closes it after the error
+// (TestFragmentErrorReplyInterop).
+func fragErrorReplies(m *msg, redis bool) bool {
+	errs := false
+	for _, f := range m.frags {
+		r := f.rsp
+		switch {
+		case redis && hasPrefix(r, "-"), !redis && (hasPrefix(r, "SERVER_ERROR ") || hasPrefix(r, "CLIENT_ERROR ")):
+			errs = true
+		case redis && hasPrefix(r, "*"), !redis && (hasPrefix(r, "VALUE ") || hasPrefix(r, "END\r\n")):
+		default:
+			return false
+		}
+	}
+	return errs
 }
