@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/goae/goae/internal/testenv"
+	"golang.org/x/sys/unix"
 )
 
 // Bad input. Each test says what it sends and what it expects; each
@@ -616,46 +618,145 @@ func badInputDisconnectMidValue(t *testing.T, memcachedAddr func(*testing.T) str
 // pauses accepting instead of spinning on the still-readable listener:
 // over 1 s its accept handler runs at most 50 times (a pause is 100 ms;
 // a spinning loop runs it hundreds of thousands of times) and pauses at
-// least once; the client already connected is served meanwhile; the new
-// client hears nothing; once fds are free again it is accepted and served.
-// (memcached pauses too, but cannot be run under this process's limit:
-// not compared.)
-func badInputFdExhaustion(t *testing.T, _ func(*testing.T) string) {
-	s := startServer(t, func(c *config) { c.threads = 2 })
-	old := dial(t, s.Addr())
-	roundTrip(t, old, "version\r\n", "\r\n")
-	l := s.lsocks[0].l
-	restore := testenv.LeaveFreeFds(t, 1)
-	calls, pauses := l.Calls.Load(), l.Pauses.Load()
-	var c net.Conn
-	var err error
-	var once sync.Once
-	defer once.Do(restore)
-	if c, err = net.DialTimeout("tcp", s.Addr(), 2*time.Second); err != nil {
+// least once; the client already connected is served meanwhile, and its
+// `stats` reads accepting_conns 0; the new client hears nothing; once fds
+// are free again it is accepted and served, accepting_conns reads 1,
+// listen_disabled_num at least 1 and time_in_listen_disabled_us above 0,
+// and after `stats reset` both read 0. The same on a real memcached
+// (subtest), its fds limited from outside (prlimit on its pid, from
+// `stats`), with what memcached 1.6.18 adds: it re-enables accepting only
+// once a connection closes (ours retries every 100 ms), so listen_disabled_num
+// is exactly 1 there (ours counts each failed retry: at least 1).
+func badInputFdExhaustion(t *testing.T, memcachedAddr func(*testing.T) string) {
+	t.Run("ours", func(t *testing.T) {
+		s := startServer(t, func(c *config) { c.threads = 2 })
+		old := dial(t, s.Addr())
+		roundTrip(t, old, "version\r\n", "\r\n")
+		l := s.lsocks[0].l
+		restore := testenv.LeaveFreeFds(t, 1)
+		calls, pauses := l.Calls.Load(), l.Pauses.Load()
+		var c net.Conn
+		var err error
+		var once sync.Once
+		defer once.Do(restore)
+		if c, err = net.DialTimeout("tcp", s.Addr(), 2*time.Second); err != nil {
+			once.Do(restore)
+			t.Fatalf("dialing with one fd left: %v", err)
+		}
+		defer c.Close()
+		io.WriteString(c, "version\r\n")
+		time.Sleep(time.Second)
+		dc, dp := l.Calls.Load()-calls, l.Pauses.Load()-pauses
+		// The old client needs no new fd.
+		io.WriteString(old, "version\r\n")
+		oldOut, _ := readUntil(old, "\r\n", 5*time.Second)
+		// Paused but for a moment every 100 ms (the retry, failing again).
+		pausedStat := awaitStat(t, old, "accepting_conns", "0")
+		newOut, _ := readUntil(c, "", 200*time.Millisecond)
 		once.Do(restore)
-		t.Fatalf("dialing with one fd left: %v", err)
+		t.Logf("over 1 s without fds: %d accept calls, %d pauses", dc, dp)
+		if dc > 50 || dp < 1 {
+			t.Errorf("over 1 s without fds: %d accept calls, %d pauses; want at most 50 calls and a pause", dc, dp)
+		}
+		if !strings.HasPrefix(string(oldOut), "VERSION ") {
+			t.Errorf("the connected client, fds exhausted: got %q", oldOut)
+		}
+		if pausedStat != "0" {
+			t.Errorf("stats while accepting is paused: accepting_conns %s, want 0", pausedStat)
+		}
+		if len(newOut) != 0 {
+			t.Errorf("the client not yet accepted got %q", newOut)
+		}
+		if out, _ := readUntil(c, "\r\n", 5*time.Second); !strings.HasPrefix(string(out), "VERSION ") {
+			t.Errorf("the new client, once fds are free: got %q", out)
+		}
+		checkListenStats(t, old, false)
+		checkServed(t, s.Addr())
+	})
+	t.Run("memcached", func(t *testing.T) {
+		addr := memcachedAddr(t)
+		st, victim := dial(t, addr), dial(t, addr)
+		roundTrip(t, victim, "version\r\n", "\r\n")
+		pid, _ := strconv.Atoi(statLine(t, st, "pid"))
+		ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		if err != nil {
+			t.Skipf("cannot list memcached's fds: %v", err)
+		}
+		// The limit at memcached's lowest free fd: no new fd under it
+		// (those it holds above, inherited, stay usable).
+		used := map[int]bool{}
+		for _, e := range ents {
+			if fd, err := strconv.Atoi(e.Name()); err == nil {
+				used[fd] = true
+			}
+		}
+		free := 0
+		for used[free] {
+			free++
+		}
+		var was unix.Rlimit
+		if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &was); err != nil {
+			t.Skipf("prlimit: %v", err)
+		}
+		lowered := unix.Rlimit{Cur: uint64(free), Max: was.Max}
+		if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lowered, nil); err != nil {
+			t.Skipf("prlimit: %v", err)
+		}
+		var once sync.Once
+		restore := func() { unix.Prlimit(pid, unix.RLIMIT_NOFILE, &was, nil) }
+		defer once.Do(restore)
+		// A connection closing meanwhile frees one: dial until one waits.
+		var pending net.Conn
+		for i := 0; i < 32 && pending == nil; i++ {
+			c := dial(t, addr)
+			time.Sleep(50 * time.Millisecond)
+			if statLine(t, st, "listen_disabled_num") != "0" {
+				pending = c
+			}
+		}
+		if pending == nil {
+			t.Fatalf("memcached never ran out of fds")
+		}
+		io.WriteString(pending, "version\r\n")
+		if v := statLine(t, st, "accepting_conns"); v != "0" {
+			t.Errorf("memcached, out of fds: accepting_conns %s, want 0", v)
+		}
+		once.Do(restore)
+		victim.Close() // memcached accepts again once a connection closes
+		if out, _ := readUntil(pending, "\r\n", 5*time.Second); !strings.HasPrefix(string(out), "VERSION ") {
+			t.Errorf("the pending client, once fds are free: got %q", out)
+		}
+		checkListenStats(t, st, true)
+	})
+}
+
+// awaitStat polls `stats` on c for up to 1 s until name reads want, and
+// returns what it read last.
+func awaitStat(t *testing.T, c net.Conn, name, want string) (v string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if v = statLine(t, c, name); v == want || time.Now().After(deadline) {
+			return v
+		}
 	}
-	defer c.Close()
-	io.WriteString(c, "version\r\n")
-	time.Sleep(time.Second)
-	dc, dp := l.Calls.Load()-calls, l.Pauses.Load()-pauses
-	// The old client needs no new fd.
-	io.WriteString(old, "version\r\n")
-	oldOut, _ := readUntil(old, "\r\n", 5*time.Second)
-	newOut, _ := readUntil(c, "", 200*time.Millisecond)
-	once.Do(restore)
-	t.Logf("over 1 s without fds: %d accept calls, %d pauses", dc, dp)
-	if dc > 50 || dp < 1 {
-		t.Errorf("over 1 s without fds: %d accept calls, %d pauses; want at most 50 calls and a pause", dc, dp)
+}
+
+// checkListenStats checks `stats` on c once accepting is back after a
+// pause: accepting_conns 1, listen_disabled_num 1 (at least 1 unless
+// exact), time_in_listen_disabled_us above 0; then `stats reset` zeroes
+// both counters.
+func checkListenStats(t *testing.T, c net.Conn, exact bool) {
+	t.Helper()
+	if v := awaitStat(t, c, "accepting_conns", "1"); v != "1" {
+		t.Errorf("accepting again: accepting_conns %s, want 1", v)
 	}
-	if !strings.HasPrefix(string(oldOut), "VERSION ") {
-		t.Errorf("the connected client, fds exhausted: got %q", oldOut)
+	n, _ := strconv.Atoi(statLine(t, c, "listen_disabled_num"))
+	us, _ := strconv.Atoi(statLine(t, c, "time_in_listen_disabled_us"))
+	if n < 1 || (exact && n != 1) || us <= 0 {
+		t.Errorf("after a pause: listen_disabled_num %d, time_in_listen_disabled_us %d; want 1 (exact %v) and above 0", n, us, exact)
 	}
-	if len(newOut) != 0 {
-		t.Errorf("the client not yet accepted got %q", newOut)
+	roundTrip(t, c, "stats reset\r\n", "RESET\r\n")
+	if n, us := statLine(t, c, "listen_disabled_num"), statLine(t, c, "time_in_listen_disabled_us"); n != "0" || us != "0" {
+		t.Errorf("after stats reset: listen_disabled_num %s, time_in_listen_disabled_us %s; want 0 and 0", n, us)
 	}
-	if out, _ := readUntil(c, "\r\n", 5*time.Second); !strings.HasPrefix(string(out), "VERSION ") {
-		t.Errorf("the new client, once fds are free: got %q", out)
-	}
-	checkServed(t, s.Addr())
 }

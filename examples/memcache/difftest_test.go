@@ -122,11 +122,37 @@ func keys(prefix string, n int) string {
 	return b.String()
 }
 
-// sets returns the pipelined sets of keys(prefix, n), value = key.
-func sets(prefix string, n int) string {
+// varKeys returns n keys of 2 to 17 bytes, space-separated, with a miss
+// ("nokey...") after every 8th: a get line of about 13 bytes a key. It
+// checks that no multiple of the 16 KB read buffer falls on a space, so
+// each buffer's end cuts a key in two (the line straddles
+// len/readBufferSize buffers).
+func varKeys(n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
-		k := fmt.Sprintf("%s%05d", prefix, i)
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "v%d%s", i, strings.Repeat("x", i%13))
+		if i%8 == 7 {
+			fmt.Fprintf(&b, " nokey%d", i)
+		}
+	}
+	line := "get " + b.String()
+	for off := readBufferSize; off < len(line); off += readBufferSize {
+		if line[off] == ' ' || line[off-1] == ' ' {
+			panic(fmt.Sprintf("varKeys(%d): a read buffer ends at a space (offset %d)", n, off))
+		}
+	}
+	return b.String()
+}
+
+// varSets returns the pipelined sets of varKeys(n)'s hits, value = key,
+// flags = i.
+func varSets(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("v%d%s", i, strings.Repeat("x", i%13))
 		fmt.Fprintf(&b, "set %s %d 0 %d noreply\r\n%s\r\n", k, i, len(k), k)
 	}
 	return b.String()
@@ -163,7 +189,10 @@ var diffCases = []diffCase{
 	// Retrieval.
 	{name: "gets", steps: s("set g 3 0 2\r\nhi\r\ngets g nokey g\r\n")},
 	{name: "gat gats", steps: s("set t 0 0 2\r\nhi\r\ngat 100 t nokey\r\ngats 100 t\r\ngat 100\r\ngat abc t\r\ngat -1 t\r\nget t\r\n")},
-	{name: "large multiget across read buffers", steps: s(sets("mg", 2000), "get "+keys("mg", 2000)+"\r\n", "gets "+keys("mg", 1000)+" "+keys("mg", 1000)+"\r\n")},
+	// 10,000 keys of 2 to 17 bytes and 1,250 misses: a get line of
+	// 131,240 bytes, over 8 read buffers, each 16 KB boundary in the
+	// middle of a key (varKeys checks); then gets of them twice over.
+	{name: "large multiget across read buffers", steps: s(varSets(10000), "get "+varKeys(10000)+"\r\n", "gets "+varKeys(10000)+" "+varKeys(10000)+"\r\n")},
 	{name: "large value", steps: s("set big 1 0 100000\r\n" + strings.Repeat("v", 100000) + "\r\nget big big\r\n")},
 	{name: "long get line in pieces", steps: s("get "+keys("nokey", 300), " "+keys("nokey2", 300), "\r\n")},
 
@@ -214,6 +243,14 @@ var diffCases = []diffCase{
 	{name: "ms errors", steps: s("ms\r\nms k\r\nms k abc\r\nms k 2 MX\r\nhi\r\nms k 2 zz\r\nhi\r\nms k 2 v v\r\nhi\r\nms k 2\r\nhello\r\nmg k v\r\nms k 2000000 T0\r\n" + strings.Repeat("y", 2000000) + "\r\n")},
 	{name: "ms bad data chunk with q", steps: s("ms k 2 q\r\nhello\r\n")},
 	{name: "md", steps: s("md k\r\nmd k q\r\nmd k O1 k\r\nset k 0 0 1\r\nx\r\nmd k q\r\nmd k\r\nset k 0 0 1\r\nx\r\nmd k C1\r\nmd k O5 k\r\nmd k zz\r\nmd\r\n")},
+	// ms I: with a CAS older than the item's, the value is stored (HD, a
+	// new CAS, counted as a cas hit) but keeps the old TTL and is stale:
+	// the next mg shows X W, the one after Z X; a second stale ms keeps
+	// the token (Z X, no W). A matching CAS stores a fresh value; a CAS
+	// above the item's, C0, and I without C or with E/A/P are as without I.
+	{name: "ms invalidate older cas", steps: s("set k 3 100 1\r\nx\r\nmg k c\r\n", "ms k 1 I C1 T30 F9 c\r\ny\r\nmg k v t f\r\nmg k v t\r\nms k 1 I C2 k\r\nz\r\nmg k v t\r\n")},
+	{name: "ms invalidate matching or newer cas", steps: s("set k 0 100 1\r\nx\r\nmg k c\r\n", "ms k 1 I C{cas} T0\r\ny\r\nmg k v t\r\nmg k c\r\n", "ms k 1 I C1{cas}\r\nw\r\nms k 1 I C0 c\r\nw\r\nms k 1 I\r\nz\r\nmg k v t\r\nms nokey 1 I C1\r\nn\r\n")},
+	{name: "ms invalidate modes", steps: s("set k 0 0 1\r\nx\r\nmg k c\r\n", "ms k 1 I C1 MR\r\nr\r\nmg k v\r\nms k 1 I C1 ME\r\ne\r\nms k 1 I C1 MA\r\na\r\nms k 1 I C1 MP\r\np\r\nms k 1 I C1 MS q\r\ns\r\nmg k v\r\nmd k I\r\nmg k c\r\n", "ms k 1 I C{cas}\r\nm\r\nmg k v\r\n")},
 	{name: "md invalidate", steps: s("set k 0 0 1\r\nx\r\nmd k I T30\r\nmg k v c t\r\nmg k v\r\nmd nokey I\r\n")},
 	{name: "ma", steps: s("ma n\r\nma n q\r\nma n N0 J10 v t\r\nma n v\r\nma n MD D3 v\r\nma n M- v\r\nma n M+ D100 v c\r\nma n q\r\nma n q v\r\nma n O7 k v\r\nma n C1 v\r\nmg n v\r\n")},
 	{name: "ma errors", steps: s("ma\r\nma k MX\r\nma k Dabc\r\nma k Jx\r\nset s 0 0 1\r\nx\r\nma s\r\nma k zz\r\n")},

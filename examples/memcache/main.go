@@ -32,7 +32,7 @@
 //   - a get line is bounded (1 MiB: "CLIENT_ERROR line too long", closed);
 //   - a client with more than 256 MiB of replies pending is closed;
 //   - UDP, the binary protocol, SASL, TLS, extstore, watch, lru and
-//     lru_crawler commands, stats cachedump and ms's I flag are not served;
+//     lru_crawler commands and stats cachedump are not served;
 //   - `stats` prints memcached's names, with 0 for machinery not ported
 //     (the slab mover, the logger, the segmented LRU's counters).
 package main

@@ -164,6 +164,7 @@ func (c *conn) processMgetCommand(req *mcproto.Request) {
 // the flags memcached stashes in the response buffer).
 type msetState struct {
 	quiet bool
+	stale bool   // I with a compare CAS (c->set_stale): see doStoreItem
 	echo  []byte // the flags to echo: "O<opaque>", "k", "c", in order, space-separated
 }
 
@@ -211,6 +212,8 @@ func (c *conn) processMsetCommand(req *mcproto.Request) {
 		c.mset = ms
 	}
 	ms.quiet = m.Quiet()
+	// I only matters to a cas (set or replace with C), as in memcached.
+	ms.stale = m.Has('I') && cmd == CmdCAS
 	ms.echo = ms.echo[:0]
 	for _, f := range m.Flags {
 		switch f.Letter {
@@ -242,7 +245,7 @@ func (c *conn) finalizeMset(it *Item) {
 	binary := it.iflags&itemKeyBinary != 0 // read while the item is still ours alone
 	it.refcount.Add(1)                     // the key stays ours to read for k below
 	defer w.Release(it)
-	res, cas := w.Store(it, c.nreadCmd, c.nreadCAS)
+	res, cas := w.storeItem(it, c.nreadCmd, c.nreadCAS, ms.stale)
 	if res == Stored && ms.quiet {
 		return
 	}

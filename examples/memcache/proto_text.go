@@ -77,7 +77,7 @@ func (c *conn) processCommand(req *mcproto.Request) {
 	case mcproto.KindMetaArithmetic:
 		c.processMarithmeticCommand(req)
 	case mcproto.KindMetaNoop:
-		c.t.w.CountMeta()
+		// Not counted in cmd_meta: memcached 1.6.18 counts me alone.
 		c.outString("MN\r\n")
 	case mcproto.KindMetaDebug:
 		c.processMetaCommand(req)

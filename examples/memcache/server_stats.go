@@ -22,9 +22,13 @@ func (c *conn) processStat(args [][]byte) {
 	}
 	switch string(args[0]) {
 	case "reset":
-		c.t.s.cache.ResetStats()
-		c.t.s.totalConns.Store(0)
-		c.t.s.rejectedConns.Store(0)
+		s := c.t.s
+		s.cache.ResetStats()
+		s.totalConns.Store(0)
+		s.rejectedConns.Store(0)
+		// stats_reset zeroes struct stats, the listen counters with it.
+		s.pausesAtReset.Store(s.listenPauses())
+		s.listenDisabled.Store(0)
 		c.outString("RESET\r\n")
 		return
 	case "detail":
@@ -107,7 +111,7 @@ func (c *conn) serverStats() {
 	c.appendStat("rusage_system", timeval(ru.Stime))
 	c.statI("max_connections", int64(s.cfg.maxConns))
 	c.statI("curr_connections", s.currConns.Load())
-	c.statI("total_connections", s.totalConns.Load()+int64(len(s.lsocks)))
+	c.statI("total_connections", s.totalConns.Load())
 	c.statI("rejected_connections", s.rejectedConns.Load())
 	c.statI("connection_structures", s.connStructs.Load()+int64(len(s.lsocks)))
 	c.statI("response_obj_oom", 0)
@@ -145,13 +149,13 @@ func (c *conn) serverStats() {
 	c.statU("bytes_read", st.BytesRead)
 	c.statU("bytes_written", st.BytesWritten)
 	c.statI("limit_maxbytes", st.LimitMaxbytes)
-	c.statI("accepting_conns", 1)
-	var pauses int64
-	for _, ls := range s.lsocks {
-		pauses += ls.l.Pauses.Load()
+	accepting := int64(1)
+	if s.notAccepting.Load() {
+		accepting = 0
 	}
-	c.statI("listen_disabled_num", pauses)
-	c.statI("time_in_listen_disabled_us", 0)
+	c.statI("accepting_conns", accepting)
+	c.statI("listen_disabled_num", s.listenPauses()-s.pausesAtReset.Load())
+	c.statI("time_in_listen_disabled_us", s.listenDisabled.Load())
 	c.statI("threads", int64(s.cfg.threads))
 	c.statU("conn_yields", st.ConnYields)
 	c.statI("hash_power_level", int64(st.HashPowerLevel))
@@ -189,6 +193,14 @@ func (c *conn) serverStats() {
 	c.statI("moves_within_lru", 0)
 	c.statI("direct_reclaims", 0)
 	c.statI("lru_bumps_dropped", 0)
+}
+
+// listenPauses is the listeners' pauses since the start.
+func (s *server) listenPauses() (n int64) {
+	for _, ls := range s.lsocks {
+		n += ls.l.Pauses.Load()
+	}
+	return n
 }
 
 // statSettings is process_stat_settings, the settings this server has.
@@ -252,8 +264,10 @@ func (c *conn) statSettings() {
 
 // statsConns is process_stats_conns: every listener and client, the
 // clients in fd order from the server's table as memcached walks conns[],
-// their state as published when their machine last stopped (this conn's own is conn_parse_cmd, as
-// memcached shows it).
+// their state as published when their machine last stopped (this conn's
+// own is conn_parse_cmd, as memcached shows it). Each has addr, then
+// (clients) listen_addr, state and secs_since_last_cmd, a listener's
+// counted from its start.
 func (c *conn) statsConns() {
 	s := c.t.s
 	now := s.cache.CurrentTime()
@@ -261,6 +275,7 @@ func (c *conn) statsConns() {
 		id := strconv.Itoa(ls.fd) + ":"
 		c.appendStat(id+"addr", ls.addr)
 		c.appendStat(id+"state", connListening.String())
+		c.statU(id+"secs_since_last_cmd", uint64(now-ls.made))
 	}
 	for i := range s.conns {
 		o := s.conns[i].Load()
@@ -268,10 +283,15 @@ func (c *conn) statsConns() {
 			continue
 		}
 		id := strconv.Itoa(int(o.fd)) + ":"
-		c.appendStat(id+"addr", o.addr())
 		if o.ip != "" {
-			c.appendStat(id+"listen_addr", o.ls.addr)
+			c.appendStat(id+"addr", o.addr())
+		} else {
+			// memcached keeps no peer address for a unix socket's client
+			// (conn_new asks getpeername of TCP only), and conn_to_str
+			// prints the empty address's family: "?:<AF 0>", every time.
+			c.appendStat(id+"addr", "?:<AF 0>")
 		}
+		c.appendStat(id+"listen_addr", o.ls.addr)
 		state := connState(o.pubState.Load())
 		if o == c {
 			state = connParseCmd

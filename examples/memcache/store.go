@@ -103,10 +103,16 @@ func (w *Worker) BadDataChunk(it *Item) {
 // the caller's reference to it, whatever the outcome, and returns the
 // outcome and, when stored, the item's new CAS.
 func (w *Worker) Store(it *Item, cmd StoreCmd, casIn uint64) (StoreResult, uint64) {
+	return w.storeItem(it, cmd, casIn, false)
+}
+
+// storeItem is Store with store_item's cas_stale: ms with I, whose cas
+// may store a value older than the item's as stale (doStoreItem).
+func (w *Worker) storeItem(it *Item, cmd StoreCmd, casIn uint64, casStale bool) (StoreResult, uint64) {
 	c := w.c
 	st := c.assoc.stripeOf(it.hv)
 	st.mu.Lock()
-	res, cas, cs, csClass := c.doStoreItem(w, it, cmd, st, casIn)
+	res, cas, cs, csClass := c.doStoreItem(w, it, cmd, st, casIn, casStale)
 	st.mu.Unlock()
 	w.statsMu.Lock()
 	w.stats.slab[it.clsid].setCmds++
@@ -134,7 +140,7 @@ const (
 )
 
 // doStoreItem is do_store_item. The caller holds st, it's stripe.
-func (c *Cache) doStoreItem(w *Worker, it *Item, cmd StoreCmd, st *stripe, casIn uint64) (res StoreResult, cas uint64, cs casStat, csClass uint8) {
+func (c *Cache) doStoreItem(w *Worker, it *Item, cmd StoreCmd, st *stripe, casIn uint64, casStale bool) (res StoreResult, cas uint64, cs casStat, csClass uint8) {
 	key := it.Key()
 	old := c.itemGet(w, key, it.hv, st, false)
 	linked := it
@@ -156,9 +162,19 @@ func (c *Cache) doStoreItem(w *Worker, it *Item, cmd StoreCmd, st *stripe, casIn
 			// add only adds a missing item, but refreshes the old one.
 			c.update(old, c.clock.now())
 		case CmdCAS:
-			if !casNone && casMatch {
+			switch {
+			case !casNone && casMatch:
 				cs, csClass, doStore = casHit, old.clsid, true
-			} else {
+			case casStale && !casNone && casIn < old.cas:
+				// CAS_STALE (ms I with a CAS older than the item's): the
+				// value is stored all the same, counted as a hit, but
+				// keeps the old TTL and is marked stale, its token sent
+				// if the old one's was, so mg shows X (and W to the first
+				// reader, as after md I).
+				it.exptime.Store(old.exptime.Load())
+				it.iflags |= itemStale | old.iflags&itemTokenSent
+				cs, csClass, doStore = casHit, old.clsid, true
+			default:
 				cs, csClass, res = casBadval, old.clsid, Exists
 			}
 		case CmdAppend, CmdPrepend:

@@ -46,11 +46,20 @@ type server struct {
 
 	verbosity atomic.Int32
 
-	// stats_state and the dispatcher's stats.
+	// stats_state and the dispatcher's stats. totalConns starts at the
+	// listeners' count, as memcached's conn_new counts theirs.
 	currConns     atomic.Int64
 	totalConns    atomic.Int64
+	pausesAtReset atomic.Int64 // the listeners' Pauses at the last stats reset
 	rejectedConns atomic.Int64
 	connStructs   atomic.Int64
+
+	// stats_state.accepting_conns and stats.time_in_listen_disabled_us:
+	// the dispatcher publishes them before each poll (listenState), as
+	// its listeners' pauses are its loop's alone to read.
+	notAccepting   atomic.Bool
+	listenDisabled atomic.Int64 // microseconds, summed when a pause ends
+	pausedSince    time.Time    // the dispatcher's: when the pause began
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -63,6 +72,7 @@ type listenSock struct {
 	fd   int
 	addr string // "tcp:127.0.0.1:11211", "unix:/path"
 	l    *connection.Listener
+	made relTime // its conn's last_cmd_time: `stats conns` counts from it
 }
 
 // thread is LIBEVENT_THREAD: one worker's loop, its storage handle and
@@ -108,6 +118,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 		s.el.Close()
 		return nil, err
 	}
+	s.totalConns.Store(int64(len(s.lsocks)))
 	s.threads = make([]*thread, cfg.threads)
 	for i := range s.threads {
 		t := &thread{s: s, w: cache.NewWorker(), iov: make([][]byte, 0, iovPerWrite)}
@@ -127,6 +138,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 	}
 	// clock_handler, once a second; the LRU crawler's slices with it.
 	s.el.CreateTimeEvent(1000, s.clockHandler, nil, nil)
+	s.el.SetBeforeSleepProc(s.listenState)
 	return s, nil
 }
 
@@ -141,7 +153,7 @@ func (s *server) serverSocket() error {
 			return fmt.Errorf("failed to listen on UNIX socket \"%s\": %w", s.cfg.unixSocket, err)
 		}
 		s.listeners = append(s.listeners, l)
-		s.lsocks = append(s.lsocks, listenSock{l.FD(), "unix:" + l.Addr(), l})
+		s.lsocks = append(s.lsocks, listenSock{l.FD(), "unix:" + l.Addr(), l, s.cache.CurrentTime()})
 		return nil
 	}
 	for _, host := range s.cfg.listen {
@@ -153,7 +165,7 @@ func (s *server) serverSocket() error {
 			return fmt.Errorf("failed to listen on TCP port %d: %w", s.cfg.port, err)
 		}
 		s.listeners = append(s.listeners, l)
-		s.lsocks = append(s.lsocks, listenSock{l.FD(), "tcp:" + l.Addr(), l})
+		s.lsocks = append(s.lsocks, listenSock{l.FD(), "tcp:" + l.Addr(), l, s.cache.CurrentTime()})
 		if s.cfg.port == 0 {
 			s.cfg.port = l.Port() // stats settings' tcpport
 		}
@@ -186,10 +198,12 @@ func (s *server) handoff(i int) func(fd int, ip string, port int) {
 	return func(fd int, ip string, port int) {
 		ls := &s.lsocks[i]
 		if s.currConns.Load() >= int64(s.cfg.maxConns) {
+			// Counted before the reply, as memcached does: a client that
+			// has read it must find it in rejected_connections.
+			s.rejectedConns.Add(1)
 			c := connection.NewAcceptedSocket(s.el, fd)
 			c.Write([]byte("ERROR Too many open connections\r\n"))
 			c.Close()
-			s.rejectedConns.Add(1)
 			return
 		}
 		n := s.currConns.Add(1)
@@ -257,6 +271,28 @@ func (t *thread) connQueueProcess(*ae.EventLoop) {
 		t.cqSpare = q[:0]
 	}
 	t.cqMu.Unlock()
+}
+
+// listenState runs on the dispatcher's loop before each poll: accepting
+// is off while a listener rests after EMFILE/ENFILE (memcached's
+// accept_new_conns(false), which its stats show as accepting_conns 0),
+// and the time it rested is added up when it accepts again
+// (do_accept_new_conns(true)). The -c limit does not pause accepting:
+// past it the client is refused (handoff), as with memcached's
+// maxconns_fast.
+func (s *server) listenState(*ae.EventLoop) {
+	paused := false
+	for _, l := range s.listeners {
+		paused = paused || l.Paused()
+	}
+	switch was := s.notAccepting.Load(); {
+	case paused && !was:
+		s.pausedSince = time.Now()
+		s.notAccepting.Store(true)
+	case !paused && was:
+		s.listenDisabled.Add(time.Since(s.pausedSince).Microseconds())
+		s.notAccepting.Store(false)
+	}
 }
 
 // connClosed counts a client gone.

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/internal/testenv"
 )
 
 // onLoop runs f on worker t's loop and waits for it: how a test reads what
@@ -114,7 +116,10 @@ func TestThreads(t *testing.T) {
 // TestConnLimit: with -c 2, tried a third client while two are connected.
 // Expected: it reads "ERROR Too many open connections" and EOF (as
 // memcached's maxconns_fast), rejected_connections is 1, and once a client
-// leaves a new one is served (clients are counted, not fds).
+// leaves a new one is served (clients are counted, not fds). The limit
+// does not pause accepting: accepting_conns stays 1 and
+// listen_disabled_num 0, as on a real memcached (subtest: -c 64, clients
+// dialed until one is refused, `stats` on the first).
 func TestConnLimit(t *testing.T) {
 	s := startServer(t, func(c *config) { c.maxConns = 2 })
 	a, b := dial(t, s.Addr()), dial(t, s.Addr())
@@ -125,6 +130,7 @@ func TestConnLimit(t *testing.T) {
 	if string(out) != "ERROR Too many open connections\r\n" || !closed {
 		t.Fatalf("third client: got %q (closed %v)", out, closed)
 	}
+	checkLimitStats(t, a)
 	b.Close()
 	deadline := time.Now().Add(3 * time.Second)
 	for s.currConns.Load() != 1 && time.Now().Before(deadline) {
@@ -134,6 +140,33 @@ func TestConnLimit(t *testing.T) {
 	roundTrip(t, c, "version\r\n", "\r\n")
 	if st := roundTrip(t, c, "stats\r\n", "END\r\n"); !strings.Contains(st, "STAT rejected_connections 1\r\n") {
 		t.Errorf("stats: rejected_connections is not 1:\n%s", st)
+	}
+	t.Run("memcached", func(t *testing.T) {
+		addr := "127.0.0.1:" + strconv.Itoa(testenv.StartMemcached(t, "-c", "64", "-t", "1"))
+		first := dial(t, addr)
+		roundTrip(t, first, "version\r\n", "\r\n")
+		refused := false
+		for i := 0; i < 64 && !refused; i++ {
+			c := dial(t, addr)
+			out, _ := readUntil(c, "", 30*time.Millisecond)
+			refused = string(out) == "ERROR Too many open connections\r\n"
+		}
+		if !refused {
+			t.Fatalf("memcached -c 64 took 64 more clients")
+		}
+		checkLimitStats(t, first)
+	})
+}
+
+// checkLimitStats: `stats` on c after a client was refused for the
+// connection limit: accepting_conns 1, listen_disabled_num 0,
+// rejected_connections at least 1.
+func checkLimitStats(t *testing.T, c net.Conn) {
+	t.Helper()
+	st := roundTrip(t, c, "stats\r\n", "END\r\n")
+	if !strings.Contains(st, "STAT accepting_conns 1\r\n") || !strings.Contains(st, "STAT listen_disabled_num 0\r\n") ||
+		strings.Contains(st, "STAT rejected_connections 0\r\n") {
+		t.Errorf("stats after a refusal for -c: want accepting_conns 1, listen_disabled_num 0, rejected_connections above 0:\n%s", st)
 	}
 }
 
