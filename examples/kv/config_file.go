@@ -116,42 +116,16 @@ func (c *config) loadConfigString(text string) error {
 }
 
 // checkRename is rename-command's checks, against the command table with
-// the earlier renames done: the command must exist and the new name be
-// free ("" removes the command).
+// the earlier renames done (redisconf.CheckRename), and kv's limit on a
+// name's length.
 func checkRename(renames [][2]string, from, to string) string {
-	names := map[string]bool{}
-	for name := range commandTable() {
-		names[name] = true
-	}
-	for _, r := range renames {
-		delete(names, r[0])
-		if r[1] != "" {
-			names[r[1]] = true
-		}
-	}
-	from, to = strings.ToLower(from), strings.ToLower(to)
-	if !names[from] {
-		return "No such command in rename-command"
-	}
-	delete(names, from)
-	if to != "" && names[to] {
-		return "Target command name already exists"
+	if err := redisconf.CheckRename(commandTable(), renames, from, to); err != "" {
+		return err
 	}
 	if len(to) > 32 { // lookupCommand's buffer
 		return "Target command name longer than kv's 32 bytes"
 	}
 	return ""
-}
-
-// applyRenames renames the commands of table as rename-command lines said.
-func applyRenames(table map[string]*command, renames [][2]string) {
-	for _, r := range renames {
-		cmd := table[r[0]]
-		delete(table, r[0])
-		if r[1] != "" {
-			table[r[1]] = cmd
-		}
-	}
 }
 
 // parseArgs is redis-server's main(): an optional config file first,

@@ -11,6 +11,7 @@ import (
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/connection"
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/respserver"
 	"github.com/goae/goae/internal/rlimit"
 	"golang.org/x/sys/unix"
@@ -275,7 +276,7 @@ func newServer(cfg config) (*server, error) {
 		Freed:        s.freed,
 	})
 	s.commands = commandTable()
-	applyRenames(s.commands, cfg.renames)
+	redisconf.ApplyRenames(s.commands, cfg.renames)
 	s.renamed = len(cfg.renames) > 0
 	s.updateCachedTime()
 

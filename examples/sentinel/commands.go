@@ -8,6 +8,7 @@ package main
 // other commands are in commands_server.go, pub/sub in pubsub.go.
 
 import (
+	"net"
 	"strconv"
 	"strings"
 
@@ -35,10 +36,64 @@ type client struct {
 	tracking *respserver.Tracking // CLIENT TRACKING's settings, nil when off
 	// postponed is the command CLIENT PAUSE holds, to run when it ends.
 	postponed [][]byte
+	// holdFor, set by the running command (replyAfterFlush), is the
+	// config write its reply waits for.
+	holdFor uint64
 }
 
 func (s *sentinelState) connected(rc *respserver.Client) {
 	rc.Data = &client{Client: rc, authed: s.cfg.requirepass == nil}
+	if s.cfg.protectedMode && s.cfg.defaultUser().nopass && !isLocalAddr(rc.Addr) {
+		// clientAcceptHandler's protected mode: a client from another
+		// host, while the default user has no password, is told why and
+		// closed.
+		rc.AddReply(protectedModeDenied)
+		rc.Flags |= respserver.CloseAfterReply
+		s.rs.Stats.Rejected++
+	}
+}
+
+// protectedModeDenied is Redis 7.0.15's text, its typo included.
+const protectedModeDenied = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+	"In this mode connections are only accepted from the loopback interface. " +
+	"If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+	"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+	"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+	"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+	"4) Setup a an authentication password for the default user. " +
+	"NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+
+// isLocalAddr is connIsLocal on a client's "ip:port": a loopback peer
+// (127.x.x.x or ::1). A unix socket client is local.
+func isLocalAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true
+	}
+	return strings.HasPrefix(host, "127.") || host == "::1"
+}
+
+// closeIdleClients is clientsCronHandleTimeout for every client: with
+// timeout set, a client idle for longer is closed, unless it is held (a
+// reply waiting for the config file) or subscribed, as Redis spares
+// CLIENT_BLOCKED and CLIENT_PUBSUB clients.
+func (s *sentinelState) closeIdleClients() {
+	if s.cfg.timeout <= 0 {
+		return
+	}
+	for _, rc := range s.rs.Clients() {
+		if rc == nil || rc.Flags&respserver.Blocked != 0 {
+			continue
+		}
+		c, ok := rc.Data.(*client)
+		if !ok || len(c.channels)+len(c.patterns) > 0 {
+			continue
+		}
+		if (s.rs.Now-rc.LastInteraction)/1000 > int64(s.cfg.timeout) {
+			s.log(llVerbose, "Closing idle client")
+			s.rs.FreeClient(rc)
+		}
+	}
 }
 
 func (s *sentinelState) freed(rc *respserver.Client) {
@@ -62,6 +117,9 @@ func (s *sentinelState) command(rc *respserver.Client) {
 	s.processCommand(c)
 	if s.stats.totalErrorReply == errors && len(c.Out) > mark && c.Out[mark] == '-' {
 		s.stats.totalErrorReply++
+	}
+	if c.holdFor != 0 {
+		s.holdReply(c, mark)
 	}
 	c.CommandDone(mark)
 }
@@ -293,6 +351,13 @@ func sentinelIsMasterDownByAddrCommand(s *sentinelState, c *client) {
 	var leaderEpoch uint64
 	if ri != nil && ri.flags&sriMaster != 0 && c.arg(5) != "*" {
 		leader, leaderEpoch = s.sentinelVoteLeader(ri, uint64(reqEpoch), c.arg(5))
+		// Redis fsyncs a new vote before this reply carries it, so that
+		// a crash cannot make it vote twice in one epoch: the reply waits
+		// until the vote it carries (this one, or one not yet written) is
+		// on disk; the loop goes on meanwhile.
+		if !s.flushed(ri.voteGen) {
+			s.replyAfterFlush(c)
+		}
 	}
 	c.AddReplyArrayLen(3)
 	if isdown {
@@ -383,6 +448,7 @@ func sentinelMonitorCommand(s *sentinelState, c *client) {
 	s.flushConfig()
 	s.sentinelEvent(llWarning, "+monitor", ri, "%@ quorum %d", mc.quorum)
 	c.AddReply(resp.OK)
+	s.replyAfterFlush(c) // Redis replies after its flush
 }
 
 func sentinelRemoveCommand(s *sentinelState, c *client) {
@@ -395,6 +461,7 @@ func sentinelRemoveCommand(s *sentinelState, c *client) {
 	s.releaseInstance(ri)
 	s.flushConfig()
 	c.AddReply(resp.OK)
+	s.replyAfterFlush(c)
 }
 
 func sentinelResetCommand(s *sentinelState, c *client) {
@@ -426,7 +493,7 @@ func sentinelFlushconfigCommand(s *sentinelState, c *client) {
 		return
 	}
 	c.Flags |= respserver.Blocked
-	s.flushWaiters = append(s.flushWaiters, flushWaiter{c, s.writer.last()})
+	s.flushWaiters = append(s.flushWaiters, flushWaiter{c: c, gen: s.submittedGen})
 }
 
 // sentinelInfoCacheCommand is SENTINEL INFO-CACHE name...: the last INFO of

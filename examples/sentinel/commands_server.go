@@ -88,7 +88,7 @@ func (s *sentinelState) processCommand(c *client) {
 		return
 	}
 	if c.Protocol() == 2 && len(c.channels)+len(c.patterns) > 0 {
-		switch name {
+		switch cmd.name { // by the command, whatever rename-command called it
 		case "ping", "subscribe", "unsubscribe", "psubscribe", "punsubscribe":
 		default:
 			s.addReplyError(c, "Can't execute '"+cmd.name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
@@ -334,13 +334,13 @@ func (s *sentinelState) infoServer(b *bytes.Buffer) {
 		"uptime_in_seconds:%d\r\nuptime_in_days:%d\r\nhz:%d\r\nconfigured_hz:%d\r\nlru_clock:%d\r\n"+
 		"executable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n",
 		redisVersion, unameString(), s.el.APIName(), os.Getpid(), s.runID, s.port, now.UnixMicro(),
-		uptime, uptime/86400, s.hz, configDefaultHz, (now.UnixMilli()/1000)&(1<<24-1), exe, s.cfg.configFile)
+		uptime, uptime/86400, s.hz, s.cfg.hz, (now.UnixMilli()/1000)&(1<<24-1), exe, s.cfg.configFile)
 }
 
 func (s *sentinelState) infoClients(b *bytes.Buffer) {
-	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:10000\r\n"+
+	fmt.Fprintf(b, "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%d\r\n"+
 		"client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:%d\r\n"+
-		"tracking_clients:%d\r\nclients_in_timeout_table:0\r\n", s.rs.NumClients(), len(s.pause.postponed), s.trackingClients)
+		"tracking_clients:%d\r\nclients_in_timeout_table:0\r\n", s.rs.NumClients(), s.cfg.maxclients, len(s.pause.postponed), s.trackingClients)
 }
 
 // infoCPU is the process's CPU time from getrusage. Redis's main-thread

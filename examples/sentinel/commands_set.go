@@ -26,6 +26,7 @@ func sentinelSetCommand(s *sentinelState, c *client) {
 	defer func() {
 		if changes > 0 {
 			s.flushConfig()
+			s.replyAfterFlush(c) // the reply, +OK or an error, after the flush
 		}
 	}()
 	positive := func(j int, min int64) (int64, bool) {

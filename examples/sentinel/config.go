@@ -6,7 +6,8 @@ package main
 // queueSentinelConfig, loadSentinelConfigFromQueue and
 // sentinelHandleConfiguration for the "sentinel ..." lines), and the checks
 // main makes before the sentinel runs (sentinelCheckConfigFile,
-// sentinelIsRunning). The rewrite is in config_rewrite.go, the "user"
+// sentinelIsRunning). The server directives' list is in
+// config_directives.go, the rewrite in config_rewrite.go, the "user"
 // directive in config_user.go.
 
 import (
@@ -39,6 +40,8 @@ const (
 	configRunIDSize                = 40   // CONFIG_RUN_ID_SIZE
 	defaultACLLogMaxLen            = 128
 	defaultLogLevel                = "notice"
+	defaultMaxClients              = 10000
+	defaultTCPKeepalive            = 300
 )
 
 // defaultBind is CONFIG_DEFAULT_BINDADDR: a bind equal to it is not
@@ -120,8 +123,18 @@ type sentinelConfig struct {
 	aclLogMaxLen  int64
 	requirepass   *string
 	percentiles   []float64 // latency-tracking-info-percentiles
+	maxclients    int
+	timeout       int // seconds idle before a client is closed; 0: never
+	tcpKeepalive  int
+	hz            int    // configured_hz, the clients' cron rate
+	supervised    string // supervised: "no", "auto", "systemd" or "upstart"
 	users         []*aclUser
-	usersToLoad   [][]string // "user" lines, applied after the file
+	usersToLoad   [][]string  // "user" lines, applied after the file
+	renames       [][2]string // rename-command OLD NEW, lowercased, in order
+
+	// kept are the parameters without effect on a sentinel, by name, for
+	// the rewrite (config_directives.go).
+	kept map[string]*keptDirective
 
 	// Sentinel globals.
 	myid                string
@@ -152,6 +165,10 @@ func newSentinelConfig() *sentinelConfig {
 		loglevel:            defaultLogLevel,
 		aclLogMaxLen:        defaultACLLogMaxLen,
 		percentiles:         []float64{50, 99, 99.9},
+		maxclients:          defaultMaxClients,
+		tcpKeepalive:        defaultTCPKeepalive,
+		hz:                  configDefaultHz,
+		supervised:          "no",
 		users:               []*aclUser{newDefaultUser()},
 		denyScriptsReconfig: sentinelDefaultDenyScripts,
 		getwd:               os.Getwd,
@@ -220,9 +237,11 @@ func loadSentinelConfig(args []string) (*sentinelConfig, error) {
 }
 
 // loadServerConfig mirrors config.c's loadServerConfig: the file's content,
-// then "\n" and the command-line options, parsed as one text. The file name
-// is kept absolute (getAbsolutePath in main), so a "dir" that changes the
-// working directory does not lose it.
+// then "\n" and the command-line options, parsed as one text; then, as
+// main does, the queued sentinel lines (loadSentinelConfigFromQueue) and
+// the "user" lines (ACLLoadUsersAtStartup). The file name is kept absolute
+// (getAbsolutePath in main), so a "dir" that changes the working directory
+// does not lose it.
 func (c *sentinelConfig) loadServerConfig(file, options string) error {
 	var text string
 	if file != "" {
@@ -243,7 +262,15 @@ func (c *sentinelConfig) loadServerConfig(file, options string) error {
 	if options != "" {
 		text += "\n" + options
 	}
-	return c.loadServerConfigFromString(text)
+	var q sentinelQueue
+	if err := c.loadServerConfigFromString(text, &q, 0); err != nil {
+		return err
+	}
+	if err := c.loadSentinelConfigFromQueue(q.pre, q.monitor, q.post); err != nil {
+		return err
+	}
+	c.loadConfiguredUsers()
+	return nil
 }
 
 // sentinelLine is a queued "sentinel ..." line (sentinelLoadQueueEntry):
@@ -254,6 +281,11 @@ type sentinelLine struct {
 	line    string
 }
 
+// sentinelQueue is sentinel.c's loading queue, in its three parts.
+type sentinelQueue struct {
+	pre, monitor, post []sentinelLine
+}
+
 // preMonitorConfig are the sentinel options loaded before any monitor
 // line (sentinel.c's preMonitorCfgName), whatever their place in the file.
 var preMonitorConfig = []string{
@@ -261,16 +293,21 @@ var preMonitorConfig = []string{
 	"sentinel-pass", "current-epoch", "myid", "resolve-hostnames", "announce-hostnames",
 }
 
-// loadServerConfigFromString mirrors config.c's function of that name for
-// the directives a sentinel.conf carries: each line is trimmed, comments
-// and blank lines skipped, the rest split as sdssplitargs splits and
-// handled by its (case-insensitive) first word. Server directives take
-// effect at once, in file order; "sentinel" lines are queued
-// (queueSentinelConfig) and loaded after the log file check, in
-// loadSentinelConfigFromQueue's three passes. The first error is returned
-// as Redis reports it.
-func (c *sentinelConfig) loadServerConfigFromString(text string) error {
-	var pre, monitor, post []sentinelLine
+// maxIncludeDepth bounds nested "include" lines (Redis recurses until its
+// stack runs out).
+const maxIncludeDepth = 64
+
+// loadServerConfigFromString mirrors config.c's function of that name: each
+// line is trimmed, comments and blank lines skipped, the rest split as
+// sdssplitargs splits and handled by its (case-insensitive) first word.
+// Server directives take effect at once, in file order (setServerOption);
+// "include" loads another file there and then; "rename-command" renames one
+// of the sentinel's commands; "loadmodule" is accepted and ignored, as
+// redis-sentinel loads no module; "user" lines are checked now and loaded
+// later; "sentinel" lines are queued into q (queueSentinelConfig). After
+// the last line the log file is checked, as Redis checks it. The first
+// error is returned as Redis reports it.
+func (c *sentinelConfig) loadServerConfigFromString(text string, q *sentinelQueue, depth int) error {
 	lines := strings.Split(text, "\n")
 	for i, raw := range lines {
 		lineNum := i + 1
@@ -301,6 +338,16 @@ func (c *sentinelConfig) loadServerConfigFromString(text string) error {
 			continue
 		}
 		switch {
+		case len(argv) == 2 && containsFold(deprecatedDirectives, argv[0]):
+		case argv[0] == "include" && len(argv) == 2:
+			if err := c.includeConfig(argv[1], q, depth); err != nil {
+				return err
+			}
+		case argv[0] == "rename-command" && len(argv) == 3:
+			if reason := c.renameCommand(argv[1], argv[2]); reason != "" {
+				return fail(reason)
+			}
+		case argv[0] == "loadmodule" && len(argv) >= 2:
 		case argv[0] == "user" && len(argv) >= 2:
 			if reason := c.appendUserForLoading(argv); reason != "" {
 				return fail(reason)
@@ -310,21 +357,19 @@ func (c *sentinelConfig) loadServerConfigFromString(text string) error {
 			if len(argv) == 1 {
 				continue
 			}
-			q := sentinelLine{argv: argv[1:], lineNum: lineNum, line: line}
+			e := sentinelLine{argv: argv[1:], lineNum: lineNum, line: line}
 			switch {
 			case strings.EqualFold(argv[1], "monitor"):
-				monitor = append(monitor, q)
+				q.monitor = append(q.monitor, e)
 			case containsFold(preMonitorConfig, argv[1]):
-				pre = append(pre, q)
+				q.pre = append(q.pre, e)
 			default:
-				post = append(post, q)
+				q.post = append(q.post, e)
 			}
 		default:
 			return fail("Bad directive or wrong number of arguments")
 		}
 	}
-
-	c.loadConfiguredUsers()
 
 	// Like Redis, test the log file can be opened (and create it) before
 	// going on: the server could not stop for that later.
@@ -335,7 +380,36 @@ func (c *sentinelConfig) loadServerConfigFromString(text string) error {
 		}
 		f.Close()
 	}
-	return c.loadSentinelConfigFromQueue(pre, monitor, post)
+	return nil
+}
+
+// includeConfig is "include FILE": config.c's loadServerConfig on that
+// file, its lines loaded where the include stands (a relative name is
+// taken from the working directory, as fopen takes it).
+func (c *sentinelConfig) includeConfig(file string, q *sentinelQueue, depth int) error {
+	path := file
+	if wd, err := c.getwd(); err == nil && !filepath.IsAbs(path) {
+		path = filepath.Join(wd, path)
+	}
+	data, err := os.ReadFile(path)
+	if err == nil && depth >= maxIncludeDepth {
+		err = syscall.ELOOP
+	}
+	if err != nil {
+		return &startupError{fmt.Sprintf("Fatal error, can't open config file '%s': %s", file, strerror(err))}
+	}
+	return c.loadServerConfigFromString(string(data), q, depth+1)
+}
+
+// renameCommand is the server's "rename-command OLD NEW" on the sentinel's
+// command table (redisconf.CheckRename): OLD must be one of its commands
+// and NEW free; an empty NEW removes the command.
+func (c *sentinelConfig) renameCommand(from, to string) string {
+	if err := redisconf.CheckRename(commandTable(), c.renames, from, to); err != "" {
+		return err
+	}
+	c.renames = append(c.renames, [2]string{strings.ToLower(from), strings.ToLower(to)})
+	return ""
 }
 
 func containsFold(list []string, s string) bool {
@@ -347,17 +421,21 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// setServerOption handles the standard (config.c table) directives a
-// sentinel knows, with their config.c checks and messages. handled is false
-// for a directive that is not one of them.
+// supervisedModes are supervised's values, in configEnum order.
+var supervisedModes = []string{"upstart", "systemd", "auto", "no"}
+
+// setServerOption handles a standard (config.c table) directive, argv[0]
+// lowercased, with config.c's checks and messages: the ones that mean
+// something to a sentinel are applied, the others kept without effect
+// (config_directives.go). handled is false for a name that is not a
+// parameter.
 func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason string) {
-	name := argv[0]
+	p := serverParameterByName[argv[0]]
+	if p == nil {
+		return false, ""
+	}
+	name := p.name
 	switch name {
-	case "port", "protected-mode", "daemonize", "pidfile", "logfile", "dir",
-		"loglevel", "acllog-max-len", "requirepass":
-		if len(argv) != 2 {
-			return true, "wrong number of arguments"
-		}
 	case "bind", "latency-tracking-info-percentiles":
 		// MULTI_ARG_CONFIG: a single non-empty argument is split again,
 		// so that --bind "a b" works.
@@ -366,6 +444,12 @@ func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason st
 			args, _ = resp.SplitArgs(args[0])
 		}
 		if name == "bind" {
+			if len(args) > 16 { // CONFIG_BINDADDR_MAX
+				return true, "Too many bind addresses specified."
+			}
+			if len(args) == 1 && args[0] == "" {
+				args = nil
+			}
 			c.bind = append([]string{}, args...)
 			return true, ""
 		}
@@ -379,23 +463,43 @@ func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason st
 		}
 		c.percentiles = ps
 		return true, ""
+	case "port", "protected-mode", "daemonize", "pidfile", "logfile", "dir",
+		"loglevel", "acllog-max-len", "requirepass", "maxclients", "timeout",
+		"tcp-keepalive", "hz", "supervised":
+		if len(argv) != 2 {
+			return true, "wrong number of arguments"
+		}
 	default:
-		return false, ""
+		return true, c.keepServerParameter(p, argv)
 	}
 	v := argv[1]
+	var n int64
 	switch name {
 	case "port":
-		n, r := numericConfig(v, 0, 65535)
-		if r != "" {
-			return true, r
+		if n, reason = numericConfig(v, 0, 65535); reason == "" {
+			c.port = int(n)
 		}
-		c.port = int(n)
 	case "acllog-max-len":
-		n, r := numericConfig(v, 0, 1<<63-1)
-		if r != "" {
-			return true, r
+		if n, reason = numericConfig(v, 0, 1<<63-1); reason == "" {
+			c.aclLogMaxLen = n
 		}
-		c.aclLogMaxLen = n
+	case "maxclients":
+		if n, reason = numericConfig(v, 1, 1<<32-1); reason == "" {
+			c.maxclients = int(n)
+		}
+	case "timeout":
+		if n, reason = numericConfig(v, 0, 1<<31-1); reason == "" {
+			c.timeout = int(n)
+		}
+	case "tcp-keepalive":
+		if n, reason = numericConfig(v, 0, 1<<31-1); reason == "" {
+			c.tcpKeepalive = int(n)
+		}
+	case "hz":
+		// Kept within [CONFIG_MIN_HZ, CONFIG_MAX_HZ], as Redis keeps it.
+		if n, reason = numericConfig(v, 0, 1<<31-1); reason == "" {
+			c.hz = int(min(max(n, 1), 500))
+		}
 	case "protected-mode", "daemonize":
 		yn := yesnotoi(v)
 		if yn < 0 {
@@ -412,6 +516,12 @@ func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason st
 			return true, "argument(s) must be one of the following: " + strings.Join(logLevels, ", ")
 		}
 		c.loglevel = lv
+	case "supervised":
+		mode := strings.ToLower(v)
+		if !containsFold(supervisedModes, mode) {
+			return true, "argument(s) must be one of the following: " + strings.Join(supervisedModes, ", ")
+		}
+		c.supervised = mode
 	case "pidfile":
 		if v == "" { // EMPTY_STRING_IS_NULL
 			c.pidfile = nil
@@ -434,7 +544,7 @@ func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason st
 			return true, strerror(err)
 		}
 	}
-	return true, ""
+	return true, reason
 }
 
 // numericConfig parses a numeric config value as config.c does (string2ll,

@@ -24,23 +24,21 @@ import (
 	"github.com/goae/goae/internal/resp"
 )
 
-// knownDirectives are the first words rewriteConfigReadOldFile keeps as
-// options, beside the standard configs: a line starting with anything else
-// is kept as a "# ??? " comment.
-var knownDirectives = map[string]bool{
-	"include": true, "rename-command": true, "user": true, "loadmodule": true, "sentinel": true,
-	// The standard configs this sentinel knows.
-	"port": true, "bind": true, "protected-mode": true, "daemonize": true, "pidfile": true,
-	"logfile": true, "dir": true, "loglevel": true, "acllog-max-len": true, "requirepass": true,
-	"latency-tracking-info-percentiles": true,
-}
+// specialDirectives are the first words rewriteConfigReadOldFile keeps as
+// options besides the standard parameters (config_directives.go): a line
+// starting with anything else is kept as a "# ??? " comment.
+var specialDirectives = []string{"include", "rename-command", "user", "loadmodule", "sentinel"}
 
 // oldFileOption is the option an old line belongs to, for
-// redisconf.ReadOldFile: for a "sentinel" line "sentinel <second word>", so
-// that every sentinel option has its own places.
+// redisconf.ReadOldFile: a parameter's name (for an alias too, as Redis
+// files it under the name), and for a "sentinel" line "sentinel <second
+// word>", so that every sentinel option has its own places.
 func oldFileOption(argv []string) (string, bool) {
 	option := strings.ToLower(argv[0])
-	if !knownDirectives[option] {
+	if p := serverParameterByName[option]; p != nil {
+		return p.name, true
+	}
+	if !containsFold(specialDirectives, option) {
 		return "", false
 	}
 	if option == "sentinel" && len(argv) > 1 {
@@ -76,56 +74,84 @@ func stringOption(s *redisconf.Rewrite, option string, value, def *string) {
 }
 
 // rewriteServerOptions is rewriteConfig's loop over the standard configs,
-// for the ones a sentinel has, in config.c's table order, then
-// rewriteConfigUserOption.
+// in config.c's table order: the ones a sentinel uses from its state, the
+// others as they were given (rewriteKeptParameter); then
+// rewriteConfigUserOption and rewriteConfigLoadmoduleOption.
 func (c *sentinelConfig) rewriteServerOptions(s *redisconf.Rewrite) {
-	yesNoOption(s, "daemonize", c.daemonize, false)
-	// Sentinel turns protected mode off, so against the server's default
-	// (yes) it is always written.
-	yesNoOption(s, "protected-mode", c.protectedMode, true)
-	stringOption(s, "pidfile", c.pidfile, nil)
-	empty := ""
-	stringOption(s, "logfile", &c.logfile, &empty)
-	stringOption(s, "requirepass", c.requirepass, nil)
-	s.RewriteLine("loglevel", "loglevel "+c.loglevel, c.loglevel != defaultLogLevel)
-	// Likewise the sentinel's port 26379 against the server's 6379.
-	numericalOption(s, "port", int64(c.port), serverDefaultPort)
-	numericalOption(s, "acllog-max-len", c.aclLogMaxLen, defaultACLLogMaxLen)
-
-	// rewriteConfigDirOption: always, as the absolute working directory.
-	if wd, err := c.getwd(); err == nil {
-		stringOption(s, "dir", &wd, nil)
-	} else {
-		s.MarkAsProcessed("dir")
-	}
-
-	// rewriteConfigBindOption.
-	if c.bind == nil || strings.Join(c.bind, " ") == strings.Join(defaultBind, " ") {
-		s.MarkAsProcessed("bind")
-	} else {
-		addrs := `""`
-		if len(c.bind) > 0 {
-			addrs = strings.Join(c.bind, " ")
+	for _, p := range serverParameters {
+		switch p.name {
+		case "daemonize":
+			yesNoOption(s, "daemonize", c.daemonize, false)
+		case "protected-mode":
+			// Sentinel turns protected mode off, so against the server's
+			// default (yes) it is always written.
+			yesNoOption(s, "protected-mode", c.protectedMode, true)
+		case "pidfile":
+			stringOption(s, "pidfile", c.pidfile, nil)
+		case "logfile":
+			empty := ""
+			stringOption(s, "logfile", &c.logfile, &empty)
+		case "requirepass":
+			stringOption(s, "requirepass", c.requirepass, nil)
+		case "loglevel":
+			s.RewriteLine("loglevel", "loglevel "+c.loglevel, c.loglevel != defaultLogLevel)
+		case "supervised":
+			s.RewriteLine("supervised", "supervised "+c.supervised, c.supervised != "no")
+		case "port":
+			// Likewise the sentinel's port 26379 against the server's 6379.
+			numericalOption(s, "port", int64(c.port), serverDefaultPort)
+		case "acllog-max-len":
+			numericalOption(s, "acllog-max-len", c.aclLogMaxLen, defaultACLLogMaxLen)
+		case "maxclients":
+			numericalOption(s, "maxclients", int64(c.maxclients), defaultMaxClients)
+		case "timeout":
+			numericalOption(s, "timeout", int64(c.timeout), 0)
+		case "tcp-keepalive":
+			numericalOption(s, "tcp-keepalive", int64(c.tcpKeepalive), defaultTCPKeepalive)
+		case "hz":
+			numericalOption(s, "hz", int64(c.hz), configDefaultHz)
+		case "dir":
+			// rewriteConfigDirOption: always, as the absolute working
+			// directory.
+			if wd, err := c.getwd(); err == nil {
+				stringOption(s, "dir", &wd, nil)
+			} else {
+				s.MarkAsProcessed("dir")
+			}
+		case "bind":
+			// rewriteConfigBindOption.
+			if c.bind == nil || strings.Join(c.bind, " ") == strings.Join(defaultBind, " ") {
+				s.MarkAsProcessed("bind")
+			} else {
+				addrs := `""`
+				if len(c.bind) > 0 {
+					addrs = strings.Join(c.bind, " ")
+				}
+				s.RewriteLine("bind", "bind "+addrs, true)
+			}
+		case "latency-tracking-info-percentiles":
+			// Redis 7.0 compares this option's value with its default
+			// wrongly and so always writes it.
+			line := "latency-tracking-info-percentiles"
+			for _, p := range c.percentiles {
+				line += " " + strconv.FormatFloat(p, 'f', -1, 64)
+			}
+			if len(c.percentiles) == 0 {
+				line += ` ""`
+			}
+			s.RewriteLine("latency-tracking-info-percentiles", line, true)
+		default:
+			c.rewriteKeptParameter(s, p)
 		}
-		s.RewriteLine("bind", "bind "+addrs, true)
 	}
-
-	// Redis 7.0 compares this option's value with its default wrongly and
-	// so always writes it.
-	line := "latency-tracking-info-percentiles"
-	for _, p := range c.percentiles {
-		line += " " + strconv.FormatFloat(p, 'f', -1, 64)
-	}
-	if len(c.percentiles) == 0 {
-		line += ` ""`
-	}
-	s.RewriteLine("latency-tracking-info-percentiles", line, true)
 
 	// rewriteConfigUserOption: every user, by name, always.
 	for _, u := range c.sortedUsers() {
 		s.RewriteLine("user", "user "+u.name+" "+u.describe(), true)
 	}
 	s.MarkAsProcessed("user")
+	// rewriteConfigLoadmoduleOption: the modules loaded, none.
+	s.MarkAsProcessed("loadmodule")
 }
 
 // rewriteConfigSentinelOption mirrors sentinel.c's: the sentinel's state,

@@ -338,6 +338,41 @@ sentinel down-after-milliseconds mymaster 40000
 			conf: "SENTINEL MONITOR mymaster 127.0.0.1 $M1 2\nSentinel Down-After-Milliseconds mymaster 41000\nPROTECTED-MODE no\nLogLevel Warning",
 		},
 		{
+			// Server directives beyond those a sentinel.conf usually
+			// carries, as redis-sentinel takes them: the honoured ones
+			// written from their values (hz kept within 1..500, the
+			// second hz line blanked), the others as given (a boolean's
+			// case folded, a string quoted, slaveof under its name
+			// replicaof), save and loadmodule lines blanked, a deprecated
+			// directive kept as a "# ???" comment, include and the
+			// server's rename-command kept; the included file's and the
+			// command line's values appended.
+			name: "server-directives",
+			conf: `sentinel monitor mymaster 127.0.0.1 $M1 2
+maxclients 100
+timeout 5
+tcp-keepalive 60
+hz 50
+hz 1000
+loglevel Warning
+save 900 1
+appendonly yes
+appendonly YES
+maxmemory 1gb
+masterauth foo
+maxmemory-policy allkeys-lru
+rename-command PING foo
+loadmodule /nonexistent.so
+include $DIR/inc.conf
+slaveof 127.0.0.1 $R1
+list-max-ziplist-entries 5
+protected-mode yes
+supervised no
+daemonize no
+`,
+			args: []string{"--maxmemory-samples", "9", "--tcp-keepalive", "100"},
+		},
+		{
 			// resolve-hostnames and announce-hostnames: the name is kept
 			// and written back.
 			name: "hostnames",
@@ -361,6 +396,9 @@ sentinel known-replica mymaster localhost $R1
 				args = append(args, expand(t, a, dir))
 			}
 			if err := os.WriteFile(filepath.Join(dir, "notify.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "inc.conf"), []byte("acllog-max-len 64\nmaxmemory-samples 7\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range []string{"real.conf", "ours.conf"} {
@@ -498,6 +536,35 @@ func TestFatalErrorsMatchRedis(t *testing.T) {
 		{"args-missing-value", "# a\nsentinel monitor m 127.0.0.1 6379 2\n", []string{"--loglevel", "warning", "--port"}},
 		{"args-bad-directive", "# a\n", []string{"--bogus", "1", "2"}},
 		{"args-one-word", "", []string{"--port 12 13"}},
+		// Every redis-server directive is one to redis-sentinel: an
+		// unknown name, or a known one with a bad value or argument count,
+		// is refused as redis-server refuses it.
+		{"unknown-directive", "maxclient 100\n", nil},
+		{"maxclients-not-integer", "maxclients abc\n", nil},
+		{"maxclients-zero", "maxclients 0\n", nil},
+		{"timeout-negative", "timeout -1\n", nil},
+		{"timeout-argc", "timeout 1 2\n", nil},
+		{"tcp-keepalive-negative", "tcp-keepalive -1\n", nil},
+		{"hz-negative", "hz -1\n", nil},
+		{"supervised", "supervised maybe\n", nil},
+		{"bool-kept", "appendonly maybe\n", nil},
+		{"activedefrag", "activedefrag yes\n", nil},
+		{"kept-argc", "maxmemory-policy\n", nil},
+		{"kept-argc-2", "appendfsync always never\n", nil},
+		{"alias-argc", "slave-read-only\n", nil},
+		{"save-odd", "save 900\n", nil},
+		{"save-zero-seconds", "save 0 1\n", nil},
+		{"replicaof-argc", "replicaof 127.0.0.1\n", nil},
+		{"replicaof-port", "slaveof 127.0.0.1 70000\n", nil},
+		{"bind-too-many", "bind 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n", nil},
+		{"deprecated-argc", "list-max-ziplist-entries 5 6\n", nil},
+		{"rename-unknown", "rename-command GET foo\n", nil},
+		{"rename-taken", "rename-command ping info\n", nil},
+		{"rename-argc", "rename-command ping\n", nil},
+		{"rename-after-rename", "rename-command PING Foo\nrename-command ping bar\n", nil},
+		{"loadmodule-argc", "loadmodule\n", nil},
+		{"include-argc", "include a b\n", nil},
+		{"kept-then-bad", "maxmemory 1gb\nappendonly yes\nbogus\n", []string{"--maxmemory-policy", "noeviction"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -570,6 +637,19 @@ func TestStartupChecksMatchRedis(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "missing.conf")
 		want := realMessage(t, exec.Command(bin, path))
 		_, err := loadSentinelConfig([]string{path})
+		if got := ours(t, err); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("include-cannot-open", func(t *testing.T) {
+		// An include of a file that does not exist.
+		dir := t.TempDir()
+		path := filepath.Join(dir, "s.conf")
+		if err := os.WriteFile(path, []byte("include "+dir+"/missing.conf\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := realMessage(t, exec.Command(bin, path))
+		_, err := loadOurs(dir, []string{path})
 		if got := ours(t, err); got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}

@@ -11,10 +11,13 @@ package main
 // directory's fsync, the extra fsync. Writes are coalesced: while one is
 // on its way, only the newest text waits, so the file always ends at the
 // latest state. A failure is logged on the loop with Redis's warning.
-// SENTINEL FLUSHCONFIG replies once everything queued before it is on
-// disk, holding only its own client (Blocked), not the loop. The first
-// write at start (a new myid) is done before the loop runs, and the last
-// one is waited for at shutdown.
+// What Redis does only after its synchronous flush waits for the write,
+// holding only its own client (Blocked), not the loop: the replies of
+// SENTINEL FLUSHCONFIG, MONITOR, REMOVE, SET and CONFIG SET, and of an
+// is-master-down-by-addr that carries a vote not yet on disk; our own vote
+// is not counted before it is on disk either (down.go). The first write at
+// start (a new myid) is done before the loop runs, and the last one is
+// waited for at shutdown.
 
 import "sync"
 
@@ -50,13 +53,6 @@ func (w *configWriter) submit(content string) uint64 {
 	w.next++
 	w.content, w.queued = content, w.next
 	w.wake.Broadcast()
-	return w.next
-}
-
-// last is the newest generation submitted.
-func (w *configWriter) last() uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	return w.next
 }
 

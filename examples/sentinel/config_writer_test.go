@@ -16,10 +16,11 @@ import (
 )
 
 // TestConfigWriteDoesNotStallTheLoop: the config file's write (its fsyncs)
-// is made to take as long as the test wants. Tried: SENTINEL FLUSHCONFIG
-// with a PING pipelined behind it on one connection, and PINGs on another
-// while the write hangs; then a write that fails. Expected: the other
-// connection is answered at once, the FLUSHCONFIG caller gets nothing
+// is made to take as long as the test wants. Tried: SENTINEL SET, then
+// SENTINEL FLUSHCONFIG with a PING pipelined behind it on one connection,
+// and PINGs on another while the write hangs; then a write that fails.
+// Expected: the other connection is answered at once, the SET's +OK comes
+// only once its write is done, the FLUSHCONFIG caller gets nothing
 // (not even its PING) until the write is done, then "+OK" and "+PONG" in
 // order; the file holds the state; a failed write gives Redis's
 // FLUSHCONFIG error and its warning in the log, and the next one
@@ -49,10 +50,9 @@ func TestConfigWriteDoesNotStallTheLoop(t *testing.T) {
 	}
 	defer a.Close()
 	ar := bufio.NewReader(a)
-	if raw, _ := dialResp(t, o.port).do("SENTINEL", "SET", "mymaster", "quorum", "1"); string(raw) != "+OK\r\n" {
-		t.Fatalf("SENTINEL SET: %q", raw)
-	}
-	<-entered // the SET's write hangs
+	setc := dialResp(t, o.port)
+	setc.send("SENTINEL", "SET", "mymaster", "quorum", "1")
+	<-entered // the SET's write hangs, and its reply with it
 	a.Write([]byte("*2\r\n$8\r\nSENTINEL\r\n$11\r\nFLUSHCONFIG\r\n*1\r\n$4\r\nPING\r\n"))
 	b := dialResp(t, o.port)
 	for i := 0; i < 3; i++ {
@@ -68,8 +68,14 @@ func TestConfigWriteDoesNotStallTheLoop(t *testing.T) {
 	if line, err := ar.ReadString('\n'); err == nil {
 		t.Fatalf("the FLUSHCONFIG caller got %q before the write was done", line)
 	}
+	if raw, _, err := setc.read(300 * time.Millisecond); err == nil {
+		t.Fatalf("SENTINEL SET replied %q before its write was done", raw)
+	}
 	release <- nil // the SET's write
-	<-entered      // FLUSHCONFIG's, coalesced behind it
+	if raw, _, err := setc.read(5 * time.Second); err != nil || string(raw) != "+OK\r\n" {
+		t.Fatalf("SENTINEL SET after its write: %q, %v", raw, err)
+	}
+	<-entered // FLUSHCONFIG's, coalesced behind it
 	release <- nil
 	a.SetReadDeadline(time.Now().Add(5 * time.Second))
 	var got []string

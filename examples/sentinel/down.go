@@ -141,6 +141,13 @@ func sentinelReceiveIsMasterDownReply(s *sentinelState, ri *sentinelRedisInstanc
 // epoch yet, the requester gets our vote (first come, first served), and
 // having voted for another we hold off our own failover of this master.
 // It returns our vote for the master and its epoch.
+//
+// Redis's sentinelFlushConfig is synchronous: the vote is on disk when
+// this returns, so nothing acts on a vote a crash could make it forget
+// and cast again in the same epoch. Here the write is the writer's
+// (config_writer.go), and master.voteGen is the write that carries the
+// vote: the reply to SENTINEL is-master-down-by-addr waits for it
+// (replyAfterFlush), and sentinelGetLeader does not count it before.
 func (s *sentinelState) sentinelVoteLeader(master *sentinelRedisInstance, reqEpoch uint64, reqRunid string) (string, uint64) {
 	if reqEpoch > s.cfg.currentEpoch {
 		s.cfg.currentEpoch = reqEpoch
@@ -151,6 +158,7 @@ func (s *sentinelState) sentinelVoteLeader(master *sentinelRedisInstance, reqEpo
 		master.leader = reqRunid
 		master.leaderEpoch = s.cfg.currentEpoch
 		s.flushConfig()
+		master.voteGen = s.submittedGen
 		s.sentinelEvent(llWarning, "+vote-for-leader", master, "%s %d", master.leader, master.leaderEpoch)
 		if !equalFoldString(master.leader, s.cfg.myid) {
 			master.failoverStartTime = s.mstime() + rand.Int64N(sentinelMaxDesync)

@@ -92,7 +92,13 @@ func (s *sentinelState) sentinelGetLeader(master *sentinelRedisInstance, epoch u
 		candidate = s.cfg.myid
 	}
 	myvote, leaderEpoch := s.sentinelVoteLeader(master, epoch, candidate)
-	if myvote != "" && leaderEpoch == epoch {
+	// Our vote counts once it is on disk (sentinelVoteLeader): a tick or
+	// so after it was cast. The requests for the others' votes went out
+	// before it, as in Redis, where the failover's first tick asks them
+	// (sentinelAskMasterStateToOtherSentinels, forced) and then votes in
+	// sentinelFailoverWaitStart; they carry our runid and epoch, not our
+	// vote, so their order with its write does not matter.
+	if myvote != "" && leaderEpoch == epoch && s.flushed(master.voteGen) {
 		counters[myvote]++
 		if counters[myvote] > maxVotes {
 			maxVotes, winner = counters[myvote], myvote

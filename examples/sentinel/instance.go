@@ -121,6 +121,7 @@ type sentinelRedisInstance struct {
 	// a sentinel the one it voted for.
 	leader                  string
 	leaderEpoch             uint64
+	voteGen                 uint64 // master: the config write that carries our vote (leader, leaderEpoch)
 	failoverState           int
 	failoverStateChangeTime int64
 	failoverStartTime       int64
@@ -130,6 +131,7 @@ type sentinelRedisInstance struct {
 	promotedSlave           *sentinelRedisInstance
 	info                    string // the last INFO reply (INFO-CACHE)
 	released                bool   // released: callbacks still queued for it do nothing
+	resolving               bool   // a lookup of its hostname is on its way (refreshInstanceAddr)
 }
 
 // instanceTable is a dict of instances by name, kept in insertion order so
@@ -443,8 +445,12 @@ func (s *sentinelState) syncConfig() {
 }
 
 // flushConfig is sentinelFlushConfig: the state synced into the config,
-// the file rewritten and fsynced on the loop, as Redis does; a failure is
-// logged and the sentinel goes on.
+// the new text built on the loop and handed to the writer goroutine
+// (config_writer.go), which writes and fsyncs it; it reports false when
+// the text could not be built (logged, as Redis logs a failed flush; the
+// sentinel goes on). What Redis does after its synchronous flush and must
+// not do before the state is on disk waits for the write: a reply
+// (replyAfterFlush), our own vote's count (voteOnDisk).
 func (s *sentinelState) flushConfig() bool {
 	s.syncConfig()
 	content, err := s.cfg.rewriteConfigContent()
@@ -459,14 +465,19 @@ func (s *sentinelState) flushConfig() bool {
 		}
 		s.writer = newConfigWriter(s.cfg.configFile, write, s.configWritten)
 	}
-	s.writer.submit(content)
+	s.submittedGen = s.writer.submit(content)
 	return true
 }
 
+// flushed reports whether the config write of generation gen (0: none)
+// is over: on disk, or failed and logged, as Redis's flush is over when
+// it returns.
+func (s *sentinelState) flushed(gen uint64) bool { return gen <= s.writtenGen }
+
 // configWritten is the writer's report (on its goroutine): the outcome is
-// logged on the loop, as sentinelFlushConfig logs it, and the FLUSHCONFIG
-// callers waiting for this write get their reply. Once the loop is gone
-// (the last write at shutdown) it is logged from here.
+// logged on the loop, as sentinelFlushConfig logs it, and the clients
+// waiting for this write get their reply. Once the loop is gone (the last
+// write at shutdown) it is logged from here.
 func (s *sentinelState) configWritten(gen uint64, err error) {
 	done := func() {
 		if err != nil {
@@ -474,6 +485,7 @@ func (s *sentinelState) configWritten(gen uint64, err error) {
 		} else {
 			s.log(llNotice, "Sentinel new configuration saved on disk")
 		}
+		s.writtenGen = max(s.writtenGen, gen)
 		s.flushConfigReplies(gen, err)
 	}
 	if s.closing.Load() || s.el.Post(func(*ae.EventLoop) { done() }) != nil {
@@ -481,15 +493,39 @@ func (s *sentinelState) configWritten(gen uint64, err error) {
 	}
 }
 
-// flushWaiter is a SENTINEL FLUSHCONFIG caller held until generation gen
-// is on disk.
+// flushWaiter is a client held until the config write of generation gen
+// is over, with the reply its command made, held back (nil for SENTINEL
+// FLUSHCONFIG, whose reply says how the write went).
 type flushWaiter struct {
-	c   *client
-	gen uint64
+	c     *client
+	gen   uint64
+	reply []byte
 }
 
-// flushConfigReplies answers the FLUSHCONFIG callers whose write is done
-// and lets their input run again.
+// replyAfterFlush asks that the reply of the command c is running be held
+// until every config write submitted so far is over, as Redis replies
+// only after its synchronous sentinelFlushConfig: command() takes what the
+// command replied and holds c (respserver.Blocked: its next commands wait
+// too), the loop goes on serving the others, and flushConfigReplies sends
+// it. Nothing is held when the writes are already over.
+func (s *sentinelState) replyAfterFlush(c *client) {
+	if !s.flushed(s.submittedGen) {
+		c.holdFor = s.submittedGen
+	}
+}
+
+// holdReply is command()'s half of replyAfterFlush: the reply past mark
+// is taken out of c's output and c is held.
+func (s *sentinelState) holdReply(c *client, mark int) {
+	reply := append([]byte{}, c.Out[mark:]...)
+	c.Out = c.Out[:mark]
+	c.Flags |= respserver.Blocked
+	s.flushWaiters = append(s.flushWaiters, flushWaiter{c, c.holdFor, reply})
+	c.holdFor = 0
+}
+
+// flushConfigReplies answers the clients whose write is over and lets
+// their input run again.
 func (s *sentinelState) flushConfigReplies(gen uint64, err error) {
 	keep := s.flushWaiters[:0]
 	for _, w := range s.flushWaiters {
@@ -501,9 +537,12 @@ func (s *sentinelState) flushConfigReplies(gen uint64, err error) {
 			continue
 		}
 		mark := len(w.c.Out)
-		if err != nil {
+		switch {
+		case w.reply != nil:
+			w.c.AddReply(string(w.reply))
+		case err != nil:
 			s.addReplyError(w.c, "Failed to save config file. Check server logs.")
-		} else {
+		default:
 			w.c.AddReply(resp.OK)
 		}
 		w.c.Flags &^= respserver.Blocked

@@ -6,8 +6,12 @@ package main
 // seen under several masters are shared by refcount.
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"time"
 
+	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/internal/redisasync"
 )
@@ -267,11 +271,7 @@ func (s *sentinelState) sentinelReconnectInstance(ri *sentinelRedisInstance) {
 
 	if link.cc == nil {
 		if s.cfg.resolveHostnames {
-			// Better than Redis 7.0 (redis#9103): a name is looked up
-			// again on each reconnect.
-			if a, reason := s.cfg.createSentinelAddr(ri.addr.hostname, ri.addr.port); reason == "" {
-				ri.addr = a
-			}
+			s.refreshInstanceAddr(ri)
 		}
 		c := s.connectLink(ri, link, "-cmd-link-reconnection")
 		if c == nil {
@@ -302,6 +302,60 @@ func (s *sentinelState) sentinelReconnectInstance(ri *sentinelRedisInstance) {
 	if link.cc != nil && (ri.flags&sriSentinel != 0 || link.pc != nil) {
 		link.disconnected = false
 	}
+}
+
+// resolveTimeout bounds a lookup refreshInstanceAddr starts; past it the
+// address stays what it was.
+const resolveTimeout = 10 * time.Second
+
+// refreshInstanceAddr is better than Redis 7.0 (redis#9103, a cached IP
+// after a pod restart): with resolve-hostnames yes, an instance's name is
+// looked up again at each reconnect of its command link. Redis resolves
+// only when it creates the instance, with a blocking getaddrinfo; a lookup
+// here, retried about once a second while the instance is down, runs on
+// another goroutine, so a slow DNS cannot stall the loop (and trip TILT).
+// The reconnect does not wait for it: it goes to the address known, as
+// Redis's would, so a failing DNS changes nothing users see; when the
+// answer names another address, it replaces the old one, the links just
+// made to the old one are closed and the next tick reconnects to the new
+// one.
+func (s *sentinelState) refreshInstanceAddr(ri *sentinelRedisInstance) {
+	host := ri.addr.hostname
+	if ri.resolving || formatIP(host) != "" {
+		return
+	}
+	ri.resolving = true
+	lookup := s.lookupHost
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupHost
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), resolveTimeout)
+		addrs, err := lookup(ctx, host)
+		cancel()
+		if s.closing.Load() {
+			return
+		}
+		s.el.Post(func(*ae.EventLoop) { s.instanceAddrResolved(ri, host, addrs, err) })
+	}()
+}
+
+// instanceAddrResolved takes refreshInstanceAddr's answer on the loop: the
+// first address, as anetResolve takes it.
+func (s *sentinelState) instanceAddrResolved(ri *sentinelRedisInstance, host string, addrs []string, err error) {
+	ri.resolving = false
+	if ri.released || err != nil || len(addrs) == 0 || ri.addr.hostname != host {
+		return
+	}
+	ip := formatIP(addrs[0])
+	if ip == "" || ip == ri.addr.ip {
+		return
+	}
+	s.log(llVerbose, fmt.Sprintf("%s %s now resolves to %s (was %s)", ri.name, host, ip, ri.addr.ip))
+	ri.addr.ip = ip
+	s.instanceLinkCloseConnection(ri.link, ri.link.cc)
+	s.instanceLinkCloseConnection(ri.link, ri.link.pc)
+	ri.link.lastReconnTime = 0
 }
 
 // sentinelSendPing is sentinel.c's: the active ping time is set only when

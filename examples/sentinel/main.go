@@ -13,13 +13,26 @@
 //   - a link closed by a master's reset reconnects at the next tick, not
 //     up to a second later (redis#8607's spurious SDOWN after a switch);
 //   - with resolve-hostnames yes, names are looked up again on each
-//     reconnect (redis#9103);
+//     reconnect (redis#9103), on another goroutine: the reconnect goes to
+//     the address known, the next one to the new address if it changed;
 //   - tables are kept in creation order where Redis iterates hash order;
 //   - -failover-abort-no-good-slave's log line says which replica was
 //     excluded by which rule (redis#5677, #7825); the event is Redis's;
 //   - the config file is rewritten and fsynced by a writer goroutine, not
-//     in the loop (a slow disk cannot trip TILT); SENTINEL FLUSHCONFIG
-//     replies once it is on disk;
+//     in the loop (a slow disk cannot trip TILT); what Redis does after its
+//     synchronous flush waits for the write, holding only the client
+//     concerned: the reply to an is-master-down-by-addr carrying a vote not
+//     yet on disk, the replies of SENTINEL FLUSHCONFIG, MONITOR, REMOVE,
+//     SET and CONFIG SET; our own vote is counted once on disk;
+//   - every redis-server directive is accepted, as by redis-sentinel
+//     (config_directives.go); those without effect on a sentinel are kept
+//     and written back, their values checked only for their number of
+//     arguments and yes/no (redis-sentinel checks them as redis-server
+//     does), and rename-command "sentinel|..." is refused where
+//     redis-sentinel crashes;
+//   - daemonize yes re-executes the process in a new session (Go cannot
+//     fork), as Redis's fork does: the starting process exits 0 once the
+//     config has loaded (process.go);
 //   - scripts are started with os.StartProcess and each is reaped by its
 //     own pid (Redis reaps any child with waitpid(-1)); an exec that
 //     fails is reported as Redis's forked child reports it (exit code 2);
@@ -48,6 +61,7 @@ import (
 	"github.com/goae/goae/ae"
 	"github.com/goae/goae/anet"
 	"github.com/goae/goae/connection"
+	"github.com/goae/goae/internal/redisconf"
 	"github.com/goae/goae/internal/respserver"
 	"golang.org/x/sys/unix"
 )
@@ -64,7 +78,8 @@ type sentinelState struct {
 	tiltStartTime int64
 	previousTime  int64
 	timers        sentinelTimers
-	hz            int
+	hz            int   // the timer's rate, picked again on every run
+	lastIdleCheck int64 // when closeIdleClients last ran
 	simFailure    int
 
 	start       time.Time
@@ -86,7 +101,9 @@ type sentinelState struct {
 	scripts   scriptsState   // scripts.go
 
 	writer       *configWriter // config_writer.go
-	flushWaiters []flushWaiter
+	submittedGen uint64        // the newest config write handed to the writer
+	writtenGen   uint64        // the newest one over (on disk, or failed)
+	flushWaiters []flushWaiter // clients whose reply waits for a write
 
 	pause           clientPause // CLIENT PAUSE (commands_client.go)
 	unblocked       []*client   // unpaused clients to run before the loop sleeps
@@ -94,6 +111,9 @@ type sentinelState struct {
 
 	closing     atomic.Bool                      // close has begun: the loop runs no more
 	writeConfig func(path, content string) error // nil: writeConfigFile (tests set it)
+	// lookupHost resolves names off the loop (refreshInstanceAddr); nil:
+	// net.DefaultResolver's (tests set it).
+	lookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 // serverStats are INFO's counters.
@@ -114,6 +134,9 @@ func main() {
 		runtime.GOMAXPROCS(1)
 	}
 	s, err := newSentinel(os.Args[1:], os.Stdout)
+	if errors.Is(err, errDaemonized) {
+		os.Exit(0)
+	}
 	if err != nil {
 		os.Exit(1)
 	}
@@ -135,11 +158,14 @@ func main() {
 }
 
 // newSentinel is what Redis's main does for a sentinel: load the config
-// (an error printed as Redis prints it), pick and save the myid on first
-// start, listen, create the instances and emit +monitor for each master
-// (sentinelIsRunning), and arm the timer. logw receives the log when no
-// logfile is configured.
+// (an error printed as Redis prints it), check for a supervisor, become a
+// daemon (daemonize yes: errDaemonized in the process that started it),
+// listen, write the pid file, pick and save the myid on first start,
+// create the instances and emit +monitor for each master
+// (sentinelIsRunning), tell systemd it is ready, and arm the timer. logw
+// receives the log when no logfile is configured.
 func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
+	startDir, _ := os.Getwd() // before "dir" moves it: where a daemon copy starts
 	cfg, err := loadSentinelConfig(args)
 	var cerr *configError
 	if errors.As(err, &cerr) {
@@ -162,6 +188,14 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 		s.log(llWarning, err.Error())
 		return nil, err
 	}
+	// A daemon copy was checked by the process that started it.
+	supervised := !(s.cfg.daemonize && os.Getenv(daemonEnv) != "") && s.redisIsSupervised()
+	background := s.cfg.daemonize && !supervised
+	if background {
+		if err := s.daemonize(startDir); err != nil {
+			return nil, err
+		}
+	}
 	var b [20]byte
 	rand.Read(b[:])
 	s.runID = hex.EncodeToString(b[:])
@@ -170,7 +204,8 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 	s.log(llWarning, fmt.Sprintf("Redis version=%s, bits=64, commit=00000000, modified=0, pid=%d, just started", redisVersion, os.Getpid()))
 	s.log(llWarning, "Configuration loaded")
 
-	el, err := ae.New(10000 + 128)
+	// CONFIG_FDSET_INCR slots beyond maxclients, as Redis sizes its loop.
+	el, err := ae.New(s.cfg.maxclients + 128)
 	if err != nil {
 		s.log(llWarning, err.Error())
 		return nil, err
@@ -178,6 +213,8 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 	s.el = el
 	s.rs = respserver.New(el, respserver.Config{
 		Log:               discardLogger(),
+		MaxClients:        s.cfg.maxclients,
+		TCPKeepAlive:      s.cfg.tcpKeepalive,
 		OutputBufferLimit: respserver.OutputBufferLimit{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
 	}, respserver.Handler{
 		Command:   s.command,
@@ -185,10 +222,14 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 		Freed:     s.freed,
 	})
 	s.commands = commandTable()
+	redisconf.ApplyRenames(s.commands, s.cfg.renames)
 	s.previousTime = s.mstime()
 	if err := s.listenToPort(); err != nil {
 		s.close()
 		return nil, err
+	}
+	if background || s.cfg.pidfile != nil {
+		s.createPidFile()
 	}
 	s.log(llNotice, fmt.Sprintf("Running mode=sentinel, port=%d.", s.port))
 
@@ -206,6 +247,10 @@ func newSentinel(args []string, logw io.Writer) (*sentinelState, error) {
 	s.log(llWarning, "Sentinel ID is "+s.cfg.myid)
 	for _, m := range s.masters.list {
 		s.sentinelEvent(llWarning, "+monitor", m, "%@ quorum %d", m.cfg.quorum)
+	}
+	if s.cfg.supervised == "systemd" {
+		s.communicateSystemd("STATUS=Ready to accept connections\n")
+		s.communicateSystemd("READY=1\n")
 	}
 	el.CreateTimeEvent(1, s.serverCron, nil, nil)
 	el.SetBeforeSleepProc(func(*ae.EventLoop) { s.processUnblockedClients(); s.rs.BeforeSleep() })
@@ -285,12 +330,18 @@ func (s *sentinelState) run() {
 	s.close()
 }
 
-// prepareForShutdown is server.c's for a sentinel: nothing to save.
+// prepareForShutdown is server.c's (with finishShutdown) for a sentinel:
+// nothing to save; systemd is told, the pid file removed.
 func (s *sentinelState) prepareForShutdown() {
 	s.log(llWarning, "User requested shutdown...")
-	if s.cfg.pidfile != nil {
+	if s.cfg.supervised == "systemd" {
+		s.communicateSystemd("STOPPING=1\n")
+	}
+	if s.cfg.daemonize || s.cfg.pidfile != nil {
 		s.log(llNotice, "Removing the pid file.")
-		os.Remove(*s.cfg.pidfile)
+		if s.cfg.pidfile != nil {
+			os.Remove(*s.cfg.pidfile)
+		}
 	}
 	s.log(llWarning, "Sentinel is now ready to exit, bye bye...")
 	s.el.Stop()

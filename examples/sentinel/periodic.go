@@ -23,14 +23,21 @@ const configDefaultHz = 10
 // together do not ask for votes in lockstep.
 func (s *sentinelState) serverCron(el *ae.EventLoop, _ int64, _ any) int {
 	s.updateCachedTime()
-	s.rs.Cron(s.hz)
+	// The clients' cron at the configured hz, as serverCron runs it before
+	// sentinelTimer picks the next period.
+	s.rs.Cron(s.cfg.hz)
+	if s.mstime()-s.lastIdleCheck >= 1000 {
+		s.lastIdleCheck = s.mstime()
+		s.closeIdleClients()
+	}
 	s.checkClientPauseTimeout()
 	s.sentinelTimer()
 	s.hz = configDefaultHz + rand.IntN(configDefaultHz)
 	return 1000 / s.hz
 }
 
-// sentinelTimer is sentinel.c's (scripts are not run by this port).
+// sentinelTimer is sentinel.c's: the instances, then the scripts
+// (scripts.go).
 func (s *sentinelState) sentinelTimer() {
 	s.sentinelCheckTiltCondition()
 	s.sentinelHandleDictOfRedisInstances(s.masters)
