@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/goae/goae/internal/redisconf"
@@ -36,12 +37,6 @@ func (e *configFileError) Error() string {
 	b.WriteString(e.err + "\n")
 	return b.String()
 }
-
-// deprecatedConfigs are accepted and ignored (name, min and max argc).
-var deprecatedConfigs = []struct {
-	name     string
-	min, max int
-}{{"list-max-ziplist-entries", 2, 2}, {"list-max-ziplist-value", 2, 2}, {"lua-replicate-commands", 2, 2}}
 
 // loadConfigString is loadServerConfigFromString: each line set as a
 // config file's, into c.
@@ -80,10 +75,8 @@ func (c *config) loadConfigString(text string) error {
 			}
 			continue
 		}
-		deprecated := false
-		for _, d := range deprecatedConfigs {
-			deprecated = deprecated || (argv[0] == d.name && d.min <= len(argv) && len(argv) <= d.max)
-		}
+		// config.c's deprecated_configs: one argument, ignored.
+		deprecated := len(argv) == 2 && slices.Contains(redisconf.DeprecatedParameters, argv[0])
 		if deprecated {
 			continue
 		}

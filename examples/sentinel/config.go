@@ -338,7 +338,7 @@ func (c *sentinelConfig) loadServerConfigFromString(text string, q *sentinelQueu
 			continue
 		}
 		switch {
-		case len(argv) == 2 && containsFold(deprecatedDirectives, argv[0]):
+		case len(argv) == 2 && containsFold(redisconf.DeprecatedParameters, argv[0]):
 		case argv[0] == "include" && len(argv) == 2:
 			if err := c.includeConfig(argv[1], q, depth); err != nil {
 				return err
@@ -430,11 +430,11 @@ var supervisedModes = []string{"upstart", "systemd", "auto", "no"}
 // (config_directives.go). handled is false for a name that is not a
 // parameter.
 func (c *sentinelConfig) setServerOption(argv []string) (handled bool, reason string) {
-	p := serverParameterByName[argv[0]]
+	p := redisconf.LookupParameter(argv[0])
 	if p == nil {
 		return false, ""
 	}
-	name := p.name
+	name := p.Name
 	switch name {
 	case "bind", "latency-tracking-info-percentiles":
 		// MULTI_ARG_CONFIG: a single non-empty argument is split again,

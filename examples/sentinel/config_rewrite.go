@@ -35,8 +35,8 @@ var specialDirectives = []string{"include", "rename-command", "user", "loadmodul
 // word>", so that every sentinel option has its own places.
 func oldFileOption(argv []string) (string, bool) {
 	option := strings.ToLower(argv[0])
-	if p := serverParameterByName[option]; p != nil {
-		return p.name, true
+	if p := redisconf.LookupParameter(option); p != nil {
+		return p.Name, true
 	}
 	if !containsFold(specialDirectives, option) {
 		return "", false
@@ -78,8 +78,9 @@ func stringOption(s *redisconf.Rewrite, option string, value, def *string) {
 // others as they were given (rewriteKeptParameter); then
 // rewriteConfigUserOption and rewriteConfigLoadmoduleOption.
 func (c *sentinelConfig) rewriteServerOptions(s *redisconf.Rewrite) {
-	for _, p := range serverParameters {
-		switch p.name {
+	for i := range redisconf.Parameters {
+		p := &redisconf.Parameters[i]
+		switch p.Name {
 		case "daemonize":
 			yesNoOption(s, "daemonize", c.daemonize, false)
 		case "protected-mode":

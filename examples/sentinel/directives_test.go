@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,68 +18,6 @@ import (
 	"github.com/goae/goae/internal/testenv"
 	"golang.org/x/sys/unix"
 )
-
-// TestServerDirectivesMatchKV: serverParameterList against kv's full
-// config table (examples/kv/config_table.go, Redis 7.0.15's
-// static_configs), read as text. Expected: the same names and aliases in
-// the same order, with matching kinds.
-func TestServerDirectivesMatchKV(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "kv", "config_table.go"))
-	if err != nil {
-		t.Skipf("kv's table: %v", err)
-	}
-	body := string(src)
-	start := strings.Index(body, "var configTable = []*standardConfig{")
-	end := strings.Index(body[start:], "\n}\n")
-	if start < 0 || end < 0 {
-		t.Fatal("configTable not found in kv's config_table.go")
-	}
-	entry := regexp.MustCompile(`^\s*(boolConfig|stringConfig|enumConfig|numConfig|specialConfig|shutdownOnSig|activedefragConfig|portConfig)\((?:"([^"]+)"(?:, "([^"]*)")?(?:, ([^,]+), (true|false))?)?`)
-	var want []string
-	for _, l := range strings.Split(body[start:start+end], "\n") {
-		m := entry.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		name, alias, kind := m[2], m[3], ""
-		switch m[1] {
-		case "boolConfig":
-			kind = "b"
-		case "activedefragConfig":
-			name, kind = "activedefrag", "b"
-		case "portConfig":
-			name, kind = "port", "i"
-		case "stringConfig":
-			kind = map[string]string{"true": "n", "false": "s"}[m[5]]
-		case "enumConfig":
-			kind = "e"
-		case "numConfig":
-			kind = "i"
-		case "shutdownOnSig":
-			kind = "m"
-		case "specialConfig":
-			kind = "x"
-			if strings.Contains(l, "multiArgConfig") {
-				kind = "m"
-			}
-		}
-		if alias != "" {
-			name += "|" + alias
-		}
-		want = append(want, name+" "+kind)
-	}
-	var got []string
-	for _, p := range serverParameters {
-		name := p.name
-		if p.alias != "" {
-			name += "|" + p.alias
-		}
-		got = append(got, name+" "+string(p.kind))
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("serverParameterList differs from kv's configTable:\nours:\n%s\nkv's:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
 
 // runDaemonized runs bin on conf (with args) in dir, expects it to exit 0 at
 // once having left a daemon behind, waits for the daemon's pid file and

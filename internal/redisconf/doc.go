@@ -4,7 +4,9 @@
 // (CommandLine) and config.c's CONFIG REWRITE engine (Rewrite), which keeps
 // the user's lines and comments, rewrites each option's lines in place,
 // appends the rest after a signature and replaces the file safely
-// (OverwriteFile).
+// (OverwriteFile); config.c's list of parameter names and kinds
+// (Parameters, LookupParameter), by which a server that only keeps most of
+// them (the sentinel) accepts them; rename-command (CheckRename, ApplyRenames).
 //
 // What an option's lines say is the server's business: each server walks
 // its own options and calls RewriteLine for each line it wants written.
