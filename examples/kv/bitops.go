@@ -193,9 +193,9 @@ func bitRange(start, end int64, strlen int, isbit bool) (from, to int64, firstMa
 // bitUnit parses BIT or BYTE.
 func bitUnit(c *client, b []byte) (isbit, ok bool) {
 	switch {
-	case strcaseEq(b, "bit"):
+	case resp.EqualFold(b, "bit"):
 		return true, true
-	case strcaseEq(b, "byte"):
+	case resp.EqualFold(b, "byte"):
 		return false, true
 	}
 	c.AddReply(resp.SyntaxErr)
@@ -384,13 +384,13 @@ const (
 func bitopCommand(s *server, c *client) {
 	var op int
 	switch opname := c.Argv[1]; {
-	case strcaseEq(opname, "and"):
+	case resp.EqualFold(opname, "and"):
 		op = bitopAnd
-	case strcaseEq(opname, "or"):
+	case resp.EqualFold(opname, "or"):
 		op = bitopOr
-	case strcaseEq(opname, "xor"):
+	case resp.EqualFold(opname, "xor"):
 		op = bitopXor
-	case strcaseEq(opname, "not"):
+	case resp.EqualFold(opname, "not"):
 		op = bitopNot
 	default:
 		c.AddReply(resp.SyntaxErr)
@@ -514,20 +514,20 @@ func bitfieldGeneric(s *server, c *client, readonlyCmd bool) {
 		sub := argv[j]
 		var opcode int
 		switch {
-		case strcaseEq(sub, "get") && remargs >= 2:
+		case resp.EqualFold(sub, "get") && remargs >= 2:
 			opcode = bitfieldGet
-		case strcaseEq(sub, "set") && remargs >= 3:
+		case resp.EqualFold(sub, "set") && remargs >= 3:
 			opcode = bitfieldSet
-		case strcaseEq(sub, "incrby") && remargs >= 3:
+		case resp.EqualFold(sub, "incrby") && remargs >= 3:
 			opcode = bitfieldIncrby
-		case strcaseEq(sub, "overflow") && remargs >= 1:
+		case resp.EqualFold(sub, "overflow") && remargs >= 1:
 			j++
 			switch t := argv[j]; {
-			case strcaseEq(t, "wrap"):
+			case resp.EqualFold(t, "wrap"):
 				owtype = bfOverflowWrap
-			case strcaseEq(t, "sat"):
+			case resp.EqualFold(t, "sat"):
 				owtype = bfOverflowSat
-			case strcaseEq(t, "fail"):
+			case resp.EqualFold(t, "fail"):
 				owtype = bfOverflowFail
 			default:
 				c.AddReplyError("Invalid OVERFLOW type specified")

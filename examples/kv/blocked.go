@@ -525,8 +525,8 @@ func clientUnblockCommand(s *server, c *client) {
 	unblockError := false
 	if len(c.Argv) == 4 {
 		switch {
-		case strcaseEq(c.Argv[3], "timeout"):
-		case strcaseEq(c.Argv[3], "error"):
+		case resp.EqualFold(c.Argv[3], "timeout"):
+		case resp.EqualFold(c.Argv[3], "error"):
 			unblockError = true
 		default:
 			c.AddReplyError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")

@@ -70,49 +70,11 @@ func resetCommand(s *server, c *client) {
 	c.AddReplyStatus("RESET")
 }
 
-// Pause types (pause_type), in increasing strength.
-const (
-	pauseOff = iota
-	pauseWrite
-	pauseAll
-)
-
-// clientPause is the CLIENT PAUSE in force (server.client_pause_type and
-// client_pause_end_time).
-type clientPause struct {
-	typ int
-	end int64 // unix ms
-}
-
-// clientPauseCommand is CLIENT PAUSE timeout [WRITE|ALL]: a pause can only
-// grow, in strength and in length (pauseClients).
+// clientPauseCommand is CLIENT PAUSE timeout [WRITE|ALL]
+// (respserver.ClientPauseCommand: the arguments, the reply, the pause
+// extended).
 func clientPauseCommand(s *server, c *client) {
-	if len(c.Argv) > 4 {
-		addReplySubcommandSyntaxError(c)
-		return
-	}
-	typ := pauseAll
-	if len(c.Argv) == 4 {
-		switch {
-		case strcaseEq(c.Argv[3], "write"):
-			typ = pauseWrite
-		case strcaseEq(c.Argv[3], "all"):
-		default:
-			c.AddReplyError("CLIENT PAUSE mode must be WRITE or ALL")
-			return
-		}
-	}
-	end, ok := s.getTimeout(c, c.Argv[2], true)
-	if !ok {
-		return
-	}
-	if s.pause.typ == pauseOff {
-		s.pause = clientPause{typ: typ, end: int64(end)}
-	} else {
-		s.pause.typ = max(s.pause.typ, typ)
-		s.pause.end = max(s.pause.end, int64(end))
-	}
-	c.AddReply(resp.OK)
+	respserver.ClientPauseCommand(c.Client, &s.pause)
 }
 
 func clientUnpauseCommand(s *server, c *client) {
@@ -123,7 +85,7 @@ func clientUnpauseCommand(s *server, c *client) {
 // unpauseClients ends the pause and queues the postponed clients, in the
 // order they came, to run their commands again (unpauseClients).
 func (s *server) unpauseClients() {
-	s.pause = clientPause{}
+	s.pause = respserver.Pause{}
 	for len(s.blocking.postponed) > 0 {
 		s.unblockClient(s.blocking.postponed[0])
 	}
@@ -133,13 +95,13 @@ func (s *server) unpauseClients() {
 // whether one is still in force (checkClientPauseTimeoutAndReturnIfPaused).
 // While it is, keys are not expired, by lookups or by the expiry cycle.
 func (s *server) checkClientPauseTimeout() bool {
-	if s.pause.typ == pauseOff {
+	if s.pause.Type == respserver.PauseOff {
 		return false
 	}
-	if s.pause.end < s.mstime {
+	if s.pause.End < s.mstime {
 		s.unpauseClients()
 	}
-	return s.pause.typ != pauseOff
+	return s.pause.Type != respserver.PauseOff
 }
 
 // postponeIfPaused holds c's command cmd until the pause ends, if the
@@ -148,7 +110,7 @@ func (s *server) checkClientPauseTimeout() bool {
 // reports whether it did. The command's arguments are copied: they run
 // again from the copy once unblocked.
 func (s *server) postponeIfPaused(c *client, cmd *command) bool {
-	if s.pause.typ == pauseWrite && !s.mayReplicate(c, cmd) {
+	if s.pause.Type == respserver.PauseWrite && !s.mayReplicate(c, cmd) {
 		return false
 	}
 	bs := s.blockStateOf(c)

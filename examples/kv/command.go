@@ -132,7 +132,7 @@ func (s *server) processCommand(c *client) {
 	// A pipeline usually repeats its command: try the last one before the
 	// table (the lookup lowers the name and hashes it).
 	cmd := c.lastcmd
-	if cmd == nil || s.renamed || !equalFoldASCII(argv[0], cmd.name) {
+	if cmd == nil || s.renamed || !resp.EqualFold(argv[0], cmd.name) {
 		cmd = s.lookupCommand(argv[0])
 	}
 	if cmd == nil {
@@ -168,7 +168,7 @@ func (s *server) processCommand(c *client) {
 		s.rejectCommandFor(c, cmd, subscribedModeError(cmd.name))
 		return
 	}
-	if s.pause.typ != pauseOff && s.postponeIfPaused(c, cmd) {
+	if s.pause.Type != respserver.PauseOff && s.postponeIfPaused(c, cmd) {
 		return
 	}
 	if c.mflags&clientMulti != 0 && cmd.flags&(cmdNoMulti|cmdNoQueue) != cmdNoQueue {
@@ -231,21 +231,4 @@ func (s *server) rejectCommandFor(c *client, cmd *command, msg string) {
 // that connected while there was no password counts as authenticated.
 func (s *server) authRequired(c *client) bool {
 	return s.cfg.requirepass != "" && !c.authed
-}
-
-// equalFoldASCII reports whether b equals the lower-case ASCII name, case
-// insensitively, without allocating.
-func equalFoldASCII(b []byte, name string) bool {
-	if len(b) != len(name) {
-		return false
-	}
-	for i, ch := range b {
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		if ch != name[i] {
-			return false
-		}
-	}
-	return true
 }

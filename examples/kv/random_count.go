@@ -110,7 +110,7 @@ func randomCountArgs(c *client, with string) (l int64, withFlag, ok bool) {
 	if l, ok = randomCountArg(c, c.Argv[2]); !ok {
 		return 0, false, false
 	}
-	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !strcaseEq(c.Argv[3], with)) {
+	if len(c.Argv) > 4 || (len(c.Argv) == 4 && !resp.EqualFold(c.Argv[3], with)) {
 		c.AddReply(resp.SyntaxErr)
 		return 0, false, false
 	}

@@ -184,7 +184,7 @@ type server struct {
 	// blocking holds the blocked clients and the keys they wait on
 	// (blocked.go); pause is the CLIENT PAUSE in force (cmd_misc.go).
 	blocking blocking
-	pause    clientPause
+	pause    respserver.Pause
 	// activeExpireDisabled is DEBUG SET-ACTIVE-EXPIRE 0 (Redis's
 	// active_expire_enabled, inverted so that the zero value is on);
 	// quicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD

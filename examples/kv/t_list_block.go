@@ -22,9 +22,9 @@ var listBlockCommands = []*command{
 // listPosition parses LEFT or RIGHT (getListPositionFromObjectOrReply).
 func listPosition(c *client, b []byte) (int8, bool) {
 	switch {
-	case strcaseEq(b, "left"):
+	case resp.EqualFold(b, "left"):
 		return listHead, true
-	case strcaseEq(b, "right"):
+	case resp.EqualFold(b, "right"):
 		return listTail, true
 	}
 	c.AddReply(resp.SyntaxErr)
@@ -262,7 +262,7 @@ func mpopArgs(c *client, numkeysIdx int, parseEnd func(*client, []byte) (int8, b
 	count = -1
 	for j := int(whereIdx) + 1; j < len(c.Argv); j++ {
 		moreargs := len(c.Argv) - 1 - j
-		if count == -1 && strcaseEq(c.Argv[j], "count") && moreargs > 0 {
+		if count == -1 && resp.EqualFold(c.Argv[j], "count") && moreargs > 0 {
 			j++
 			v, isInt := resp.ParseInt(c.Argv[j])
 			if !isInt || v < 1 {

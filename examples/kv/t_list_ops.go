@@ -54,7 +54,7 @@ func lposCommand(s *server, c *client) {
 		more := len(c.Argv)-1-j > 0
 		var ok bool
 		switch {
-		case strcaseEq(opt, "rank") && more:
+		case resp.EqualFold(opt, "rank") && more:
 			j++
 			// Any long, as in Redis 7.0: a rank of MinInt64 stays
 			// negative when negated below, and then every match counts.
@@ -65,12 +65,12 @@ func lposCommand(s *server, c *client) {
 				c.AddReplyError("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
 				return
 			}
-		case strcaseEq(opt, "count") && more:
+		case resp.EqualFold(opt, "count") && more:
 			j++
 			if count, ok = nonNegativeArg(c, c.Argv[j], "COUNT can't be negative"); !ok {
 				return
 			}
-		case strcaseEq(opt, "maxlen") && more:
+		case resp.EqualFold(opt, "maxlen") && more:
 			j++
 			if maxlen, ok = nonNegativeArg(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
 				return
@@ -136,9 +136,9 @@ func lposCommand(s *server, c *client) {
 func linsertCommand(s *server, c *client) {
 	var after bool
 	switch {
-	case strcaseEq(c.Argv[2], "after"):
+	case resp.EqualFold(c.Argv[2], "after"):
 		after = true
-	case strcaseEq(c.Argv[2], "before"):
+	case resp.EqualFold(c.Argv[2], "before"):
 	default:
 		c.AddReply(resp.SyntaxErr)
 		return

@@ -156,7 +156,7 @@ func sintercardCommand(s *server, c *client) {
 	}
 	var limit int64
 	for j := 2 + int(numkeys); j < len(c.Argv); j++ {
-		if strcaseEq(c.Argv[j], "limit") && j+1 < len(c.Argv) {
+		if resp.EqualFold(c.Argv[j], "limit") && j+1 < len(c.Argv) {
 			j++
 			v, isInt := resp.ParseInt(c.Argv[j])
 			if !isInt || v < 0 {

@@ -30,16 +30,16 @@ func parseGetexOptions(c *client, opts [][]byte) (flags int, expire []byte, ok b
 		hasNext := j+1 < len(opts)
 		var f int
 		switch {
-		case strcaseEq(opt, "persist") && flags&expires == 0:
+		case resp.EqualFold(opt, "persist") && flags&expires == 0:
 			flags |= getexPersist
 			continue
-		case strcaseEq(opt, "ex"):
+		case resp.EqualFold(opt, "ex"):
 			f = setEX
-		case strcaseEq(opt, "px"):
+		case resp.EqualFold(opt, "px"):
 			f = setPX
-		case strcaseEq(opt, "exat"):
+		case resp.EqualFold(opt, "exat"):
 			f = setEXAT
-		case strcaseEq(opt, "pxat"):
+		case resp.EqualFold(opt, "pxat"):
 			f = setPXAT
 		}
 		if f == 0 || flags&(getexPersist|expires&^f) != 0 || !hasNext {
@@ -208,13 +208,13 @@ func lcsCommand(s *server, c *client) {
 		opt := c.Argv[j]
 		moreargs := len(c.Argv) - 1 - j
 		switch {
-		case strcaseEq(opt, "idx"):
+		case resp.EqualFold(opt, "idx"):
 			getidx = true
-		case strcaseEq(opt, "len"):
+		case resp.EqualFold(opt, "len"):
 			getlen = true
-		case strcaseEq(opt, "withmatchlen"):
+		case resp.EqualFold(opt, "withmatchlen"):
 			withmatchlen = true
-		case strcaseEq(opt, "minmatchlen") && moreargs > 0:
+		case resp.EqualFold(opt, "minmatchlen") && moreargs > 0:
 			v, ok := intArg(c, c.Argv[j+1])
 			if !ok {
 				return

@@ -185,24 +185,6 @@ func zsetForRead(s *server, c *client) (*zset, bool) {
 // the %.17g bulk string in RESP2.
 func zaddReplyScore(c *client, score float64) { c.AddReplyDouble(score) }
 
-// strcaseEq compares an argument with a lower-case ASCII option name, as
-// strcasecmp does.
-func strcaseEq(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		ch := b[i]
-		if 'A' <= ch && ch <= 'Z' {
-			ch += 'a' - 'A'
-		}
-		if ch != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func zaddCommand(s *server, c *client)    { zaddGeneric(s, c, 0) }
 func zincrbyCommand(s *server, c *client) { zaddGeneric(s, c, zaddInIncr) }
 
@@ -218,17 +200,17 @@ options:
 	for ; scoreidx < len(argv); scoreidx++ {
 		opt := argv[scoreidx]
 		switch {
-		case strcaseEq(opt, "nx"):
+		case resp.EqualFold(opt, "nx"):
 			flags |= zaddInNX
-		case strcaseEq(opt, "xx"):
+		case resp.EqualFold(opt, "xx"):
 			flags |= zaddInXX
-		case strcaseEq(opt, "ch"):
+		case resp.EqualFold(opt, "ch"):
 			ch = true
-		case strcaseEq(opt, "incr"):
+		case resp.EqualFold(opt, "incr"):
 			flags |= zaddInIncr
-		case strcaseEq(opt, "gt"):
+		case resp.EqualFold(opt, "gt"):
 			flags |= zaddInGT
-		case strcaseEq(opt, "lt"):
+		case resp.EqualFold(opt, "lt"):
 			flags |= zaddInLT
 		default:
 			break options
@@ -757,9 +739,9 @@ func zrangeGenericTo(s *server, c *client, res zrangeResult, rangetype, directio
 		left := len(argv) - j - 1
 		opt := argv[j]
 		switch {
-		case res.dst == nil && strcaseEq(opt, "withscores"):
+		case res.dst == nil && resp.EqualFold(opt, "withscores"):
 			withscores = true
-		case strcaseEq(opt, "limit") && left >= 2:
+		case resp.EqualFold(opt, "limit") && left >= 2:
 			var ok bool
 			if offset, ok = intArg(c, argv[j+1]); !ok {
 				return
@@ -768,11 +750,11 @@ func zrangeGenericTo(s *server, c *client, res zrangeResult, rangetype, directio
 				return
 			}
 			j += 2
-		case direction == zrangeDirAuto && strcaseEq(opt, "rev"):
+		case direction == zrangeDirAuto && resp.EqualFold(opt, "rev"):
 			direction = zrangeDirReverse
-		case rangetype == zrangeAuto && strcaseEq(opt, "bylex"):
+		case rangetype == zrangeAuto && resp.EqualFold(opt, "bylex"):
 			rangetype = zrangeLex
-		case rangetype == zrangeAuto && strcaseEq(opt, "byscore"):
+		case rangetype == zrangeAuto && resp.EqualFold(opt, "byscore"):
 			rangetype = zrangeScore
 		default:
 			c.AddReply(resp.SyntaxErr)

@@ -17,9 +17,9 @@ var zsetBlockCommands = []*command{
 // zsetPosition parses MIN or MAX.
 func zsetPosition(c *client, b []byte) (int8, bool) {
 	switch {
-	case strcaseEq(b, "min"):
+	case resp.EqualFold(b, "min"):
 		return zsetMin, true
-	case strcaseEq(b, "max"):
+	case resp.EqualFold(b, "max"):
 		return zsetMax, true
 	}
 	c.AddReply(resp.SyntaxErr)

@@ -215,7 +215,7 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 	for remaining := len(argv) - j; remaining > 0; remaining = len(argv) - j {
 		opt := argv[j]
 		switch {
-		case op != setOpDiff && !cardOnly && remaining >= len(src)+1 && strcaseEq(opt, "weights"):
+		case op != setOpDiff && !cardOnly && remaining >= len(src)+1 && resp.EqualFold(opt, "weights"):
 			j++
 			for i := range src {
 				w, ok := parseScore(argv[j])
@@ -226,23 +226,23 @@ func zunionInterDiffGeneric(s *server, c *client, dst []byte, numkeysIndex, op i
 				src[i].weight = w
 				j++
 			}
-		case op != setOpDiff && !cardOnly && remaining >= 2 && strcaseEq(opt, "aggregate"):
+		case op != setOpDiff && !cardOnly && remaining >= 2 && resp.EqualFold(opt, "aggregate"):
 			switch name := argv[j+1]; {
-			case strcaseEq(name, "sum"):
+			case resp.EqualFold(name, "sum"):
 				aggr = aggrSum
-			case strcaseEq(name, "min"):
+			case resp.EqualFold(name, "min"):
 				aggr = aggrMin
-			case strcaseEq(name, "max"):
+			case resp.EqualFold(name, "max"):
 				aggr = aggrMax
 			default:
 				c.AddReply(resp.SyntaxErr)
 				return
 			}
 			j += 2
-		case dst == nil && !cardOnly && strcaseEq(opt, "withscores"):
+		case dst == nil && !cardOnly && resp.EqualFold(opt, "withscores"):
 			withscores = true
 			j++
-		case cardOnly && remaining >= 2 && strcaseEq(opt, "limit"):
+		case cardOnly && remaining >= 2 && resp.EqualFold(opt, "limit"):
 			v, isInt := resp.ParseInt(argv[j+1])
 			if !isInt || v < 0 {
 				c.AddReplyError("LIMIT can't be negative")

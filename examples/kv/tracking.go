@@ -425,7 +425,7 @@ func (s *server) trackingResetClient(c *client) {
 	if tc == nil || tc.Flags&respserver.TrackingCaching == 0 || c.mflags&clientMulti != 0 {
 		return
 	}
-	if len(c.Argv) >= 2 && equalFoldASCII(c.Argv[0], "client") && lookupSubcommand(s.commands["client"], c.Argv[1]) != nil {
+	if len(c.Argv) >= 2 && resp.EqualFold(c.Argv[0], "client") && lookupSubcommand(s.commands["client"], c.Argv[1]) != nil {
 		return
 	}
 	tc.Flags &^= respserver.TrackingCaching

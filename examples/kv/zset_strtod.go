@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/goae/goae/internal/resp"
 )
 
 // strtod reads a double from the start of b as C's strtod does in the C
@@ -153,5 +155,5 @@ func cIsalnum(ch byte) bool {
 
 // hasPrefixFold reports whether b starts with the lower-case ASCII word.
 func hasPrefixFold(b []byte, word string) bool {
-	return len(b) >= len(word) && strcaseEq(b[:len(word)], word)
+	return len(b) >= len(word) && resp.EqualFold(b[:len(word)], word)
 }

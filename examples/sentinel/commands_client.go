@@ -106,59 +106,18 @@ func clientHelpCommand(s *sentinelState, c *client) {
 	c.AddReplyHelp("CLIENT", respserver.ClientHelp)
 }
 
-// Pause types (pause_type), in increasing strength.
-const (
-	pauseOff = iota
-	pauseWrite
-	pauseAll
-)
-
-// clientPause is the CLIENT PAUSE in force (server.client_pause_type and
-// client_pause_end_time) and the clients it holds, in the order they came.
+// clientPause is the CLIENT PAUSE in force and the clients it holds, in
+// the order they came.
 type clientPause struct {
-	typ       int
-	end       int64 // unix ms
+	respserver.Pause
 	postponed []*client
 }
 
-// clientPauseCommand is CLIENT PAUSE timeout [WRITE|ALL]: a pause can only
-// grow, in strength and in length (pauseClients).
+// clientPauseCommand is CLIENT PAUSE timeout [WRITE|ALL]
+// (respserver.ClientPauseCommand: the arguments, the reply, the pause
+// extended).
 func clientPauseCommand(s *sentinelState, c *client) {
-	if len(c.Argv) > 4 {
-		s.addReplyError(c, resp.SubcommandSyntaxError(c.arg(0), c.arg(1)))
-		return
-	}
-	typ := pauseAll
-	if len(c.Argv) == 4 {
-		switch strings.ToLower(c.arg(3)) {
-		case "write":
-			typ = pauseWrite
-		case "all":
-		default:
-			s.addReplyError(c, "CLIENT PAUSE mode must be WRITE or ALL")
-			return
-		}
-	}
-	// getTimeoutFromObjectOrReply in milliseconds.
-	tval, ok := resp.ParseInt(c.Argv[2])
-	if !ok {
-		s.addReplyError(c, "timeout is not an integer or out of range")
-		return
-	}
-	if tval < 0 {
-		s.addReplyError(c, "timeout is negative")
-		return
-	}
-	if tval > 0 {
-		tval += time.Now().UnixMilli() // unchecked, as Redis adds it
-	}
-	p := &s.pause
-	if p.typ == pauseOff {
-		p.typ, p.end = typ, tval
-	} else {
-		p.typ, p.end = max(p.typ, typ), max(p.end, tval)
-	}
-	c.AddReply(resp.OK)
+	respserver.ClientPauseCommand(c.Client, &s.pause.Pause)
 }
 
 func clientUnpauseCommand(s *sentinelState, c *client) {
@@ -173,11 +132,11 @@ func clientUnpauseCommand(s *sentinelState, c *client) {
 // the copy.
 func (s *sentinelState) postponeIfPaused(c *client, cmd *command) bool {
 	switch {
-	case s.pause.typ == pauseOff:
+	case s.pause.Type == respserver.PauseOff:
 		return false
-	case s.pause.typ == pauseWrite && !slices.Contains(cmd.flags, "may_replicate"):
+	case s.pause.Type == respserver.PauseWrite && !slices.Contains(cmd.flags, "may_replicate"):
 		return false
-	case s.pause.end < time.Now().UnixMilli():
+	case s.pause.End < time.Now().UnixMilli():
 		s.unpauseClients()
 		return false
 	}
@@ -193,7 +152,7 @@ func (s *sentinelState) postponeIfPaused(c *client, cmd *command) bool {
 // checkClientPauseTimeout ends a pause whose time has come
 // (checkClientPauseTimeoutAndReturnIfPaused, from serverCron).
 func (s *sentinelState) checkClientPauseTimeout() {
-	if s.pause.typ != pauseOff && s.pause.end < time.Now().UnixMilli() {
+	if s.pause.Type != respserver.PauseOff && s.pause.End < time.Now().UnixMilli() {
 		s.unpauseClients()
 	}
 }

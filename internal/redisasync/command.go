@@ -1,6 +1,10 @@
 package redisasync
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/goae/goae/internal/resp"
+)
 
 // subCallback is a channel's or pattern's callback (the redisCallback of
 // ac->sub.channels and ac->sub.patterns), with hiredis's bookkeeping of
@@ -98,7 +102,7 @@ func command[T string | []byte](c *Context, fn Callback, priv any, args []T) err
 				c.pendingUnsubs++ // one reply, with no channel
 			}
 		}
-	case base == baseNone && kind == subChannel && eqFold(name, "monitor"):
+	case base == baseNone && kind == subChannel && resp.EqualFold(name, "monitor"):
 		c.flags |= flagMonitoring
 		c.replies.push(cb)
 	case c.flags&flagSubscribed != 0:
@@ -171,30 +175,12 @@ func subKind[T string | []byte](s T) (kind, base int) {
 
 func subBase[T string | []byte](s T) int {
 	switch {
-	case eqFold(s, "subscribe"):
+	case resp.EqualFold(s, "subscribe"):
 		return baseSubscribe
-	case eqFold(s, "unsubscribe"):
+	case resp.EqualFold(s, "unsubscribe"):
 		return baseUnsubscribe
-	case eqFold(s, "message"):
+	case resp.EqualFold(s, "message"):
 		return baseMessage
 	}
 	return baseNone
-}
-
-// eqFold reports whether s equals lower, a lower-case ASCII word, in any
-// case.
-func eqFold[T string | []byte](s T, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(lower); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
