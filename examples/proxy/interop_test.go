@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,8 +159,10 @@ func runDiffIdle(t *testing.T, nc, ours *proxyProc, pool int, cases []diffCase, 
 // replies byte for byte and the closes must match. Covers GET/SET, MGET,
 // DEL, UNLINK, TOUCH, MSET split across servers (duplicates, misses, many
 // keys), EXISTS unsplit, PING, AUTH without redis_auth, Redis's own
-// errors, a large value, and every closing case: unsupported commands,
-// wrong arity, SELECT, inline commands, QUIT, *0, a long key.
+// errors, a large value, one well-formed call of every other command of
+// nutcracker's table (COMMAND by shape only), and every closing case:
+// unsupported commands, wrong arity in each class, SELECT, inline
+// commands, QUIT, *0, a long key.
 func TestDifferentialRedis(t *testing.T) {
 	var back [2][]int
 	for side := 0; side < 2; side++ {
@@ -209,7 +213,106 @@ func TestDifferentialRedis(t *testing.T) {
 		{"longkey-ok", resp(cmd("get", strings.Repeat("k", 16335))), 0},
 		{"upper", resp(cmd("MGET", "k", "foo"), cmd("PiNg")), 5},
 	}
+	// Every other command of nutcracker's table, at least once each, with
+	// arguments whose replies do not depend on the server's hash seed or
+	// clock (integer sets, one-member sets for the random picks, LOLWUT's
+	// version 1, no PTTL on a live TTL). Multi-key commands go whole to
+	// their first argument's server, on both sides alike.
+	scratch := dialR(t, testenv.StartRedis(t))
+	scratch.do(t, "set", "x", "restored")
+	dump := scratch.do(t, "dump", "x")
+	dump = dump[strings.Index(dump, "\r\n")+2 : len(dump)-2]
+	script := "return {KEYS[1],KEYS[2],ARGV[1]}"
+	sha := fmt.Sprintf("%x", sha1.Sum([]byte(script)))
+	all := resp(
+		// strings, bits, keyspace
+		cmd("set", "s1", "hello"), cmd("append", "s1", " world"), cmd("strlen", "s1"), cmd("setrange", "s1", "6", "there"),
+		cmd("getrange", "s1", "0", "4"), cmd("get", "s1"), cmd("getset", "s1", "new"), cmd("getdel", "s1"), cmd("get", "s1"),
+		cmd("setnx", "s2", "a"), cmd("setnx", "s2", "b"), cmd("set", "n1", "10"), cmd("decr", "n1"), cmd("decrby", "n1", "3"),
+		cmd("incrbyfloat", "n1", "1.5"), cmd("setex", "s3", "100", "v"), cmd("psetex", "s4", "100000", "v"), cmd("ttl", "s3"),
+		cmd("persist", "s3"), cmd("ttl", "s3"), cmd("pttl", "s3"), cmd("pttl", "nokey"), cmd("type", "s2"), cmd("type", "nokey"),
+		cmd("dump", "s2"), cmd("restore", "r1", "0", dump, "replace"), cmd("get", "r1"), cmd("expireat", "s2", "4000000000"),
+		cmd("pexpireat", "s2", "4000000000000"), cmd("pexpire", "s2", "100000"), cmd("persist", "s2"), cmd("getex", "s2"),
+		cmd("copy", "s2", "s2copy"), cmd("get", "s2copy"), cmd("setbit", "b1", "7", "1"), cmd("getbit", "b1", "7"),
+		cmd("bitcount", "b1"), cmd("bitpos", "b1", "1"), cmd("bitfield", "b1", "get", "u8", "0"),
+		// hashes
+		cmd("hset", "h2", "a", "1", "b", "2"), cmd("hget", "h2", "a"), cmd("hexists", "h2", "a"), cmd("hstrlen", "h2", "a"),
+		cmd("hincrby", "h2", "a", "5"), cmd("hincrbyfloat", "h2", "b", "0.5"), cmd("hsetnx", "h2", "c", "3"), cmd("hlen", "h2"),
+		cmd("hkeys", "h2"), cmd("hvals", "h2"), cmd("hmset", "h2", "d", "4"), cmd("hmget", "h2", "a", "d", "zz"),
+		cmd("hdel", "h2", "d"), cmd("hscan", "h2", "0"), cmd("hset", "hh", "only", "1"), cmd("hrandfield", "hh"),
+		// lists
+		cmd("rpush", "l1", "a", "b", "c"), cmd("lpushx", "l1", "z"), cmd("rpushx", "nolist", "x"), cmd("lindex", "l1", "0"),
+		cmd("linsert", "l1", "before", "b", "x"), cmd("lrange", "l1", "0", "-1"), cmd("lset", "l1", "0", "y"),
+		cmd("lrem", "l1", "1", "x"), cmd("lpos", "l1", "c"), cmd("ltrim", "l1", "0", "10"), cmd("llen", "l1"),
+		cmd("lpop", "l1"), cmd("rpop", "l1"), cmd("rpoplpush", "l1", "l1"), cmd("lmove", "l1", "l1", "left", "right"),
+		cmd("lrange", "l1", "0", "-1"), cmd("rpush", "ln", "3", "1", "2"), cmd("sort", "ln"), cmd("sort", "ln", "desc", "limit", "0", "2"),
+		// sets of integers (intsets, sorted)
+		cmd("sadd", "st1", "1", "2", "3"), cmd("sadd", "st2", "2", "3", "4"), cmd("scard", "st1"), cmd("sismember", "st1", "2"),
+		cmd("smismember", "st1", "1", "9"), cmd("smembers", "st1"), cmd("sinter", "st1", "st2"), cmd("sunion", "st1", "st2"),
+		cmd("sdiff", "st1", "st2"), cmd("sinterstore", "st3", "st1", "st2"), cmd("sunionstore", "st4", "st1", "st2"),
+		cmd("sdiffstore", "st5", "st1", "st2"), cmd("smove", "st1", "st2", "1"), cmd("srem", "st2", "4"), cmd("sscan", "st1", "0"),
+		cmd("sadd", "one", "7"), cmd("spop", "one"), cmd("sadd", "one", "7"), cmd("srandmember", "one"),
+		// sorted sets
+		cmd("zadd", "z2", "1", "a", "2", "b", "3", "c", "4", "d"), cmd("zcard", "z2"), cmd("zscore", "z2", "b"),
+		cmd("zrank", "z2", "c"), cmd("zrevrank", "z2", "c"), cmd("zcount", "z2", "1", "3"), cmd("zincrby", "z2", "0.5", "a"),
+		cmd("zlexcount", "z2", "-", "+"), cmd("zrangebyscore", "z2", "-inf", "+inf", "withscores", "limit", "1", "2"),
+		cmd("zrevrangebyscore", "z2", "+inf", "-inf", "limit", "0", "2"), cmd("zrangebylex", "z2", "-", "+"),
+		cmd("zrevrangebylex", "z2", "+", "-"), cmd("zrevrange", "z2", "0", "1"), cmd("zmscore", "z2", "a", "zz"),
+		cmd("zrangestore", "z3", "z2", "0", "1"), cmd("zunion", "2", "z2", "z3", "withscores"), cmd("zinter", "2", "z2", "z3"),
+		cmd("zdiff", "2", "z2", "z3"), cmd("zunionstore", "z4", "2", "z2", "z3"), cmd("zinterstore", "z5", "2", "z2", "z3"),
+		cmd("zdiffstore", "z6", "2", "z2", "z3"), cmd("zpopmax", "z2"), cmd("zpopmin", "z2"), cmd("zrem", "z2", "b"),
+		cmd("zremrangebyscore", "z2", "100", "200"), cmd("zremrangebyrank", "z2", "5", "10"), cmd("zremrangebylex", "z2", "[x", "[y"),
+		cmd("zscan", "z2", "0"), cmd("zadd", "zr", "1", "only"), cmd("zrandmember", "zr"),
+		// hyperloglog: PFCOUNT/PFMERGE of several keys go whole to the first key's server
+		cmd("pfadd", "hl1", "a", "b", "c"), cmd("pfadd", "hl2", "c", "d"), cmd("pfcount", "hl1"), cmd("pfcount", "hl1", "hl2"),
+		cmd("pfmerge", "hl3", "hl1", "hl2"), cmd("pfcount", "hl3"),
+		// geo
+		cmd("geoadd", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+		cmd("geodist", "g", "Palermo", "Catania", "km"), cmd("geohash", "g", "Palermo"), cmd("geopos", "g", "Palermo"),
+		cmd("georadius", "g", "15", "37", "200", "km", "withdist", "asc"), cmd("georadiusbymember", "g", "Palermo", "200", "km", "asc"),
+		cmd("geosearch", "g", "fromlonlat", "15", "37", "byradius", "200", "km", "asc"),
+		cmd("geosearchstore", "g2", "g", "frommember", "Palermo", "bybox", "400", "400", "km", "asc"),
+		// scripts: EVAL caches the script on its key's server, EVALSHA finds it there
+		cmd("eval", script, "2", "ka", "kb", "x"), cmd("evalsha", sha, "2", "ka", "kb", "y"),
+		cmd("evalsha", strings.Repeat("0", 40), "1", "ka"), cmd("eval", "return redis.call('get',KEYS[1])", "1", "s2"),
+		// forwarded to some server; every server gives the same reply
+		cmd("lolwut", "version", "1"), cmd("get", "s2"))
+	cases = append(cases, diffCase{"all-commands", all, 0}, diffCase{"all-commands", all, 9})
+	// Commands outside nutcracker's table, and arity violations of each
+	// class: each alone on its own connection, which nutcracker closes
+	// without a reply (after a pipelined SET/GET for the first, whose
+	// replies are dropped too).
+	closers := [][]string{
+		cmd("scan", "0"), cmd("rename", "a", "b"), cmd("msetnx", "a", "1"), cmd("bitop", "and", "d", "a", "b"),
+		cmd("echo", "hi"), cmd("config", "get", "maxmemory"), cmd("flushall"), cmd("flushdb"), cmd("dbsize"), cmd("time"),
+		cmd("object", "encoding", "a"), cmd("multi"), cmd("exec"), cmd("watch", "a"), cmd("subscribe", "ch"),
+		cmd("publish", "ch", "m"), cmd("blpop", "l", "0"), cmd("xadd", "x", "*", "f", "v"), cmd("client", "list"),
+		cmd("hello"), cmd("script", "load", "return 1"), cmd("randomkey"), cmd("swapdb", "0", "1"), cmd("wait", "0", "0"),
+		cmd("ping", "x"), cmd("command", "count"), cmd("get", "a", "b"), cmd("hexists", "h"), cmd("getrange", "k", "0"),
+		cmd("linsert", "l", "before", "b"), cmd("lmove", "a", "b", "left"), cmd("pfcount"), cmd("zadd"), cmd("del"),
+		cmd("mset"), cmd("eval", "return 1", "0"), cmd("eval", "return 1", "x", "k"), cmd("eval", "return 1"),
+	}
+	for i, c := range closers {
+		data := resp(c)
+		if i == 0 {
+			data = resp(cmd("set", "k", "v"), c, cmd("get", "k"))
+		}
+		cases = append(cases, diffCase{"close-" + strings.Join(c, "-"), data, 0})
+	}
 	runDiff(t, nc, ours, 0, cases)
+	// COMMAND is forwarded whole (not closed) by both; its ~90 KB reply
+	// lists the commands in the server's dict order, which its random hash
+	// seed makes differ between servers, so only the shape is compared: the
+	// array header, the length, and the PONG pipelined behind it.
+	data := resp(cmd("command"), cmd("ping"))
+	want, wantEOF := exchange(t, nc.ports[0], split(data, 0), 0, 300*time.Millisecond)
+	got, gotEOF := exchange(t, ours.ports[0], split(data, 0), len(want), 300*time.Millisecond)
+	head := func(b []byte) string { return string(b[:bytes.IndexByte(b, '\n')+1]) }
+	if len(want) < 1000 || !bytes.HasSuffix(want, []byte("+PONG\r\n")) || wantEOF {
+		t.Errorf("command: nutcracker %d bytes %q... closed=%v", len(want), head(want), wantEOF)
+	} else if len(got) != len(want) || head(got) != head(want) || !bytes.HasSuffix(got, []byte("+PONG\r\n")) || gotEOF {
+		t.Errorf("command: nutcracker %d bytes %q, ours %d bytes %q closed=%v", len(want), head(want), len(got), head(got), gotEOF)
+	}
 	// The one-server pool with a hash tag.
 	runDiff(t, nc, ours, 1, []diffCase{{"one-server", resp(cmd("mset", "{a}1", "x", "{b}2", "y"), cmd("mget", "{a}1", "{b}2", "q"), cmd("del", "{a}1", "q")), 4}})
 }
@@ -280,9 +383,11 @@ func dialDBSize(t *testing.T, nc, ours []int, p int, db string) string {
 // TestDifferentialMemcache: memcache streams through both, each in front
 // of three memcached named alike: get/gets split across servers and
 // coalesced into one END (with nutcracker's VALUE order when a miss comes
-// first), storage commands, noreply, delete, incr/decr, touch, version,
-// quit, and the closing cases (stats, flush_all, an unknown word, a bad
-// data block, a long key).
+// first), a gets of many keys, storage commands, cas (good, stale,
+// missing), noreply on every command that takes it, delete, incr/decr
+// (missing, non-numeric, wrapping), touch, version, quit, and the closing
+// cases (stats, flush_all, an unknown word, a bad data block, a bad incr
+// delta, a long key).
 func TestDifferentialMemcache(t *testing.T) {
 	var back [2][]int
 	for side := 0; side < 2; side++ {
@@ -315,8 +420,42 @@ func TestDifferentialMemcache(t *testing.T) {
 		{"bad-data", []byte("set a 0 0 1\r\nxyz\r\nget a\r\n"), 0},
 		{"long-key", []byte("get " + strings.Repeat("k", 251) + "\r\n"), 0},
 		{"quit", []byte("get a\r\nquit\r\nget a\r\n"), 0},
+		// incr/decr on a missing key, a non-numeric value, a wrap past
+		// 2^64-1, a non-numeric delta (nutcracker's parser closes)
+		{"incr-decr", []byte("decr nope 1\r\nset s 0 0 3\r\nabc\r\nincr s 1\r\ndecr s 1\r\n" +
+			"set w 0 0 20\r\n18446744073709551615\r\nincr w 2\r\nget w\r\n"), 3},
+		{"incr-bad-delta", []byte("incr w x\r\n"), 0},
+		// every storage, arithmetic and touch command with noreply, then
+		// what they did
+		{"noreply", []byte("set nr 0 0 1 noreply\r\n5\r\nadd nr 0 0 1 noreply\r\nx\r\nadd nr2 3 0 1 noreply\r\ny\r\n" +
+			"replace nr 1 0 1 noreply\r\n6\r\nappend nr 0 0 1 noreply\r\n0\r\nprepend nr 0 0 1 noreply\r\n1\r\n" +
+			"incr nr 5 noreply\r\ndecr nr 2 noreply\r\ntouch nr 100 noreply\r\ncas nr 0 0 1 1 noreply\r\nz\r\n" +
+			"incr nope 1 noreply\r\nreplace nope 0 0 1 noreply\r\nq\r\nget nr nr2 nope\r\n"), 7},
+		// gets across the servers: the misses and every VALUE's cas unique
+		{"gets-many", []byte("gets " + strings.Join(keys, " ") + " nr nr2 nope\r\n"), 17},
 	}
 	runDiff(t, nc, ours, 0, cases)
+	// cas: the unique of a fresh item, read through nutcracker (both sides'
+	// memcacheds have seen the same stores, so ours has the same one, as
+	// the gets in the stream checks), a good cas, the same token again
+	// (now stale: EXISTS), a cas on a missing key, and a good noreply cas
+	// with the next token.
+	for _, p := range []int{nc.ports[0], ours.ports[0]} {
+		exchange(t, p, [][]byte{[]byte("set ck 0 0 1\r\na\r\n")}, 0, 100*time.Millisecond)
+	}
+	token := func() string {
+		b, _ := exchange(t, nc.ports[0], [][]byte{[]byte("gets ck\r\n")}, 0, 100*time.Millisecond)
+		f := strings.Fields(string(b))
+		if len(f) < 5 || f[0] != "VALUE" {
+			t.Fatalf("gets ck through nutcracker: %q", b)
+		}
+		return f[4]
+	}
+	tok := token()
+	next, _ := strconv.ParseUint(tok, 10, 64)
+	runDiff(t, nc, ours, 0, []diffCase{{"cas", []byte("gets ck\r\ncas ck 5 0 1 " + tok + "\r\nb\r\ncas ck 0 0 1 " + tok + "\r\nc\r\n" +
+		"cas nope 0 0 1 " + tok + "\r\nd\r\nget ck\r\n"), 0}})
+	runDiff(t, nc, ours, 0, []diffCase{{"cas-noreply", []byte("gets ck\r\ncas ck 0 0 1 " + strconv.FormatUint(next+1, 10) + " noreply\r\ne\r\ngets ck\r\n"), 4}})
 }
 
 // TestStatsShape: the stats documents of nutcracker and ours for the same
