@@ -521,7 +521,10 @@ func sentinelInfoCacheCommand(s *sentinelState, c *client) {
 			c.AddReplyArrayLen(2)
 			c.AddReplyInt(age)
 			if x.info != "" {
-				c.AddReplyVerbatim(x.info, "txt")
+				// A bulk string in RESP3 too: redis-sentinel 7.0.15
+				// replies $<len>, not a verbatim =<len> txt: string
+				// (found by TestInfoCacheMatchesRedis).
+				c.AddReplyBulkString(x.info)
 			} else {
 				c.AddReplyNull()
 			}

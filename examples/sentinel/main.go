@@ -38,7 +38,10 @@
 //     fails is reported as Redis's forked child reports it (exit code 2);
 //   - two sentinels sharing a myid (a copied config file, redis#4652) are
 //     reported in the log, by each of the two and by the others, which
-//     see them flap with +sentinel-address-switch.
+//     see them flap with +sentinel-address-switch;
+//   - SENTINEL CONFIG SET announce-ip "" unsets the address: Redis keeps
+//     an empty one, which its hellos would announce, and writes
+//     `sentinel announce-ip ""` to the file (which it reads back as unset).
 package main
 
 import (
