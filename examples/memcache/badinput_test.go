@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/goae/goae/internal/testenv"
-	"golang.org/x/sys/unix"
 )
 
 // Bad input. Each test says what it sends and what it expects; each
@@ -694,16 +693,11 @@ func badInputFdExhaustion(t *testing.T, memcachedAddr func(*testing.T) string) {
 		for used[free] {
 			free++
 		}
-		var was unix.Rlimit
-		if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &was); err != nil {
-			t.Skipf("prlimit: %v", err)
-		}
-		lowered := unix.Rlimit{Cur: uint64(free), Max: was.Max}
-		if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lowered, nil); err != nil {
+		restore, err := lowerProcNofile(pid, uint64(free))
+		if err != nil {
 			t.Skipf("prlimit: %v", err)
 		}
 		var once sync.Once
-		restore := func() { unix.Prlimit(pid, unix.RLIMIT_NOFILE, &was, nil) }
 		defer once.Do(restore)
 		// A connection closing meanwhile frees one: dial until one waits.
 		var pending net.Conn
