@@ -244,11 +244,12 @@ var diffCases = []diffCase{
 	{name: "ms bad data chunk with q", steps: s("ms k 2 q\r\nhello\r\n")},
 	{name: "md", steps: s("md k\r\nmd k q\r\nmd k O1 k\r\nset k 0 0 1\r\nx\r\nmd k q\r\nmd k\r\nset k 0 0 1\r\nx\r\nmd k C1\r\nmd k O5 k\r\nmd k zz\r\nmd\r\n")},
 	// ms I: with a CAS older than the item's, the value is stored (HD, a
-	// new CAS, counted as a cas hit) but keeps the old TTL and is stale:
-	// the next mg shows X W, the one after Z X; a second stale ms keeps
-	// the token (Z X, no W). A matching CAS stores a fresh value; a CAS
+	// new CAS, counted as a cas hit) but keeps the old TTL (none here, so
+	// that no clock tick between the servers shows; T30 would give t30)
+	// and is stale: the next mg shows X W, the one after Z X; a second
+	// stale ms keeps the token (Z X, no W). A matching CAS stores a fresh value; a CAS
 	// above the item's, C0, and I without C or with E/A/P are as without I.
-	{name: "ms invalidate older cas", steps: s("set k 3 100 1\r\nx\r\nmg k c\r\n", "ms k 1 I C1 T30 F9 c\r\ny\r\nmg k v t f\r\nmg k v t\r\nms k 1 I C2 k\r\nz\r\nmg k v t\r\n")},
+	{name: "ms invalidate older cas", steps: s("set k 3 0 1\r\nx\r\nmg k c\r\n", "ms k 1 I C1 T30 F9 c\r\ny\r\nmg k v t f\r\nmg k v t\r\nms k 1 I C2 k\r\nz\r\nmg k v t\r\n")},
 	{name: "ms invalidate matching or newer cas", steps: s("set k 0 100 1\r\nx\r\nmg k c\r\n", "ms k 1 I C{cas} T0\r\ny\r\nmg k v t\r\nmg k c\r\n", "ms k 1 I C1{cas}\r\nw\r\nms k 1 I C0 c\r\nw\r\nms k 1 I\r\nz\r\nmg k v t\r\nms nokey 1 I C1\r\nn\r\n")},
 	{name: "ms invalidate modes", steps: s("set k 0 0 1\r\nx\r\nmg k c\r\n", "ms k 1 I C1 MR\r\nr\r\nmg k v\r\nms k 1 I C1 ME\r\ne\r\nms k 1 I C1 MA\r\na\r\nms k 1 I C1 MP\r\np\r\nms k 1 I C1 MS q\r\ns\r\nmg k v\r\nmd k I\r\nmg k c\r\n", "ms k 1 I C{cas}\r\nm\r\nmg k v\r\n")},
 	{name: "md invalidate", steps: s("set k 0 0 1\r\nx\r\nmd k I T30\r\nmg k v c t\r\nmg k v\r\nmd nokey I\r\n")},

@@ -28,7 +28,11 @@ func replicationOf(t testing.TB, port int) string {
 		return ""
 	}
 	defer c.c.Close()
-	info := fmt.Sprint(c.val("INFO", "replication"))
+	v, err := c.query(5*time.Second, "INFO", "replication")
+	if err != nil {
+		return "" // a sentinel's CLIENT KILL TYPE normal closes it, for one
+	}
+	info := fmt.Sprint(v)
 	var host, mport string
 	for _, l := range strings.Split(info, "\r\n") {
 		if v, ok := strings.CutPrefix(l, "master_host:"); ok {
@@ -52,8 +56,7 @@ func replicaLink(port int) (addr, link string) {
 		return "", ""
 	}
 	defer c.c.Close()
-	c.send("INFO", "replication")
-	_, v, err := c.read(5 * time.Second)
+	v, err := c.query(5*time.Second, "INFO", "replication")
 	if err != nil {
 		return "", ""
 	}

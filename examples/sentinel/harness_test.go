@@ -68,6 +68,18 @@ func (r *respConn) do(args ...string) ([]byte, any) {
 	return raw, v
 }
 
+// query sends a command and reads its reply, waiting at most d, with the
+// error returned: for a respConn from dialRespErr, whose t is not the
+// test's (do and val would call Fatalf on it, which panics).
+func (r *respConn) query(d time.Duration, args ...string) (any, error) {
+	r.c.SetWriteDeadline(time.Now().Add(d))
+	if _, err := r.c.Write(resp.AppendCommand(nil, args...)); err != nil {
+		return nil, err
+	}
+	_, v, err := r.read(d)
+	return v, err
+}
+
 func (r *respConn) val(args ...string) any {
 	r.t.Helper()
 	_, v := r.do(args...)
