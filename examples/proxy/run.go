@@ -23,10 +23,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strconv"
 
 	"github.com/goae/goae/ae"
+	"github.com/goae/goae/internal/reexec"
 	"golang.org/x/sys/unix"
 )
 
@@ -100,13 +100,12 @@ func ncPreRun(nci *instance, stderr io.Writer) (*runState, error) {
 	}
 	rs.log = lo
 	if nci.daemonize {
-		if os.Getenv(daemonEnv) == "" {
+		if !reexec.IsDaemon(daemonEnv) {
 			if err := ncDaemonize(rs.logger()); err != nil {
 				return rs, err
 			}
 			return rs, errDaemonized
 		}
-		os.Unsetenv(daemonEnv)
 		unix.Umask(0)
 	}
 	rs.pid = os.Getpid()
@@ -119,28 +118,22 @@ func ncPreRun(nci *instance, stderr io.Writer) (*runState, error) {
 	return rs, nil
 }
 
-// ncDaemonize is nc_daemonize as a re-exec (see the file comment).
+// ncDaemonize is nc_daemonize as a re-exec (see the file comment), with
+// its log lines for each failure.
 func ncDaemonize(log *slog.Logger) error {
-	exe, err := os.Executable()
-	if err != nil {
-		logError(log, "daemonize: cannot find the executable: %s", strerror(err))
-		return err
+	err := reexec.Daemon(daemonEnv, "")
+	var re *reexec.Error
+	if errors.As(err, &re) {
+		switch re.Op {
+		case "executable":
+			logError(log, "daemonize: cannot find the executable: %s", strerror(re.Err))
+		case "open":
+			logError(log, "open(\"/dev/null\") failed: %s", strerror(re.Err))
+		default:
+			logError(log, "daemonize: starting '%s' failed: %s", re.Path, strerror(re.Err))
+		}
 	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		logError(log, "open(\"/dev/null\") failed: %s", strerror(err))
-		return err
-	}
-	defer devnull.Close()
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	cmd.SysProcAttr = daemonSysProcAttr()
-	if err := cmd.Start(); err != nil {
-		logError(log, "daemonize: starting '%s' failed: %s", exe, strerror(err))
-		return err
-	}
-	return cmd.Process.Release()
+	return err
 }
 
 // ncCreatePidfile is nc_create_pidfile: the pid, without a newline, in a

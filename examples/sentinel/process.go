@@ -19,9 +19,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
+
+	"github.com/goae/goae/internal/reexec"
 )
 
 // daemonEnv marks the re-executed daemon copy.
@@ -103,31 +104,13 @@ func (s *sentinelState) communicateSystemd(msg string) int {
 // in the first process it starts the daemon copy and returns
 // errDaemonized; in the copy it returns nil.
 func (s *sentinelState) daemonize(startDir string) error {
-	if os.Getenv(daemonEnv) != "" {
-		os.Unsetenv(daemonEnv)
+	if reexec.IsDaemon(daemonEnv) {
 		return nil
 	}
-	exe, err := os.Executable()
-	if err != nil {
+	if err := reexec.Daemon(daemonEnv, startDir); err != nil {
 		s.log(llWarning, "Can't daemonize: "+err.Error())
 		return err
 	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		s.log(llWarning, "Can't daemonize: "+err.Error())
-		return err
-	}
-	defer devnull.Close()
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Dir = startDir
-	cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		s.log(llWarning, "Can't daemonize: "+err.Error())
-		return err
-	}
-	cmd.Process.Release()
 	return errDaemonized
 }
 
