@@ -113,23 +113,7 @@ func TestMixedDeployment(t *testing.T) {
 	// Let every view settle: replicas' INFO seen, links up, all hellos in.
 	real0 := dialResp(t, d.reals[0].port)
 	waitFor(t, 30*time.Second, "both sides to see every replica linked and every sentinel", func() bool {
-		for _, c := range []*respConn{ours, real0} {
-			m, _ := asMap(c.val("SENTINEL", "MASTER", "mymaster"))
-			if m["num-slaves"] != "2" || m["num-other-sentinels"] != "2" || m["flags"] != "master" {
-				return false
-			}
-			for _, r := range asMaps(c.val("SENTINEL", "REPLICAS", "mymaster")) {
-				if r["master-link-status"] != "ok" || r["runid"] == "" || r["flags"] != "slave" {
-					return false
-				}
-			}
-			for _, s := range asMaps(c.val("SENTINEL", "SENTINELS", "mymaster")) {
-				if s["flags"] != "sentinel" {
-					return false
-				}
-			}
-		}
-		return true
+		return viewsSettled("2", "2", ours, real0)
 	})
 
 	compareInstance(t, "SENTINEL MASTER", ours.val("SENTINEL", "MASTER", "mymaster"),

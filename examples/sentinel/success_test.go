@@ -110,25 +110,31 @@ func startSideBySide(t *testing.T) *sideBySide {
 // known) and the other sentinel.
 func (d *sideBySide) waitDiscovered(t *testing.T, what string) {
 	t.Helper()
-	waitFor(t, 40*time.Second, what, func() bool {
-		for _, c := range []*respConn{d.rc, d.oc} {
-			m, _ := asMap(c.val("SENTINEL", "MASTER", "mymaster"))
-			if m["num-slaves"] != "1" || m["num-other-sentinels"] != "1" || m["flags"] != "master" || m["runid"] == "" {
+	waitFor(t, 40*time.Second, what, func() bool { return viewsSettled("1", "1", d.rc, d.oc) })
+}
+
+// viewsSettled reports whether each sentinel sees mymaster as a master
+// whose INFO it has read (its runid known), with the given numbers of
+// replicas and other sentinels, every replica linked with its runid
+// known, and every sentinel flagged only "sentinel".
+func viewsSettled(replicas, sentinels string, conns ...*respConn) bool {
+	for _, c := range conns {
+		m, _ := asMap(c.val("SENTINEL", "MASTER", "mymaster"))
+		if m["num-slaves"] != replicas || m["num-other-sentinels"] != sentinels || m["flags"] != "master" || m["runid"] == "" {
+			return false
+		}
+		for _, r := range asMaps(c.val("SENTINEL", "REPLICAS", "mymaster")) {
+			if r["master-link-status"] != "ok" || r["runid"] == "" || r["flags"] != "slave" {
 				return false
 			}
-			for _, r := range asMaps(c.val("SENTINEL", "REPLICAS", "mymaster")) {
-				if r["master-link-status"] != "ok" || r["runid"] == "" || r["flags"] != "slave" {
-					return false
-				}
-			}
-			for _, s := range asMaps(c.val("SENTINEL", "SENTINELS", "mymaster")) {
-				if s["flags"] != "sentinel" {
-					return false
-				}
+		}
+		for _, s := range asMaps(c.val("SENTINEL", "SENTINELS", "mymaster")) {
+			if s["flags"] != "sentinel" {
+				return false
 			}
 		}
-		return true
-	})
+	}
+	return true
 }
 
 // TestResetMatchesRedis: ours and a redis-sentinel side by side on a
