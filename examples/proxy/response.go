@@ -131,12 +131,13 @@ func (ctx *ncContext) rspReply(m *msg) (rsp []byte, isErr, closeAfter bool) {
 		}
 	}
 	fragmented := len(m.frags) > 0
-	// split: a multi-key get, fragmented or failed before its fragments
-	// were made (no server live): nutcracker closes the client after the
-	// error in both cases (TestTransientFailureInterop).
-	split := (redis && redisFragmented(m)) || (!redis && memcacheFragmented(m))
 	multiGet := m.typ == msgMget || m.typ == msgMcGet || m.typ == msgMcGets
 	if failed {
+		// split: a multi-key get, fragmented or failed before its
+		// fragments were made (no server live): nutcracker closes the
+		// client after the error in both cases
+		// (TestTransientFailureInterop).
+		split := (redis && redisFragmented(m)) || (!redis && memcacheFragmented(m))
 		if redis {
 			m.rsp = redisErrorReply(m.rsp[:0], errno)
 		} else {
