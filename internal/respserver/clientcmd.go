@@ -228,7 +228,7 @@ func (s *Server) AppendAllClientsInfo(dst []byte, h ClientHost, self *Client) []
 func (s *Server) ClientListCommand(h ClientHost, c *Client) {
 	var out []byte
 	switch {
-	case len(c.Argv) == 4 && strings.EqualFold(string(c.Argv[2]), "type"):
+	case len(c.Argv) == 4 && resp.EqualFold(c.Argv[2], "type"):
 		typ := ClientTypeByName(c.Argv[3])
 		if typ == -1 {
 			c.AddReplyErrorf("Unknown client type '%s'", c.Argv[3])
@@ -239,7 +239,7 @@ func (s *Server) ClientListCommand(h ClientHost, c *Client) {
 				out = append(s.AppendClientInfo(out, h, cl), '\n')
 			}
 		}
-	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
+	case len(c.Argv) > 3 && resp.EqualFold(c.Argv[2], "id"):
 		out = []byte{}
 		for _, arg := range c.Argv[3:] {
 			id, ok := resp.ParseInt(arg)
@@ -289,28 +289,28 @@ func (s *Server) ClientKillCommand(h ClientHost, c *Client) {
 			}
 			val := c.Argv[i+1]
 			switch {
-			case strings.EqualFold(opt, "id"):
+			case resp.EqualFold(opt, "id"):
 				v, ok := resp.ParseInt(val)
 				if !ok || v < 1 {
 					c.AddReplyError("client-id should be greater than 0")
 					return
 				}
 				id = v
-			case strings.EqualFold(opt, "type"):
+			case resp.EqualFold(opt, "type"):
 				if typ = ClientTypeByName(val); typ == -1 {
 					c.AddReplyErrorf("Unknown client type '%s'", val)
 					return
 				}
-			case strings.EqualFold(opt, "addr"):
+			case resp.EqualFold(opt, "addr"):
 				addr = val
-			case strings.EqualFold(opt, "laddr"):
+			case resp.EqualFold(opt, "laddr"):
 				laddr = val
-			case strings.EqualFold(opt, "user"):
+			case resp.EqualFold(opt, "user"):
 				if string(val) != "default" {
 					c.AddReplyErrorf("No such user '%s'", val)
 					return
 				}
-			case strings.EqualFold(opt, "skipme"):
+			case resp.EqualFold(opt, "skipme"):
 				switch strings.ToLower(string(val)) {
 				case "yes":
 					skipme = true

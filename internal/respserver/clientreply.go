@@ -3,11 +3,7 @@ package respserver
 // CLIENT REPLY ON|OFF|SKIP (networking.c's clientCommand "reply" branch)
 // and what resetClient does with its flags after every command.
 
-import (
-	"strings"
-
-	"github.com/goae/goae/internal/resp"
-)
+import "github.com/goae/goae/internal/resp"
 
 // ReplyFlags are CLIENT REPLY's flags: a server that sees none of them set
 // on a client can skip the mark it would pass to CommandDone.
@@ -17,12 +13,12 @@ const ReplyFlags = ReplyOff | ReplySkipNext | ReplySkip
 // nothing, SKIP being ignored while replies are off.
 func ClientReplyCommand(c *Client) {
 	switch opt := string(c.Argv[2]); {
-	case strings.EqualFold(opt, "on"):
+	case resp.EqualFold(opt, "on"):
 		c.Flags &^= ReplySkip | ReplyOff
 		c.AddReply(resp.OK)
-	case strings.EqualFold(opt, "off"):
+	case resp.EqualFold(opt, "off"):
 		c.Flags |= ReplyOff
-	case strings.EqualFold(opt, "skip"):
+	case resp.EqualFold(opt, "skip"):
 		if c.Flags&ReplyOff == 0 {
 			c.Flags |= ReplySkipNext
 		}

@@ -9,7 +9,6 @@ package respserver
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/goae/goae/internal/resp"
 )
@@ -78,7 +77,7 @@ func (s *Server) ParseClientTracking(c *Client, cur *Tracking) (req TrackingRequ
 		more := len(argv) - 1 - j
 		opt := string(argv[j])
 		switch {
-		case strings.EqualFold(opt, "redirect") && more > 0:
+		case resp.EqualFold(opt, "redirect") && more > 0:
 			j++
 			if req.Redirect != 0 {
 				c.AddReplyError("A client can only redirect to a single other client")
@@ -95,15 +94,15 @@ func (s *Server) ParseClientTracking(c *Client, cur *Tracking) (req TrackingRequ
 				return req, false
 			}
 			req.Redirect = id
-		case strings.EqualFold(opt, "bcast"):
+		case resp.EqualFold(opt, "bcast"):
 			req.Options |= TrackingBcast
-		case strings.EqualFold(opt, "optin"):
+		case resp.EqualFold(opt, "optin"):
 			req.Options |= TrackingOptin
-		case strings.EqualFold(opt, "optout"):
+		case resp.EqualFold(opt, "optout"):
 			req.Options |= TrackingOptout
-		case strings.EqualFold(opt, "noloop"):
+		case resp.EqualFold(opt, "noloop"):
 			req.Options |= TrackingNoloop
-		case strings.EqualFold(opt, "prefix") && more > 0:
+		case resp.EqualFold(opt, "prefix") && more > 0:
 			j++
 			req.Prefixes = append(req.Prefixes, string(argv[j]))
 		default:
@@ -112,9 +111,9 @@ func (s *Server) ParseClientTracking(c *Client, cur *Tracking) (req TrackingRequ
 		}
 	}
 	switch {
-	case strings.EqualFold(string(argv[2]), "on"):
+	case resp.EqualFold(argv[2], "on"):
 		req.On = true
-	case strings.EqualFold(string(argv[2]), "off"):
+	case resp.EqualFold(argv[2], "off"):
 		return req, true
 	default:
 		c.AddReply(resp.SyntaxErr)
@@ -176,12 +175,12 @@ func ClientCachingCommand(c *Client, t *Tracking) {
 		return
 	}
 	switch opt := string(c.Argv[2]); {
-	case strings.EqualFold(opt, "yes"):
+	case resp.EqualFold(opt, "yes"):
 		if t.Flags&TrackingOptin == 0 {
 			c.AddReplyError("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
 			return
 		}
-	case strings.EqualFold(opt, "no"):
+	case resp.EqualFold(opt, "no"):
 		if t.Flags&TrackingOptout == 0 {
 			c.AddReplyError("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
 			return

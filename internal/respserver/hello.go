@@ -5,8 +5,6 @@ package respserver
 // knows its users and counts its error replies.
 
 import (
-	"strings"
-
 	"github.com/goae/goae/internal/resp"
 )
 
@@ -41,10 +39,10 @@ func ParseHello(argv [][]byte) (h Hello, err string) {
 		more := len(argv) - 1 - j
 		opt := string(argv[j])
 		switch {
-		case strings.EqualFold(opt, "auth") && more >= 2:
+		case resp.EqualFold(opt, "auth") && more >= 2:
 			h.User, h.Pass = argv[j+1], argv[j+2]
 			j += 2
-		case strings.EqualFold(opt, "setname") && more >= 1:
+		case resp.EqualFold(opt, "setname") && more >= 1:
 			h.Name = argv[j+1]
 			if !ValidClientName(h.Name) {
 				return h, ClientNameErr
