@@ -491,7 +491,8 @@ func TestFragmentErrorReplyInterop(t *testing.T) {
 // reply. To the dead server every request gets "SERVER_ERROR Connection
 // refused" (a multi-get then closes), noreply ones nothing. In the mixed
 // pool the keys of the live server are stored and read, the dead one's
-// refused, and a multi-get across both fails whole and closes. The pool
+// refused, and a multi-get across both fails whole and closes (sent alone:
+// see the case). The pool
 // and server counters (server_timedout, server_err, server_eof,
 // forward_error, client_err, requests, responses) must be nutcracker's.
 func TestMemcacheFailuresInterop(t *testing.T) {
@@ -529,7 +530,11 @@ func TestMemcacheFailuresInterop(t *testing.T) {
 	runDiff(t, nc, ours, 2, []diffCase{
 		{"mixed-set", sets.Bytes(), 0},
 		{"mixed-get", gets.Bytes(), 0},
-		{"mixed-multiget", []byte("get " + strings.Join(keys, " ") + "\r\nget key0\r\n"), 0},
+		// Nothing pipelined behind this multi-get: whether nutcracker
+		// still answers a request it read with it depends on when the
+		// dead server's connect fails (CI saw both), so only the error and
+		// the close are compared.
+		{"mixed-multiget", []byte("get " + strings.Join(keys, " ") + "\r\n"), 0},
 	})
 	time.Sleep(250 * time.Millisecond)
 	a, b := statsDoc(t, nc.stats), statsDoc(t, ours.stats)
