@@ -3,8 +3,9 @@ package main
 // Client connections (nc_client.c, with the client side of nc_request.c
 // and nc_response.c): requests parsed from the client's bytes, replies
 // written strictly in request order as soon as the head is ready, the
-// close rules (EOF and QUIT after the owed replies; a protocol error at
-// once, dropping them).
+// close rules (EOF and QUIT after the owed replies; a failed multi-get
+// after the write of its error, a protocol error at once, dropping the
+// replies not yet in).
 
 import (
 	"errors"
@@ -23,8 +24,15 @@ type clientConn struct {
 	mc     mcproto.Parser
 	authed bool
 	eof    bool // the client half-closed: write what is owed, then close
-	quit   bool // QUIT, or a failed multi-get: the same, reading no more
-	closed bool
+	quit   bool // QUIT: write what is owed, then close, reading no more
+	// failing: a multi-get of this client failed. nutcracker's
+	// post_coalesce sets the client's err, and its next write event sends
+	// the error with every reply then ready behind it and closes the
+	// client, dropping the replies still at servers. Here the client is
+	// not read any more, the replies done in this loop iteration are
+	// appended, and beforeSleep closes it after the flush.
+	failing bool
+	closed  bool
 
 	// owed is what the requests read and not yet answered cost (their
 	// bytes and msgCost each); paused is set while it is past
@@ -73,7 +81,7 @@ func (cl *clientConn) clientRecv(c *connection.Conn) {
 		return
 	}
 	off := 0
-	for !cl.closed && !cl.quit {
+	for !cl.closed && !cl.quit && !cl.failing {
 		b := cl.rbuf[off:]
 		m := ctx.msgs.msgGet()
 		m.pool, m.owner = p, cl
@@ -114,7 +122,7 @@ func (cl *clientConn) clientRecv(c *connection.Conn) {
 	if cl.closed {
 		return
 	}
-	if cl.quit {
+	if cl.quit || cl.failing {
 		off = len(cl.rbuf) // later input is discarded
 		c.SetReadHandler(nil)
 	} else if cl.owed > clientOwedLimit && !cl.paused {
@@ -152,12 +160,16 @@ func (cl *clientConn) sendReplies() {
 		}
 		cl.c.Append(rsp)
 		ctx.msgs.msgPut(m)
-		if closeAfter && !cl.quit {
+		if closeAfter && !cl.failing {
 			// nutcracker closes it as a client error (client_err).
 			cl.pool.stats[poolClientErr]++
-			cl.quit = true
+			cl.failing = true
+			ctx.failq = append(ctx.failq, cl)
 			cl.c.SetReadHandler(nil)
 		}
+	}
+	if cl.failing {
+		return
 	}
 	if cl.paused && cl.owed <= clientOwedLimit/2 {
 		cl.paused = false

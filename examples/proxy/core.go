@@ -33,6 +33,9 @@ type ncContext struct {
 	flushq  []*serverConn
 	iov     connection.Iovecs
 	iovBufs [][]byte
+	// Clients whose multi-get failed, closed before sleep (see
+	// clientConn.failing).
+	failq []*clientConn
 
 	// Scratch reused by fragmenting and coalescing.
 	cursors  []int
@@ -143,7 +146,8 @@ func coreStartOn(el *ae.EventLoop, nci *instance, cf *conf, log *slog.Logger, id
 func nowMs() int64 { return time.Now().UnixMilli() }
 
 // beforeSleep writes the server connections' queued requests (one writev
-// each), then the client replies.
+// each), closes the clients whose multi-get failed, then writes the client
+// replies (a failed client's last ones, then its close).
 func (ctx *ncContext) beforeSleep() {
 	for i := 0; i < len(ctx.flushq); i++ {
 		sc := ctx.flushq[i]
@@ -152,6 +156,14 @@ func (ctx *ncContext) beforeSleep() {
 		sc.reqSend()
 	}
 	ctx.flushq = ctx.flushq[:0]
+	for i, cl := range ctx.failq {
+		ctx.failq[i] = nil
+		if !cl.closed {
+			cl.release()
+			cl.c.CloseAfterFlush()
+		}
+	}
+	ctx.failq = ctx.failq[:0]
 	ctx.wq.BeforeSleep()
 	ctx.yield.Maybe()
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goae/goae/examples/proxy/hashkit"
 	"github.com/goae/goae/internal/testenv"
 )
 
@@ -492,7 +493,9 @@ func TestFragmentErrorReplyInterop(t *testing.T) {
 // refused" (a multi-get then closes), noreply ones nothing. In the mixed
 // pool the keys of the live server are stored and read, the dead one's
 // refused, and a multi-get across both fails whole and closes (sent alone:
-// see the case). The pool
+// see the case). In a pool of a dead and a hung server (timeout 5 s), a
+// multi-get of the dead one's keys with a get of the hung one's behind
+// it: the error, then the close at once, the hung get not waited for. The pool
 // and server counters (server_timedout, server_err, server_eof,
 // forward_error, client_err, requests, responses) must be nutcracker's.
 func TestMemcacheFailuresInterop(t *testing.T) {
@@ -501,12 +504,14 @@ func TestMemcacheFailuresInterop(t *testing.T) {
 	defer close(testDone)
 	tmpl := func() string {
 		hung := testenv.FakeServer(t, func(net.Conn) { <-testDone })
+		hung2 := testenv.FakeServer(t, func(net.Conn) { <-testDone })
 		return mcPool("hung", "{LISTEN0}", []int{hung}, "  timeout: 300\n") +
 			mcPool("dead", "{LISTEN1}", []int{testenv.FreePort(t)}, "") +
-			mcPool("mixed", "{LISTEN2}", []int{testenv.StartMemcached(t), testenv.FreePort(t)}, "  hash: md5\n")
+			mcPool("mixed", "{LISTEN2}", []int{testenv.StartMemcached(t), testenv.FreePort(t)}, "  hash: md5\n") +
+			mcPool("deadhung", "{LISTEN3}", []int{testenv.FreePort(t), hung2}, "  timeout: 5000\n  hash: fnv1a_32\n  distribution: modula\n")
 	}
-	nc := startProc(t, ncBin, tmpl(), 3)
-	ours := startProc(t, proxyBinary(t), tmpl(), 3)
+	nc := startProc(t, ncBin, tmpl(), 4)
+	ours := startProc(t, proxyBinary(t), tmpl(), 4)
 	runDiffIdle(t, nc, ours, 0, []diffCase{
 		{"hung-get", []byte("get a\r\n"), 0},
 		{"hung-pipelined", []byte("get a\r\nset b 0 0 1\r\nx\r\ndelete c\r\n"), 0},
@@ -536,16 +541,34 @@ func TestMemcacheFailuresInterop(t *testing.T) {
 		// the close are compared.
 		{"mixed-multiget", []byte("get " + strings.Join(keys, " ") + "\r\n"), 0},
 	})
+	// deadhung: keys of the dead m0 and of the hung m1, as modula over
+	// fnv1a_32 places them.
+	sel := hashkit.Selector{Hash: hashkit.FNV32a, Continuum: hashkit.NewModula([]hashkit.Server{{Name: "m0", Weight: 1}, {Name: "m1", Weight: 1}})}
+	var onDead, onHung []string
+	for i := 0; len(onDead) < 2 || len(onHung) < 1; i++ {
+		k := fmt.Sprintf("k%d", i)
+		if sel.Index([]byte(k)) == 0 {
+			onDead = append(onDead, k)
+		} else {
+			onHung = append(onHung, k)
+		}
+	}
+	runDiff(t, nc, ours, 3, []diffCase{
+		// A multi-get that fails at once, and behind it a get that the
+		// hung server would answer only by its 5 s timeout: nutcracker
+		// writes the error and closes without waiting for it.
+		{"multiget-then-hung", []byte("get " + onDead[0] + " " + onDead[1] + "\r\nget " + onHung[0] + "\r\n"), 0},
+	})
 	time.Sleep(250 * time.Millisecond)
 	a, b := statsDoc(t, nc.stats), statsDoc(t, ours.stats)
-	for _, pool := range []string{"hung", "dead", "mixed"} {
+	for _, pool := range []string{"hung", "dead", "mixed", "deadhung"} {
 		for _, f := range []string{"forward_error", "client_err", "client_eof", "server_ejects"} {
 			if x, y := statsValue(a, pool, f), statsValue(b, pool, f); x < 0 || x != y {
 				t.Errorf("%s %s: nutcracker %d, ours %d", pool, f, x, y)
 			}
 		}
 		for _, srv := range []string{"m0", "m1"} {
-			if pool != "mixed" && srv == "m1" {
+			if pool != "mixed" && pool != "deadhung" && srv == "m1" {
 				continue
 			}
 			for _, f := range []string{"server_timedout", "server_err", "server_eof", "server_connections", "requests", "responses"} {
