@@ -5,14 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
-	"github.com/goae/goae/ae"
 	"github.com/goae/goae/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
@@ -162,30 +158,7 @@ func TestZeroAllocsPerRequest(t *testing.T) {
 		t.Skip("short")
 	}
 	back := []int{testenv.StartRedis(t), testenv.StartRedis(t)}
-	port := testenv.FreePort(t)
-	dir := t.TempDir()
-	name := filepath.Join(dir, "nc.yml")
-	os.WriteFile(name, []byte(confFor(redisPool("alpha", "{LISTEN0}", back, "  hash: md5\n  timeout: 5000\n"), []int{port})), 0o644)
-	cf, err := confCreate(name, nil, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nci := setDefaultOptions()
-	nci.statsPort, nci.statsAddr = testenv.FreePort(t), "127.0.0.1"
-	ctx, err := coreStart(&nci, cf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loopDone := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		ctx.el.Main()
-		close(loopDone)
-	}()
-	defer func() {
-		ctx.el.Post(func(el *ae.EventLoop) { el.Stop() })
-		<-loopDone
-	}()
+	_, port := startInProcess(t, redisPool("alpha", "{LISTEN0}", back, "  hash: md5\n  timeout: 5000\n"), defaultStatsInterval)
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
